@@ -1,0 +1,40 @@
+# The two set-up commands of the README: `make demo` and `make test`. Each installs what a fresh
+# machine lacks (system packages with apt-get, the project into .venv/) and then does its job.
+PY      := .venv/bin/python
+STAMP   := .venv/.installed
+APT_PKGS := mosquitto mosquitto-clients
+
+.PHONY: demo test check pytest bench sysdeps venv clean
+
+demo: $(STAMP)
+	$(PY) -m controller.cli demo
+
+test: check pytest
+
+check: $(STAMP)
+	.venv/bin/ruff check controller drivers sim tests bench
+	.venv/bin/mypy
+
+pytest: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/command_latency.py
+
+sysdeps:
+	@missing=""; \
+	for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml | sysdeps
+	@test -x $(PY) || { echo "creating .venv/"; python3 -m venv .venv; }
+	@echo "installing the project and its test tools into .venv/"
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf .venv .mypy_cache .pytest_cache .ruff_cache

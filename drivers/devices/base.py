@@ -1,0 +1,132 @@
+"""What every device offers the supervisor and the MQTT bridge, whatever its class or wire protocol."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from drivers.errors import InvalidArgument, Unsupported
+from drivers.profiles import Profile
+
+Listener = Callable[[], None]
+
+
+class ActionParams(BaseModel):
+    """Base of every action's parameter model: unknown keys are refused, types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One operation a client may ask for by name: its parameters and the capability it needs."""
+
+    params: type[ActionParams]
+    capability: str | None
+    doc: str
+
+
+@dataclass
+class DeviceInfo:
+    """Identity of a device as published in ``$ctl/devices``."""
+
+    vendor: str
+    model: str
+    profile: str
+    capabilities: list[str]
+    firmware: str | None = None
+    firmware_label: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def describe_validation(err: ValidationError) -> str:
+    """One line per problem, naming the parameter: ``preset: must be <= 5``."""
+    parts = []
+    for item in err.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(parameters)"
+        parts.append(f"{key}: {item['msg']}")
+    return "; ".join(parts)
+
+
+class Device(ABC):
+    """A device the daemon supervises.
+
+    The life of a device: ``connect()`` opens its link and identifies it (it may raise any CourtroomError);
+    ``poll()`` refreshes the state and raises DeviceTimeout / TransportLost when the device is gone;
+    ``close()`` releases the link and never raises. Operations go through ``execute(action, params)``, which
+    validates everything before a byte reaches the wire.
+    """
+
+    kind: ClassVar[str]
+    actions: ClassVar[Mapping[str, ActionSpec]]
+
+    def __init__(self, device_id: str, profile: Profile) -> None:
+        self.device_id = device_id
+        self.profile = profile
+        self.info = DeviceInfo(
+            vendor=profile.model.vendor,
+            model=profile.model.model,
+            profile=profile.model.ref,
+            capabilities=list(profile.model.capabilities),
+        )
+        self._listeners: list[Listener] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open the link, identify the device, read its state."""
+
+    @abstractmethod
+    async def poll(self) -> None:
+        """Refresh the state from the device."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release the link; never raises."""
+
+    @property
+    def poll_interval_s(self) -> float:
+        return self.profile.protocol.timing.poll_interval_s
+
+    # -- state -----------------------------------------------------------------------------------------------
+    @abstractmethod
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready state, without ``ts``; equal snapshots mean nothing changed."""
+
+    def add_listener(self, listener: Listener) -> None:
+        """``listener()`` is called (on the event loop) whenever the state may have changed."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # -- operations ------------------------------------------------------------------------------------------
+    def validate(self, action: str, params: Mapping[str, Any]) -> ActionParams:
+        """Check an action's name, capability and parameters; raise InvalidArgument / Unsupported."""
+        spec = self.actions.get(action)
+        if spec is None:
+            known = ", ".join(sorted(self.actions))
+            raise InvalidArgument(f"unknown action '{action}' for a {self.kind} (known: {known})")
+        if spec.capability is not None and spec.capability not in self.info.capabilities:
+            raise Unsupported(f"{self.info.model} has no '{spec.capability}' capability for '{action}'")
+        try:
+            parsed = spec.params.model_validate(dict(params))
+        except ValidationError as exc:
+            raise InvalidArgument(describe_validation(exc)) from None
+        self.check_ranges(action, parsed)
+        return parsed
+
+    def check_ranges(self, action: str, params: ActionParams) -> None:
+        """Refuse values outside the profile's ranges (InvalidArgument); subclasses add their checks."""
+
+    async def execute(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate, then run one operation; returns JSON-ready data for the reply."""
+        parsed = self.validate(action, params)
+        handler: Callable[[ActionParams], Awaitable[dict[str, Any] | None]] = getattr(self, f"_do_{action}")
+        result = await handler(parsed)
+        return result or {}
