@@ -155,7 +155,13 @@ class Profile(BaseModel):
         merged: dict[str, Any] = self.protocol.serial.model_dump()
         for layer in (self.model.serial, override):
             if layer is not None:
-                merged.update({k: v for k, v in layer.model_dump().items() if v is not None})
+                merged.update(
+                    {
+                        k: v
+                        for k, v in layer.model_dump().items()
+                        if v is not None and k in SerialSettings.model_fields
+                    }
+                )
         return SerialSettings(**merged)
 
 

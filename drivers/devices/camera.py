@@ -132,15 +132,29 @@ class Camera(Device):
         await self.execute("zoom_to", {"position": position})
 
     async def pan_tilt(
-        self, pan: PanDirection, tilt: TiltDirection, pan_speed: int | None = None, tilt_speed: int | None = None
+        self,
+        pan: PanDirection,
+        tilt: TiltDirection,
+        pan_speed: int | None = None,
+        tilt_speed: int | None = None,
     ) -> None:
-        await self.execute("pan_tilt", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed})
+        await self.execute(
+            "pan_tilt", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed}
+        )
 
-    async def pan_tilt_to(self, pan: int, tilt: int, pan_speed: int | None = None, tilt_speed: int | None = None) -> None:
-        await self.execute("pan_tilt_to", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed})
+    async def pan_tilt_to(
+        self, pan: int, tilt: int, pan_speed: int | None = None, tilt_speed: int | None = None
+    ) -> None:
+        await self.execute(
+            "pan_tilt_to", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed}
+        )
 
-    async def pan_tilt_by(self, pan: int, tilt: int, pan_speed: int | None = None, tilt_speed: int | None = None) -> None:
-        await self.execute("pan_tilt_by", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed})
+    async def pan_tilt_by(
+        self, pan: int, tilt: int, pan_speed: int | None = None, tilt_speed: int | None = None
+    ) -> None:
+        await self.execute(
+            "pan_tilt_by", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed}
+        )
 
     async def home(self) -> None:
         await self.execute("home", {})
@@ -205,10 +219,14 @@ class Camera(Device):
     ) -> None: ...
 
     @abstractmethod
-    async def _pan_tilt_to(self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None) -> None: ...
+    async def _pan_tilt_to(
+        self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None
+    ) -> None: ...
 
     @abstractmethod
-    async def _pan_tilt_by(self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None) -> None: ...
+    async def _pan_tilt_by(
+        self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None
+    ) -> None: ...
 
     @abstractmethod
     async def _home(self) -> None: ...

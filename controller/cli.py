@@ -1,0 +1,143 @@
+"""The `courtroom` command: run, check, sim, demo and ctl."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from drivers.errors import CourtroomError
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from controller.config import DeviceConfig, load_config, load_profiles
+
+    config = load_config(args.config)
+    library = load_profiles(config, str(args.config))
+    lines: dict[str, list[DeviceConfig]] = {}
+    for dev in config.devices:
+        lines.setdefault(dev.transport.port, []).append(dev)
+    print(
+        f"room {config.room.id} ({config.room.name}): {len(config.devices)} devices, "
+        f"{len(library.models)} profiles, broker {config.broker.host}:{config.broker.port}"
+    )
+    for port, devs in lines.items():
+        print(f"  line {port}:")
+        for dev in devs:
+            addr = f"address {dev.address}" if dev.address is not None else ""
+            print(f"    {dev.id:<16} {dev.kind:<8} {dev.role or '-':<10} {dev.profile:<24} {addr}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from controller.daemon import run_daemon
+
+    return asyncio.run(run_daemon(args.config))
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from sim.cli import serve
+
+    asyncio.run(serve(args.config, args.emit_config, args.run_dir, args.wire_time))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from controller.demo import run_demo
+
+    return asyncio.run(run_demo(args.config, tour_only=args.tour_only))
+
+
+def _cmd_ctl(args: argparse.Namespace) -> int:
+    from controller import ctl
+
+    if args.config is not None:
+        target = ctl.Target.from_config(args.config)
+    elif args.room:
+        password = args.password_file.read_text().strip() if args.password_file else None
+        target = ctl.Target(args.host, args.port, args.room, args.username, password)
+    else:
+        raise CourtroomError("ctl: give --config CONFIG, or --room ROOM_ID with --host/--port")
+    if args.ctl_command == "status":
+        print(ctl.format_status(target, asyncio.run(ctl.read_retained(target))))
+        return 0
+    params = ctl.parse_params(args.params)
+    reply = asyncio.run(ctl.send(target, args.device, args.action, params, args.timeout))
+    print(json.dumps(reply, ensure_ascii=False))
+    return 0 if reply.get("status") == "ok" else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="courtroom", description="Technology courtroom device controller")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default INFO; WARNING for demo)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run the daemon for one room")
+    p.add_argument("config", type=Path)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("check", help="validate a room configuration and the profiles it uses")
+    p.add_argument("config", type=Path)
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("sim", help="simulate every device of a room on real endpoints (ptys, TCP)")
+    p.add_argument("config", type=Path)
+    p.add_argument(
+        "--emit-config", type=Path, help="write the config with each transport at its simulated endpoint"
+    )
+    p.add_argument(
+        "--run-dir", type=Path, help="folder for the endpoints' stable names (default: a temporary one)"
+    )
+    p.add_argument(
+        "--wire-time", action="store_true", help="emulate the time bytes take at the configured baud"
+    )
+    p.set_defaults(func=_cmd_sim)
+
+    p = sub.add_parser("demo", help="simulated courtroom + private mosquitto + daemon, in one command")
+    p.add_argument(
+        "--config", type=Path, help="room config (default: deploy/examples/courtroom-standard.yaml)"
+    )
+    p.add_argument("--tour-only", action="store_true", help="run the guided tour, then stop (for tests)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("ctl", help="talk to a running room over MQTT")
+    p.add_argument("--config", type=Path, help="room config to take the broker and room id from")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=1883)
+    p.add_argument("--room", help="room id")
+    p.add_argument("--username")
+    p.add_argument("--password-file", type=Path)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a reply")
+    ctl_sub = p.add_subparsers(dest="ctl_command", required=True)
+    ctl_sub.add_parser("status", help="the room's retained state, a line per device")
+    s = ctl_sub.add_parser("send", help="send DEVICE ACTION [key=value ...] and print the reply")
+    s.add_argument("device")
+    s.add_argument("action")
+    s.add_argument("params", nargs="*")
+    p.set_defaults(func=_cmd_ctl)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(
+            logging, str(args.log_level or ("WARNING" if args.command == "demo" else "INFO")).upper()
+        ),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+    except CourtroomError as exc:
+        print(f"courtroom {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The room configuration: one YAML file per courtroom, validated with messages that name file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from drivers.errors import ConfigError, ProfileError
+from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride
+
+ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+Role = Literal[
+    "judge",
+    "judge-left",
+    "judge-right",
+    "clerk",
+    "plaintiff",
+    "defendant",
+    "prosecution",
+    "defence",
+    "witness",
+    "panorama",
+    "gallery",
+    "evidence",
+    "interpreter",
+    "other",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RoomInfo(_Strict):
+    id: str = Field(pattern=ROOM_ID_PATTERN)
+    name: str = ""
+
+
+class BrokerConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(1883, ge=1, le=65535)
+    username: str | None = None
+    password_file: Path | None = None
+    tls: bool = False
+    ca_file: Path | None = None
+    keepalive_s: int = Field(30, ge=5, le=3600)
+    command_max_age_s: float = Field(30.0, gt=0)  # a command whose ts is older is refused (EXPIRED)
+
+    def password(self) -> str | None:
+        """The password, read from its file when the daemon connects (never kept in the config)."""
+        if self.password_file is None:
+            return None
+        try:
+            return self.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"broker.password_file: cannot read {self.password_file}: {exc.strerror}"
+            ) from exc
+
+
+class TransportConfig(SerialOverride):
+    port: str = Field(min_length=1)
+
+
+class DeviceConfig(_Strict):
+    id: str = Field(pattern=DEVICE_ID_PATTERN)
+    kind: Literal["camera"]
+    role: Role | None = None
+    name: str = ""
+    profile: str
+    transport: TransportConfig
+    address: int | None = Field(None, ge=0, le=255)
+
+
+class RoomConfig(_Strict):
+    room: RoomInfo
+    broker: BrokerConfig = BrokerConfig()
+    state_dir: Path = Path("/var/lib/courtroom")
+    profiles_dir: Path | None = None
+    devices: list[DeviceConfig] = Field(default_factory=list)
+
+    @field_validator("devices")
+    @classmethod
+    def _unique_ids(cls, devices: list[DeviceConfig]) -> list[DeviceConfig]:
+        seen: set[str] = set()
+        for dev in devices:
+            if dev.id in seen:
+                raise ValueError(f"device id '{dev.id}' is used twice")
+            seen.add(dev.id)
+        return devices
+
+    @model_validator(mode="after")
+    def _unique_addresses(self) -> RoomConfig:
+        taken: dict[tuple[str, int], str] = {}
+        for dev in self.devices:
+            if dev.address is None:
+                continue
+            key = (dev.transport.port, dev.address)
+            if key in taken:
+                raise ValueError(
+                    f"devices '{taken[key]}' and '{dev.id}' both use address {dev.address} on {dev.transport.port}"
+                )
+            taken[key] = dev.id
+        return self
+
+    def device(self, device_id: str) -> DeviceConfig:
+        for dev in self.devices:
+            if dev.id == device_id:
+                return dev
+        raise KeyError(device_id)
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _message(item: Any) -> str:
+    if item["type"] == "missing":
+        return "missing"
+    return str(item["msg"])
+
+
+def parse_config(data: Any, source: str = "<config>") -> RoomConfig:
+    """Validate already-parsed YAML; ConfigError lists every problem as ``file: key: what``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: (top level): expected a mapping, got {type(data).__name__}")
+    try:
+        return RoomConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: {_key(tuple(e['loc']))}: {_message(e)}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: Path) -> RoomConfig:
+    """Read and validate a room configuration file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_config(data, str(path))
+
+
+def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrary:
+    """Load the profile library and check every device's profile exists and fits its kind and address."""
+    library = ProfileLibrary(config.profiles_dir or DEFAULT_PROFILE_DIR)
+    problems = []
+    for index, dev in enumerate(config.devices):
+        where = f"{source}: devices[{index}]"
+        try:
+            profile = library.get(dev.profile)
+        except ProfileError as exc:
+            problems.append(f"{where}.profile: {exc}")
+            continue
+        if profile.model.device_class != dev.kind:
+            problems.append(
+                f"{where}.profile: '{dev.profile}' is a {profile.model.device_class}, not a {dev.kind}"
+            )
+        if profile.protocol.family == "visca" and (dev.address is None or not 1 <= dev.address <= 7):
+            problems.append(f"{where}.address: a VISCA camera needs an address from 1 to 7")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return library

@@ -1,0 +1,130 @@
+"""`courtroom ctl`: a small MQTT client for the room: read its retained state, send a command and wait."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+
+from controller.config import load_config
+from controller.mqtt.contract import TOPIC_PREFIX, now_ms
+from drivers.errors import CourtroomError, InvalidArgument
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the room's daemon publishes: broker address, credentials and room id."""
+
+    host: str
+    port: int
+    room_id: str
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_config(cls, path: Path) -> Target:
+        config = load_config(path)
+        b = config.broker
+        return cls(b.host, b.port, config.room.id, b.username, b.password())
+
+    @property
+    def root(self) -> str:
+        return f"{TOPIC_PREFIX}/{self.room_id}"
+
+    def client(self) -> aiomqtt.Client:
+        return aiomqtt.Client(
+            self.host,
+            self.port,
+            username=self.username,
+            password=self.password,
+            identifier=f"ctl-{uuid.uuid4().hex[:12]}",
+            protocol=aiomqtt.ProtocolVersion.V5,
+            timeout=10,
+        )
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``key=value`` words into a dict; values are read as JSON when they parse (3, true, "x"), else text."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise InvalidArgument(f"'{pair}': parameters are written key=value")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+async def send(
+    target: Target, device: str, action: str, params: dict[str, Any], timeout_s: float = 30.0
+) -> dict[str, Any]:
+    """Publish one command and return its reply (the whole reply object, ok or error)."""
+    request_id = uuid.uuid4().hex
+    async with target.client() as client:
+        await client.subscribe(f"{target.root}/{device}/reply/{action}", qos=1)
+        payload = {"id": request_id, "ts": now_ms(), **params}
+        await client.publish(f"{target.root}/{device}/cmd/{action}", json.dumps(payload), qos=1)
+        try:
+            async with asyncio.timeout(timeout_s):
+                async for message in client.messages:
+                    reply = json.loads(message.payload)
+                    if isinstance(reply, dict) and reply.get("id") == request_id:
+                        return reply
+        except TimeoutError:
+            raise CourtroomError(
+                f"no reply from room {target.room_id} within {timeout_s:g} s (is the daemon running?)"
+            ) from None
+    raise CourtroomError("connection closed before the reply came")
+
+
+async def read_retained(target: Target, settle_s: float = 0.3, timeout_s: float = 5.0) -> dict[str, Any]:
+    """Every retained message under the room, topic (below the root) -> decoded payload."""
+    found: dict[str, Any] = {}
+    async with target.client() as client:
+        for sub in ("$ctl/+", "+/state", "+/availability"):
+            await client.subscribe(f"{target.root}/{sub}", qos=1)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                async with asyncio.timeout(settle_s):
+                    message = await anext(aiter(client.messages))
+            except TimeoutError:
+                if "$ctl/state" in found or time.monotonic() + settle_s >= deadline:
+                    break
+                continue
+            key = message.topic.value[len(target.root) + 1 :]
+            try:
+                found[key] = json.loads(message.payload)
+            except (json.JSONDecodeError, TypeError):
+                found[key] = message.payload
+    return found
+
+
+def format_status(target: Target, retained: dict[str, Any]) -> str:
+    """The room's state as a few lines a technician can read at a glance."""
+    ctl = retained.get("$ctl/state")
+    if not isinstance(ctl, dict):
+        return f"room {target.room_id}: no retained state on {target.host}:{target.port} (daemon never connected?)"
+    info = retained.get("$ctl/info", {})
+    lines = [
+        f"room {target.room_id} ({info.get('room_name', '')}): {ctl.get('state')}, session {ctl.get('session')}"
+    ]
+    devices = retained.get("$ctl/devices", {}).get("devices", [])
+    for dev in devices:
+        avail = retained.get(f"{dev['id']}/availability", {})
+        state = retained.get(f"{dev['id']}/state", {})
+        shown = " ".join(f"{k}={v}" for k, v in state.items() if k != "ts")
+        reason = f" ({avail['reason']})" if avail.get("reason") and avail.get("state") != "online" else ""
+        lines.append(
+            f"  {dev['id']:<16} {dev['kind']:<8} {dev.get('role') or '-':<10} "
+            f"{avail.get('state', '?'):<8}{reason} {dev['model']} fw {dev.get('firmware') or '?'}  {shown}"
+        )
+    return "\n".join(lines)

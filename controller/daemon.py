@@ -1,0 +1,56 @@
+"""`courtroom run`: the daemon's main: room, supervisors and MQTT bridge, with a clean shutdown on signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from controller.config import load_config, load_profiles
+from controller.mqtt.bridge import MqttBridge
+from controller.mqtt.session import SessionCounter
+from controller.room import Room
+
+log = logging.getLogger(__name__)
+
+
+async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> int:
+    """Run the room described by ``config_path`` until SIGTERM/SIGINT, or until ``stop`` is set; returns 0.
+
+    With ``stop`` given, the caller owns the signals (the demo runs the daemon beside the simulator).
+
+    Shutdown order: every device offline, then ``$ctl/state`` offline, then disconnect.
+    """
+    config = load_config(config_path)
+    library = load_profiles(config, str(config_path))
+    config.broker.password()  # a missing password file is a start-up error, not a reconnect loop
+    session = SessionCounter(config.state_dir)
+    room = Room(config, library)
+    bridge = MqttBridge(room, config.broker, session)
+
+    loop = asyncio.get_running_loop()
+    own_signals = stop is None
+    stop = stop or asyncio.Event()
+    if own_signals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+    log.info(
+        "room %s: %d devices, broker %s:%d",
+        config.room.id,
+        len(config.devices),
+        config.broker.host,
+        config.broker.port,
+    )
+    room.start()
+    bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await room.stop()
+        await bridge.stop(bridge_task)
+        if own_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,333 @@
+"""The MQTT bridge: the room's one connection to the broker, implementing shared/MQTT.md.
+
+Lifecycle: connect with a last will (``$ctl/state`` offline, retained), publish the whole retained set,
+serve commands and requests, republish everything after every reconnect. The room never waits for MQTT:
+while the broker is away, state changes only update the room model, and the next connect publishes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import ValidationError
+
+from controller import __version__
+from controller.config import BrokerConfig
+from controller.mqtt.contract import (
+    Command,
+    ControllerInfo,
+    ControllerState,
+    DeviceList,
+    ErrorBody,
+    Payload,
+    Reply,
+    Topics,
+    now_ms,
+)
+from controller.mqtt.session import SessionCounter
+from controller.room import Room
+from drivers.devices.base import describe_validation
+from drivers.errors import CourtroomError
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_MEMORY = 64  # ids remembered per target topic
+
+
+class RequestError(CourtroomError):
+    """An inbound message that cannot be acted on; ``code`` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class _Outbound:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    properties: Properties | None = None
+
+
+class MqttBridge:
+    """Publishes the room and serves its inbound topics; reconnects forever until stopped."""
+
+    def __init__(self, room: Room, broker: BrokerConfig, session: SessionCounter) -> None:
+        self.room = room
+        self.broker = broker
+        self.topics = Topics(room.room_id)
+        self.session = session
+        self.connected = asyncio.Event()
+        self.connects = 0
+        self._client: aiomqtt.Client | None = None
+        self._out: asyncio.Queue[_Outbound] = asyncio.Queue()
+        self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        room.on_availability = self._availability_changed
+        room.on_state = self._state_changed
+
+    # -- outbound --------------------------------------------------------------------------------------------
+    def _send(
+        self,
+        topic: str,
+        payload: Payload,
+        qos: int = 1,
+        retain: bool = False,
+        props: Properties | None = None,
+    ) -> None:
+        if self.connected.is_set():
+            self._out.put_nowait(_Outbound(topic, payload.encode(), qos, retain, props))
+
+    def _controller_state(self, state: str | None = None) -> ControllerState:
+        offline = self.room.offline_devices()
+        if state is None:
+            state = "degraded" if offline else "online"
+        return ControllerState(state=state, session=self.session.value, offline_devices=offline)
+
+    def _availability_changed(self, device_id: str) -> None:
+        self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
+        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
+
+    def _state_changed(self, device_id: str) -> None:
+        state = self.room.state(device_id)
+        if state is not None:
+            self._send(self.topics.device_state(device_id), state, retain=True)
+
+    def publish_all(self) -> None:
+        """Queue the whole retained set: controller state, info, devices, each availability and state."""
+        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
+        info = ControllerInfo(
+            room_id=self.room.room_id,
+            room_name=self.room.config.room.name,
+            daemon_version=__version__,
+            started_ts=self.room.started_ms,
+            profiles=sorted(self.room.library.models),
+        )
+        self._send(self.topics.ctl_info, info, retain=True)
+        self._send(self.topics.ctl_devices, DeviceList(devices=self.room.device_entries()), retain=True)
+        for device_id in self.room.device_ids():
+            self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
+            self._state_changed(device_id)
+
+    # -- connection ------------------------------------------------------------------------------------------
+    def _make_client(self) -> aiomqtt.Client:
+        will = aiomqtt.Will(
+            self.topics.ctl_state,
+            ControllerState(state="offline", session=self.session.value).encode(),
+            1,
+            True,
+        )
+        tls: ssl.SSLContext | None = None
+        if self.broker.tls:
+            tls = ssl.create_default_context(cafile=str(self.broker.ca_file) if self.broker.ca_file else None)
+        return aiomqtt.Client(
+            self.broker.host,
+            self.broker.port,
+            username=self.broker.username,
+            password=self.broker.password(),
+            identifier=f"courtroom-{self.room.room_id}",
+            protocol=aiomqtt.ProtocolVersion.V5,
+            will=will,
+            clean_start=True,  # commands queued while we were away must not fire late
+            keepalive=self.broker.keepalive_s,
+            tls_context=tls,
+            timeout=10,
+        )
+
+    async def run(self) -> None:
+        """Connect, serve, and reconnect with backoff until cancelled."""
+        delay = 0.5
+        while not self._stopping:
+            self.session.next()
+            client = self._make_client()
+            try:
+                async with client:
+                    self._client = client
+                    delay = 0.5
+                    await self._serve(client)
+            except aiomqtt.MqttError as exc:
+                log.warning("MQTT: %s; reconnecting in %.1f s", exc, delay)
+            finally:
+                self._client = None
+                self.connected.clear()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    async def _serve(self, client: aiomqtt.Client) -> None:
+        self.connects += 1
+        while not self._out.empty():  # stale queued output: the full set below replaces it
+            self._out.get_nowait()
+            self._out.task_done()
+        self.connected.set()
+        self.publish_all()
+        for topic_filter in self.topics.inbound_filters:
+            await client.subscribe(topic_filter, qos=1)
+        log.info(
+            "MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value
+        )
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._publisher(client))
+            async for message in client.messages:
+                task = asyncio.create_task(self._handle(message))
+                self._handlers.add(task)
+                task.add_done_callback(self._handlers.discard)
+
+    async def _publisher(self, client: aiomqtt.Client) -> None:
+        while True:
+            item = await self._out.get()
+            try:
+                await client.publish(
+                    item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties
+                )
+            finally:
+                self._out.task_done()
+
+    async def stop(self, run_task: asyncio.Task[None]) -> None:
+        """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
+        self._stopping = True
+        for task in list(self._handlers):
+            task.cancel()
+        client = self._client
+        if client is not None and self.connected.is_set():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._drain(), 5)
+                for device_id in self.room.device_ids():
+                    await client.publish(
+                        self.topics.availability(device_id),
+                        self.room.availability(device_id)
+                        .model_copy(update={"state": "offline", "reason": "controller stopped"})
+                        .encode(),
+                        qos=1,
+                        retain=True,
+                    )
+                await client.publish(
+                    self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
+                )
+        run_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run_task
+
+    async def _drain(self) -> None:
+        await self._out.join()
+
+    # -- inbound ---------------------------------------------------------------------------------------------
+    async def _handle(self, message: aiomqtt.Message) -> None:
+        topic = message.topic.value
+        props = message.properties
+        reply_topic = getattr(props, "ResponseTopic", None) or self.topics.reply_to(topic)
+        reply_props: Properties | None = None
+        correlation = getattr(props, "CorrelationData", None)
+        if correlation is not None:
+            reply_props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            reply_props.CorrelationData = correlation
+        request_id: Any = None
+        try:
+            command = self._parse(message)
+            request_id = command.id
+            reply = await self._dedupe(topic, command)
+        except RequestError as exc:
+            reply = _error_reply(
+                request_id if request_id is not None else _peek_id(message), exc.code, str(exc)
+            )
+        self._send(reply_topic, reply, props=reply_props)
+
+    def _parse(self, message: aiomqtt.Message) -> Command:
+        if message.retain:
+            raise RequestError(
+                "RETAINED", "retained messages on inbound topics are refused; publish with retain=false"
+            )
+        try:
+            data = json.loads(message.payload if isinstance(message.payload, bytes | str) else b"")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RequestError("BAD_REQUEST", f"payload is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise RequestError("BAD_REQUEST", "payload must be a JSON object with an 'id'")
+        try:
+            command = Command.model_validate(data)
+        except ValidationError as exc:
+            raise RequestError("BAD_REQUEST", describe_validation(exc)) from None
+        max_age_ms = self.broker.command_max_age_s * 1000
+        if command.ts is not None and now_ms() - command.ts > max_age_ms:
+            age_s = (now_ms() - command.ts) / 1000
+            raise RequestError(
+                "EXPIRED",
+                f"command is {age_s:.1f} s old; older than {self.broker.command_max_age_s:g} s is refused",
+            )
+        return command
+
+    async def _dedupe(self, topic: str, command: Command) -> Reply:
+        """Answer a repeated id from memory (QoS 1 may deliver twice) without acting again."""
+        seen = self._seen.setdefault(topic, OrderedDict())
+        key = json.dumps(command.id)
+        earlier = seen.get(key)
+        if earlier is not None:
+            return await asyncio.shield(earlier)
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        seen[key] = future
+        while len(seen) > DUPLICATE_MEMORY:
+            seen.popitem(last=False)
+        try:
+            reply = await self._dispatch(topic, command)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here; a repeat re-raises it
+            raise
+        future.set_result(reply)
+        return reply
+
+    async def _dispatch(self, topic: str, command: Command) -> Reply:
+        rest = topic[len(self.topics.root) + 1 :].split("/")
+        try:
+            if rest[0] == "$ctl":
+                data = await self._request(rest[2], command)
+            else:
+                data = await self.room.execute(rest[0], rest[2], command.params())
+        except CourtroomError as exc:
+            return _error_reply(command.id, exc.code, str(exc))
+        except Exception as exc:
+            log.exception("command on %s failed", topic)
+            return _error_reply(command.id, "INTERNAL", f"{type(exc).__name__}: {exc}")
+        return Reply(id=command.id, status="ok", data=data)
+
+    async def _request(self, op: str, command: Command) -> dict[str, Any]:
+        if op == "republish":
+            self.publish_all()
+            return {"republished": True}
+        if op == "diagnostics":
+            return {
+                "session": self.session.value,
+                "mqtt_connects": self.connects,
+                "started_ts": self.room.started_ms,
+                "devices": self.room.diagnostics(),
+            }
+        if op == "reload":
+            raise RequestError(
+                "UNSUPPORTED", "reload is not implemented yet: restart the service to load a new config"
+            )
+        raise RequestError("NOT_FOUND", f"unknown request '{op}' (known: republish, diagnostics, reload)")
+
+
+def _error_reply(request_id: Any, code: str, message: str) -> Reply:
+    return Reply(id=request_id, status="error", error=ErrorBody(code=code, message=message))
+
+
+def _peek_id(message: aiomqtt.Message) -> Any:
+    """The id of a request that failed validation, when one can still be read, so the sender can match it."""
+    with contextlib.suppress(Exception):
+        data = json.loads(message.payload)
+        if isinstance(data, dict) and isinstance(data.get("id"), str | int):
+            return data["id"]
+    return None

@@ -1,0 +1,219 @@
+"""The MQTT contract, v1: every topic and every payload the daemon sends or accepts, as typed models.
+
+This module is the single source of truth; docs/mqtt.md is checked against it by the tests. Timestamps are
+``ts`` in epoch milliseconds UTC; keys are snake_case; units live in key names.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+CONTRACT_VERSION = "1.0"
+TOPIC_PREFIX = "courtroom/v1"
+
+
+def now_ms() -> int:
+    """Wall-clock time in epoch milliseconds, the unit of every ``ts``."""
+    return int(time.time() * 1000)
+
+
+class Payload(BaseModel):
+    """Base of outbound payloads: ``ts`` is stamped when the message is built."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ts: int = Field(default_factory=now_ms)
+
+    def encode(self) -> bytes:
+        return self.model_dump_json(exclude_none=False).encode()
+
+
+# -- retained, outbound --
+class ControllerState(Payload):
+    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every connect."""
+
+    state: Literal["online", "offline", "degraded"]
+    session: int
+    offline_devices: list[str] = Field(default_factory=list)
+
+
+class ControllerInfo(Payload):
+    """`$ctl/info`: versions and what was loaded."""
+
+    room_id: str
+    room_name: str
+    daemon_version: str
+    contract_version: str = CONTRACT_VERSION
+    started_ts: int
+    profiles: list[str]
+
+
+class DeviceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: str
+    role: str | None
+    name: str
+    vendor: str
+    model: str
+    profile: str
+    firmware: str | None
+    firmware_label: str | None
+    capabilities: list[str]
+    actions: list[str]
+
+
+class DeviceList(Payload):
+    """`$ctl/devices`: every device of the room."""
+
+    devices: list[DeviceEntry]
+
+
+class Availability(Payload):
+    """`<device>/availability`: the link, apart from the device's own state."""
+
+    state: Literal["online", "offline"]
+    reason: str | None = None
+
+
+class CameraState(Payload):
+    """`<device>/state` of a camera: what it last reported (None until known)."""
+
+    power: bool | None
+    zoom: int | None
+    pan: int | None
+    tilt: int | None
+    moving: bool
+    preset: int | None
+
+
+STATE_MODELS: dict[str, type[Payload]] = {"camera": CameraState}
+
+
+def device_state(kind: str, snapshot: dict[str, Any]) -> Payload:
+    """The typed ``<device>/state`` payload of a device kind, built from its driver's snapshot."""
+    return STATE_MODELS[kind].model_validate(snapshot)
+
+
+# -- replies --
+ErrorCode = Literal[
+    "BAD_REQUEST",  # not JSON, not an object, no usable id
+    "NOT_FOUND",  # no such device or request
+    "INVALID_ARGUMENT",
+    "UNSUPPORTED",
+    "OFFLINE",
+    "DEVICE_TIMEOUT",
+    "DEVICE_NAK",
+    "NOT_EXECUTABLE",
+    "BUSY",
+    "TRANSPORT_LOST",
+    "DECODE_ERROR",
+    "EXPIRED",  # older than its expiry
+    "RETAINED",  # a retained message on an inbound topic
+    "INTERNAL",
+]
+
+
+class ErrorBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message: str
+
+
+class Reply(Payload):
+    """Reply to any inbound request, on the v5 response topic or ``.../reply/<action>``."""
+
+    id: JsonValue
+    status: Literal["ok", "error"]
+    data: dict[str, JsonValue] | None = None
+    error: ErrorBody | None = None
+
+
+# -- inbound --
+class Command(BaseModel):
+    """Envelope of `<device>/cmd/<action>` and `$ctl/request/<op>`: ``id`` and an optional ``ts``.
+
+    Every other key is a parameter of the action, checked by the device class.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | int = Field(union_mode="left_to_right")
+    ts: int | None = None
+
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+# -- topics --
+@dataclass(frozen=True)
+class Topics:
+    """Topic names of one room."""
+
+    room_id: str
+
+    @property
+    def root(self) -> str:
+        return f"{TOPIC_PREFIX}/{self.room_id}"
+
+    @property
+    def ctl_state(self) -> str:
+        return f"{self.root}/$ctl/state"
+
+    @property
+    def ctl_info(self) -> str:
+        return f"{self.root}/$ctl/info"
+
+    @property
+    def ctl_devices(self) -> str:
+        return f"{self.root}/$ctl/devices"
+
+    def device_state(self, device_id: str) -> str:
+        return f"{self.root}/{device_id}/state"
+
+    def availability(self, device_id: str) -> str:
+        return f"{self.root}/{device_id}/availability"
+
+    def event(self, device_id: str) -> str:
+        return f"{self.root}/{device_id}/event"
+
+    def command(self, device_id: str, action: str) -> str:
+        return f"{self.root}/{device_id}/cmd/{action}"
+
+    def request(self, op: str) -> str:
+        return f"{self.root}/$ctl/request/{op}"
+
+    @property
+    def inbound_filters(self) -> list[str]:
+        """What the daemon subscribes to: commands and requests only, never its own output."""
+        return [f"{self.root}/+/cmd/+", f"{self.root}/$ctl/request/+"]
+
+    def reply_to(self, inbound_topic: str) -> str:
+        """Default reply topic: the inbound path with ``cmd`` (or ``request``) replaced by ``reply``."""
+        parts = inbound_topic.split("/")
+        for i in range(len(parts) - 2, -1, -1):
+            if parts[i] in ("cmd", "request"):
+                parts[i] = "reply"
+                break
+        return "/".join(parts)
+
+
+# What each topic carries: (topic pattern under the root, direction, retained, QoS, payload model name).
+# docs/mqtt.md lists exactly these rows; tests/controller/test_contract_doc.py keeps the two in step.
+TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
+    ("$ctl/state", "out", True, 1, "ControllerState"),
+    ("$ctl/info", "out", True, 1, "ControllerInfo"),
+    ("$ctl/devices", "out", True, 1, "DeviceList"),
+    ("<device>/state", "out", True, 1, "CameraState"),
+    ("<device>/availability", "out", True, 1, "Availability"),
+    ("<device>/cmd/<action>", "in", False, 1, "Command"),
+    ("<device>/reply/<action>", "out", False, 1, "Reply"),
+    ("$ctl/request/<op>", "in", False, 1, "Command"),
+    ("$ctl/reply/<op>", "out", False, 1, "Reply"),
+]

@@ -1,0 +1,121 @@
+"""The room model: the configured devices, their supervisors, and the operations clients may ask for.
+
+The MQTT bridge, the command line and (later) the console all go through ``Room.execute``, so a command
+behaves the same whoever sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from drivers.factory import DeviceFactory
+
+from controller.config import RoomConfig
+from controller.mqtt.contract import Availability, DeviceEntry, Payload, device_state
+from controller.supervisor import Backoff, DeviceSupervisor
+from drivers.errors import CourtroomError
+from drivers.profiles import ProfileLibrary
+
+AvailabilityHook = Callable[[str], None]
+StateHook = Callable[[str], None]
+
+
+class UnknownDevice(CourtroomError):
+    """A request named a device the room does not have."""
+
+    code = "NOT_FOUND"
+
+
+class Room:
+    """Every device of one courtroom, each under its own supervisor."""
+
+    def __init__(self, config: RoomConfig, library: ProfileLibrary, backoff: Backoff | None = None) -> None:
+        self.config = config
+        self.library = library
+        self.started_ms = int(time.time() * 1000)
+        self.on_availability: AvailabilityHook = lambda _device_id: None
+        self.on_state: StateHook = lambda _device_id: None
+        self._availability: dict[str, Availability] = {}
+        self._states: dict[str, Payload] = {}
+        factory = DeviceFactory(library)
+        self.supervisors: dict[str, DeviceSupervisor] = {}
+        for dev in config.devices:
+            device = factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport)
+            self.supervisors[dev.id] = DeviceSupervisor(
+                device, self._availability_changed, self._state_changed, backoff or Backoff()
+            )
+            self._availability[dev.id] = Availability(state="offline", reason="not connected yet")
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def room_id(self) -> str:
+        return self.config.room.id
+
+    # -- supervisor callbacks --------------------------------------------------------------------------------
+    def _availability_changed(self, device_id: str, online: bool, reason: str | None) -> None:
+        self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
+        self.on_availability(device_id)
+
+    def _state_changed(self, device_id: str, snapshot: dict[str, Any]) -> None:
+        self._states[device_id] = device_state(self.supervisors[device_id].device.kind, snapshot)
+        self.on_state(device_id)
+
+    # -- what clients read -----------------------------------------------------------------------------------
+    def device_ids(self) -> list[str]:
+        return list(self.supervisors)
+
+    def availability(self, device_id: str) -> Availability:
+        return self._availability[device_id]
+
+    def state(self, device_id: str) -> Payload | None:
+        return self._states.get(device_id)
+
+    def offline_devices(self) -> list[str]:
+        return [d for d, a in self._availability.items() if a.state != "online"]
+
+    def device_entries(self) -> list[DeviceEntry]:
+        entries = []
+        for dev in self.config.devices:
+            device = self.supervisors[dev.id].device
+            entries.append(
+                DeviceEntry(
+                    id=dev.id,
+                    kind=device.kind,
+                    role=dev.role,
+                    name=dev.name,
+                    vendor=device.info.vendor,
+                    model=device.info.model,
+                    profile=device.info.profile,
+                    firmware=device.info.firmware,
+                    firmware_label=device.info.firmware_label,
+                    capabilities=list(device.info.capabilities),
+                    actions=sorted(device.actions),
+                )
+            )
+        return entries
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {dev_id: sup.diagnostics() for dev_id, sup in self.supervisors.items()}
+
+    # -- operations ------------------------------------------------------------------------------------------
+    async def execute(self, device_id: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Run one device operation; raises a CourtroomError subclass naming what was wrong."""
+        supervisor = self.supervisors.get(device_id)
+        if supervisor is None:
+            raise UnknownDevice(f"no device '{device_id}' in room {self.room_id}")
+        return await supervisor.execute(action, params)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        for dev_id, sup in self.supervisors.items():
+            self._tasks.append(asyncio.create_task(sup.run(), name=f"supervise:{dev_id}"))
+
+    async def stop(self) -> None:
+        """Stop every supervisor; each closes its device and reports it offline."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

@@ -1,0 +1,184 @@
+"""End-to-end fixtures: a private mosquitto, the simulated room, the daemon as a real process, a watcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+import pytest
+import yaml
+from sim.room import SimulatedRoom
+
+from controller.localbroker import LocalBroker
+from tests.conftest import REPO
+
+EXAMPLE = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
+ROOM_ID = "b2-cr104"
+ROOT = f"courtroom/v1/{ROOM_ID}"
+ROOM_PASSWORD = "room-secret"
+CONSOLE_PASSWORD = "console-secret"
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A private mosquitto with passwords and the room ACL, on a free port."""
+    b = LocalBroker(tmp_path / "broker", users={ROOM_ID: ROOM_PASSWORD, "console": CONSOLE_PASSWORD})
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+async def sim_room(tmp_path: Path) -> AsyncIterator[SimulatedRoom]:
+    room = SimulatedRoom(EXAMPLE, run_dir=tmp_path / "sim")
+    await room.start()
+    yield room
+    await room.stop()
+
+
+@pytest.fixture
+def room_config(tmp_path: Path, sim_room: SimulatedRoom, broker: LocalBroker) -> Path:
+    """The example room, its transports at the simulator, its broker the private one, fast timeouts."""
+    out = tmp_path / "room.yaml"
+    sim_room.write_config(out)
+    data = yaml.safe_load(out.read_text())
+    secret = tmp_path / "room-password"
+    secret.write_text(ROOM_PASSWORD)
+    data["broker"] = {
+        "host": "127.0.0.1",
+        "port": broker.port,
+        "username": ROOM_ID,
+        "password_file": str(secret),
+    }
+    data["state_dir"] = str(tmp_path / "state")
+    out.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return out
+
+
+@dataclass
+class Watcher:
+    """Collects every message under the room's root; tests wait on what they expect to see."""
+
+    client: aiomqtt.Client
+    messages: list[tuple[str, dict[str, Any], bool]] = field(default_factory=list)
+    _new: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def pump(self) -> None:
+        async for message in self.client.messages:
+            try:
+                payload = json.loads(message.payload)  # type: ignore[arg-type]
+            except (json.JSONDecodeError, TypeError):
+                payload = {"_raw": message.payload}
+            self.messages.append((message.topic.value[len(ROOT) + 1 :], payload, bool(message.retain)))
+            self._new.set()
+
+    async def wait_for(
+        self,
+        topic: str,
+        predicate: Callable[[dict[str, Any]], bool] = lambda _p: True,
+        timeout: float = 10.0,
+        start: int = 0,
+    ) -> dict[str, Any]:
+        """The first message on ``topic`` (from index ``start``) whose payload satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        seen = start
+        while True:
+            for t, payload, _ in self.messages[seen:]:
+                if t == topic and predicate(payload):
+                    return payload
+            seen = len(self.messages)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                recent = [(t, p) for t, p, _ in self.messages[-15:]]
+                raise AssertionError(
+                    f"no message on {topic} matching within {timeout} s; last messages: {recent}"
+                )
+            self._new.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new.wait(), remaining)
+
+    def on(self, topic: str) -> list[dict[str, Any]]:
+        return [p for t, p, _ in self.messages if t == topic]
+
+    async def publish(self, topic: str, payload: Any, retain: bool = False, **kwargs: Any) -> None:
+        body = payload if isinstance(payload, bytes | str) else json.dumps(payload)
+        await self.client.publish(f"{ROOT}/{topic}", body, qos=1, retain=retain, **kwargs)
+
+    async def request(self, device: str, action: str, payload: Any, timeout: float = 15.0) -> dict[str, Any]:
+        """Send a command and return the reply that echoes its id."""
+        start = len(self.messages)
+        await self.publish(f"{device}/cmd/{action}", payload)
+        want = payload.get("id") if isinstance(payload, dict) else None
+        return await self.wait_for(f"{device}/reply/{action}", lambda p: p.get("id") == want, timeout, start)
+
+
+@pytest.fixture
+async def watcher(broker: LocalBroker) -> AsyncIterator[Watcher]:
+    client = aiomqtt.Client(
+        "127.0.0.1",
+        broker.port,
+        username="console",
+        password=CONSOLE_PASSWORD,
+        identifier="test-watcher",
+        protocol=aiomqtt.ProtocolVersion.V5,
+    )
+    async with client:
+        await client.subscribe(f"{ROOT}/#", qos=1)
+        w = Watcher(client)
+        task = asyncio.create_task(w.pump())
+        yield w
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@dataclass
+class Daemon:
+    """The daemon as a real process: `python -m controller.cli run CONFIG`."""
+
+    config: Path
+    proc: asyncio.subprocess.Process | None = None
+    log_path: Path | None = None
+
+    async def start(self) -> None:
+        assert self.log_path is not None
+        with self.log_path.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "controller.cli", "run", str(self.config), stdout=log, stderr=log
+            )
+
+    async def stop(self, sig: str = "TERM", timeout: float = 15.0) -> int:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            if sig == "TERM":
+                self.proc.terminate()
+            else:
+                self.proc.kill()
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        return code
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+
+@pytest.fixture
+async def daemon(room_config: Path, tmp_path: Path, watcher: Watcher) -> AsyncIterator[Daemon]:
+    """A running daemon whose five cameras are online (the watcher has seen it)."""
+    d = Daemon(room_config, log_path=tmp_path / "daemon.log")
+    await d.start()
+    try:
+        for dev in ("cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"):
+            await watcher.wait_for(f"{dev}/availability", lambda p: p["state"] == "online", timeout=20)
+        yield d
+    finally:
+        if d.proc is not None and d.proc.returncode is None:
+            await d.stop()
+        if d.proc is not None and d.proc.returncode not in (0, -9):
+            print(d.log())

@@ -1,0 +1,136 @@
+"""The `courtroom` command as a technician uses it: check, ctl, sim, demo, and a broker that restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import aiomqtt
+import yaml
+
+from controller.localbroker import LocalBroker
+from tests.e2e.conftest import CONSOLE_PASSWORD, EXAMPLE, ROOT, Daemon, Watcher
+
+
+async def _courtroom(*args: str, timeout: float = 60) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "controller.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_check_accepts_the_example_room() -> None:
+    code, out, err = await _courtroom("check", str(EXAMPLE))
+    assert code == 0, err
+    assert "room b2-cr104" in out and "5 devices" in out and "cam-panorama" in out
+
+
+async def test_check_names_file_key_and_problem(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    del data["devices"][3]["transport"]["port"]
+    data["devices"][1]["address"] = 3  # same line and address as cam-defendant
+    data["devices"][0]["profile"] = "sony/evi-d99"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, _, err = await _courtroom("check", str(bad))
+    assert code == 1
+    assert f"{bad}: devices[3].transport.port: missing" in err
+
+    del data["devices"][3]
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, _, err = await _courtroom("check", str(bad))
+    assert code == 1 and "address 3" in err and "cam-plaintiff" in err
+
+    data["devices"][1]["address"] = 2
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, _, err = await _courtroom("check", str(bad))
+    assert code == 1 and "devices[0].profile" in err and "sony/evi-d99" in err
+
+    bad.write_text("room: [unclosed")
+    code, _, err = await _courtroom("check", str(bad))
+    assert code == 1 and "not valid YAML" in err
+
+
+async def test_check_names_a_broken_profile(tmp_path: Path) -> None:
+    profiles = tmp_path / "profiles"
+    for sub in ("protocols", "models/sony", "models/generic"):
+        (profiles / sub).mkdir(parents=True)
+    src = Path(EXAMPLE).parent.parent.parent / "firmware_profiles"
+    (profiles / "protocols/visca.yaml").write_text((src / "protocols/visca.yaml").read_text())
+    (profiles / "models/generic/visca-ptz-20x.yaml").write_text(
+        (src / "models/generic/visca-ptz-20x.yaml").read_text()
+    )
+    broken = (
+        (src / "models/sony/evi-d70.yaml")
+        .read_text()
+        .replace("zoom: {min: 0x0000, max: 0x4000}", "zoom: {min: 0x4000}")
+    )
+    (profiles / "models/sony/evi-d70.yaml").write_text(broken)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["profiles_dir"] = str(profiles)
+    cfg = tmp_path / "room.yaml"
+    cfg.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, _, err = await _courtroom("check", str(cfg))
+    assert code == 1
+    assert "evi-d70.yaml: ranges.zoom.max: Field required" in err
+
+
+async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: Watcher) -> None:
+    code, out, err = await _courtroom("ctl", "--config", str(room_config), "status")
+    assert code == 0, err
+    assert "room b2-cr104" in out and "online" in out
+    assert sum(1 for line in out.splitlines() if "camera" in line and "online" in line) == 5
+
+    code, out, err = await _courtroom(
+        "ctl", "--config", str(room_config), "send", "cam-judge", "zoom_to", "position=4096"
+    )
+    assert code == 0, err + out
+    assert json.loads(out)["status"] == "ok"
+    await watcher.wait_for("cam-judge/state", lambda p: p["zoom"] == 4096)
+
+    code, out, err = await _courtroom(
+        "ctl", "--config", str(room_config), "send", "cam-judge", "preset_recall", "preset=99"
+    )
+    assert code == 1
+    assert json.loads(out)["error"]["code"] == "INVALID_ARGUMENT"
+
+
+async def test_broker_restart_reconnects_and_republishes(
+    room_config: Path, broker: LocalBroker, tmp_path: Path
+) -> None:
+    d = Daemon(room_config, log_path=tmp_path / "daemon.log")
+    await d.start()
+    try:
+        first = await _wait_ctl_online(broker.port)
+        await asyncio.to_thread(broker.stop)
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(broker.start, broker.port)  # persistence is off: the retained set is gone
+        second = await _wait_ctl_online(broker.port, timeout=40)
+        assert second["session"] > first["session"]
+    finally:
+        assert await d.stop() == 0, d.log()
+
+
+async def _wait_ctl_online(port: int, timeout: float = 20) -> dict[str, object]:
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                async with aiomqtt.Client(
+                    "127.0.0.1", port, username="console", password=CONSOLE_PASSWORD
+                ) as c:
+                    await c.subscribe(f"{ROOT}/$ctl/state")
+                    async for message in c.messages:
+                        payload = json.loads(message.payload)  # type: ignore[arg-type]
+                        if payload["state"] == "online":
+                            return dict(payload)
+            except aiomqtt.MqttError:
+                await asyncio.sleep(0.2)

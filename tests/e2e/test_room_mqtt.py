@@ -1,0 +1,187 @@
+"""The foundation end to end: simulator <- serial pty <- daemon -> real mosquitto -> MQTT clients."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from sim.room import SimulatedRoom
+
+from tests.e2e.conftest import Daemon, Watcher
+
+CAMERAS = ("cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama")
+
+
+async def test_startup_publishes_the_retained_set(daemon: Daemon, watcher: Watcher) -> None:
+    state = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "online")
+    assert state["session"] >= 1 and state["offline_devices"] == []
+    info = await watcher.wait_for("$ctl/info")
+    assert info["room_id"] == "b2-cr104" and info["contract_version"] == "1.0"
+    assert {"sony/evi-d70", "generic/visca-ptz-20x"} <= set(info["profiles"])
+    devices = await watcher.wait_for("$ctl/devices")
+    assert [d["id"] for d in devices["devices"]] == list(CAMERAS)
+    judge = devices["devices"][0]
+    assert (judge["role"], judge["vendor"], judge["model"]) == ("judge", "Sony", "EVI-D70")
+    assert "preset_recall" in judge["actions"]
+    for cam in CAMERAS:
+        snap = await watcher.wait_for(f"{cam}/state", lambda p: p["power"] is not None)
+        assert snap["power"] is True and isinstance(snap["pan"], int) and isinstance(snap["ts"], int)
+    # retained: a client that comes later gets the same set
+    await watcher.publish("$ctl/request/republish", {"id": "r1"})
+    reply = await watcher.wait_for("$ctl/reply/republish", lambda p: p["id"] == "r1")
+    assert reply["status"] == "ok"
+    assert any(retained for t, _, retained in watcher.messages if t == "cam-judge/state")
+
+
+async def test_preset_recall_moves_the_simulated_camera(
+    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
+) -> None:
+    cam = sim_room.camera("cam-plaintiff")
+    reply = await watcher.request("cam-plaintiff", "pan_tilt_to", {"id": "m1", "pan": 400, "tilt": -200})
+    assert reply["status"] == "ok", reply
+    assert (cam.pan, cam.tilt) == (400, -200)
+    reply = await watcher.request("cam-plaintiff", "preset_set", {"id": "s1", "preset": 2})
+    assert reply["status"] == "ok", reply
+    reply = await watcher.request("cam-plaintiff", "home", {"id": "h1"})
+    assert reply["status"] == "ok" and (cam.pan, cam.tilt) == (0, 0)
+
+    reply = await watcher.request("cam-plaintiff", "preset_recall", {"id": "p1", "preset": 2})
+    assert reply["status"] == "ok", reply
+    assert (cam.pan, cam.tilt) == (400, -200)
+    state = await watcher.wait_for(
+        "cam-plaintiff/state",
+        lambda p: p["preset"] == 2 and p["pan"] == 400 and p["tilt"] == -200 and not p["moving"],
+    )
+    assert state["power"] is True
+
+
+async def test_unplugged_camera_goes_offline_and_comes_back(
+    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
+) -> None:
+    cam = sim_room.camera("cam-witness")
+    cam.unplug()
+    offline = await watcher.wait_for(
+        "cam-witness/availability", lambda p: p["state"] == "offline", timeout=15
+    )
+    assert offline["reason"]
+    degraded = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "degraded")
+    assert degraded["offline_devices"] == ["cam-witness"]
+    # the others are untouched, and a command to the offline camera is refused at once
+    reply = await watcher.request("cam-judge", "preset_recall", {"id": "j1", "preset": 1})
+    assert reply["status"] == "ok", reply
+    started = time.monotonic()
+    reply = await watcher.request("cam-witness", "home", {"id": "w1"})
+    assert reply["status"] == "error" and reply["error"]["code"] == "OFFLINE"
+    assert time.monotonic() - started < 5
+
+    mark = len(watcher.messages)
+    cam.replug()
+    await watcher.wait_for(
+        "cam-witness/availability", lambda p: p["state"] == "online", timeout=20, start=mark
+    )
+    await watcher.wait_for("$ctl/state", lambda p: p["state"] == "online", start=mark)
+    reply = await watcher.request("cam-witness", "home", {"id": "w2"})
+    assert reply["status"] == "ok", reply
+
+
+async def test_sigterm_publishes_every_device_offline_then_the_controller(
+    daemon: Daemon, watcher: Watcher
+) -> None:
+    online = await watcher.wait_for("$ctl/state", lambda p: p["state"] in ("online", "degraded"))
+    mark = len(watcher.messages)
+    assert await daemon.stop("TERM") == 0
+    last = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "offline", start=mark)
+    assert last["session"] == online["session"]
+    order = [t for t, p, _ in watcher.messages[mark:] if p.get("state") == "offline"]
+    ctl_at = order.index("$ctl/state")
+    assert set(order[:ctl_at]) >= {f"{cam}/availability" for cam in CAMERAS}
+
+
+async def test_kill_9_makes_the_broker_publish_the_will(daemon: Daemon, watcher: Watcher) -> None:
+    online = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "online")
+    mark = len(watcher.messages)
+    assert await daemon.stop("KILL") == -9
+    will = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "offline", timeout=60, start=mark)
+    assert will["session"] == online["session"]
+
+
+async def test_bad_input_gets_a_clear_error_and_touches_no_wire(
+    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
+) -> None:
+    bus = sim_room.bus_for("cam-judge")
+    frames_before = len(bus.frames)
+    cases = [
+        ("cam-judge", "preset_recall", {"id": "b1", "preset": 200}, "INVALID_ARGUMENT", "preset"),
+        ("cam-judge", "zoom_to", {"id": "b2", "position": 0x7000}, "INVALID_ARGUMENT", "position"),
+        ("cam-judge", "preset_recall", {"id": "b3", "preset": "3"}, "INVALID_ARGUMENT", "preset"),
+        ("cam-judge", "preset_recall", {"id": "b4"}, "INVALID_ARGUMENT", "preset"),
+        ("cam-judge", "preset_recall", {"id": "b5", "preset": 1, "speed": 3}, "INVALID_ARGUMENT", "speed"),
+        ("cam-judge", "power", {"id": "b6", "on": 1}, "INVALID_ARGUMENT", "on"),
+        ("cam-judge", "fly", {"id": "b7"}, "INVALID_ARGUMENT", "fly"),
+        ("cam-nobody", "home", {"id": "b8"}, "NOT_FOUND", "cam-nobody"),
+        ("cam-judge", "home", {"id": "b9", "ts": int(time.time() * 1000) - 120_000}, "EXPIRED", "old"),
+    ]
+    for device, action, payload, code, word in cases:
+        reply = await watcher.request(device, action, payload)
+        assert reply["status"] == "error", (action, payload, reply)
+        assert reply["error"]["code"] == code, (action, payload, reply)
+        assert word in reply["error"]["message"], reply
+    # not JSON, not an object, no id: answered with id null
+    for i, raw in enumerate((b"{not json", b"[1, 2]", b'{"preset": 1}')):
+        mark = len(watcher.messages)
+        await watcher.publish("cam-judge/cmd/preset_recall", raw)
+        reply = await watcher.wait_for("cam-judge/reply/preset_recall", lambda p: p["id"] is None, start=mark)
+        assert reply["error"]["code"] == "BAD_REQUEST", (i, reply)
+    assert len(bus.frames) == frames_before, "a refused command reached the wire"
+    # the daemon is still up and serving
+    reply = await watcher.request("cam-judge", "refresh", {"id": "ok1"})
+    assert reply["status"] == "ok" and reply["data"]["power"] is True
+
+
+async def test_retained_commands_are_refused(
+    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
+) -> None:
+    bus = sim_room.bus_for("cam-judge")
+    frames_before = len(bus.frames)
+    mark = len(watcher.messages)
+    await watcher.publish("cam-judge/cmd/home", {"id": "ret1"}, retain=True)
+    reply = await watcher.wait_for("cam-judge/reply/home", lambda p: p["id"] == "ret1", start=mark)
+    assert reply["error"]["code"] == "RETAINED"
+    assert len(bus.frames) == frames_before
+    await watcher.publish("cam-judge/cmd/home", b"", retain=True)  # clear it from the broker
+
+
+async def test_a_repeated_id_is_answered_from_memory(
+    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
+) -> None:
+    bus = sim_room.bus_for("cam-defendant")
+    first = await watcher.request("cam-defendant", "preset_recall", {"id": "dup-1", "preset": 1})
+    assert first["status"] == "ok", first
+    frames_after_first = len(bus.frames)
+    second = await watcher.request("cam-defendant", "preset_recall", {"id": "dup-1", "preset": 1})
+    assert second["status"] == "ok" and second["data"] == first["data"]
+    await asyncio.sleep(0.3)
+    assert len(bus.frames) == frames_after_first, "the repeat acted again"
+
+
+async def test_v5_response_topic_and_correlation_data(daemon: Daemon, watcher: Watcher) -> None:
+    props = Properties(PacketTypes.PUBLISH)
+    props.ResponseTopic = "courtroom/v1/b2-cr104/console-7/inbox"
+    props.CorrelationData = b"corr-42"
+    mark = len(watcher.messages)
+    await watcher.publish("cam-judge/cmd/refresh", {"id": "v5"}, properties=props)
+    reply = await watcher.wait_for("console-7/inbox", lambda p: p["id"] == "v5", start=mark)
+    assert reply["status"] == "ok"
+    assert not [p for t, p, _ in watcher.messages[mark:] if t == "cam-judge/reply/refresh"]
+
+
+async def test_diagnostics_and_unknown_requests(daemon: Daemon, watcher: Watcher) -> None:
+    await watcher.publish("$ctl/request/diagnostics", {"id": "d1"})
+    reply = await watcher.wait_for("$ctl/reply/diagnostics", lambda p: p["id"] == "d1")
+    assert reply["status"] == "ok"
+    assert reply["data"]["devices"]["cam-judge"]["online"] is True
+    await watcher.publish("$ctl/request/explode", {"id": "d2"})
+    reply = await watcher.wait_for("$ctl/reply/explode", lambda p: p["id"] == "d2")
+    assert reply["error"]["code"] == "NOT_FOUND"
