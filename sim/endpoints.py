@@ -1,0 +1,334 @@
+"""Endpoints a driver connects to as it would to real hardware: a pseudo-terminal or a raw TCP port.
+
+An endpoint moves bytes and owns nothing else: bytes a driver writes go to the `on_data` callback handed to
+`attach()`, and `write()` sends bytes back. `unplug()` and `replug()` make the port vanish and come back the way
+a pulled USB adapter or a rebooted serial-over-IP converter does. Everything runs on the asyncio loop through
+`add_reader`/`add_writer`: no threads and no tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import tty
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.errors import SimConfigError, SimError
+
+DataCallback = Callable[[bytes], None]
+ResetCallback = Callable[[], None]
+
+MAX_PENDING = 64 * 1024
+"""Bytes kept for a reader that does not read; more is dropped, as a UART would overrun."""
+
+_REARM_S = 0.02
+"""After EIO on a pty master (no one has the port open, on some kernels), read again this much later."""
+
+
+class _Channel:
+    """Non-blocking reads and buffered writes on one file descriptor, driven by the event loop."""
+
+    def __init__(self, fd: int, on_data: DataCallback, on_lost: Callable[[], None]) -> None:
+        self.fd = fd
+        self._loop = asyncio.get_running_loop()
+        self._on_data = on_data
+        self._on_lost = on_lost
+        self._pending = bytearray()
+        self._reading = False
+
+    def start(self) -> None:
+        """Begin reading."""
+        if not self._reading:
+            self._loop.add_reader(self.fd, self._readable)
+            self._reading = True
+
+    def pause(self) -> None:
+        """Stop reading (the fd stays open)."""
+        if self._reading:
+            self._loop.remove_reader(self.fd)
+            self._reading = False
+
+    def close(self) -> None:
+        """Stop reading and writing; the owner closes the fd."""
+        self.pause()
+        if self._pending:
+            self._loop.remove_writer(self.fd)
+            self._pending.clear()
+
+    def write(self, data: bytes) -> None:
+        """Send `data`, keeping what the kernel does not take yet (up to MAX_PENDING)."""
+        if self._pending:
+            self._pending += data[: max(0, MAX_PENDING - len(self._pending))]
+            return
+        try:
+            sent = os.write(self.fd, data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            return  # the other side is gone; reading will notice
+        if sent < len(data):
+            self._pending += data[sent : sent + MAX_PENDING]
+            self._loop.add_writer(self.fd, self._writable)
+
+    def _writable(self) -> None:
+        try:
+            sent = os.write(self.fd, self._pending)
+        except BlockingIOError:
+            return
+        except OSError:
+            sent = len(self._pending)
+        del self._pending[:sent]
+        if not self._pending:
+            self._loop.remove_writer(self.fd)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO on a pty master, ECONNRESET on a socket: the other side is gone
+            data = b""
+        if data:
+            self._on_data(data)
+        else:
+            self.pause()
+            self._on_lost()
+
+
+class Endpoint(ABC):
+    """Where a driver connects: bytes in to the attached callback, bytes out with `write()`."""
+
+    def __init__(self) -> None:
+        self._on_data: DataCallback = lambda data: None
+        self._on_reset: ResetCallback = lambda: None
+        self.plugged = False
+
+    def attach(self, on_data: DataCallback, on_reset: ResetCallback | None = None) -> None:
+        """Route received bytes to `on_data`; `on_reset` is told when the line drops (partial frames die)."""
+        self._on_data = on_data
+        self._on_reset = on_reset or (lambda: None)
+
+    @property
+    @abstractmethod
+    def url(self) -> str:
+        """What a driver opens: a device path, or a `socket://host:port` URL."""
+
+    @abstractmethod
+    def open(self) -> None:
+        """Start serving; needs a running event loop."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop serving and release every file descriptor."""
+
+    @abstractmethod
+    def write(self, data: bytes) -> None:
+        """Send bytes to the driver (dropped while unplugged)."""
+
+    @abstractmethod
+    def unplug(self) -> None:
+        """Make the port vanish, as a pulled adapter or a dead converter does."""
+
+    @abstractmethod
+    def replug(self) -> None:
+        """Bring the port back under the same name."""
+
+
+class PtyEndpoint(Endpoint):
+    """A pseudo-terminal a driver opens with pyserial, reachable at a stable symlink (like a udev name).
+
+    The slave fd stays open for the endpoint's life so reading the master does not fail while no driver has
+    the port open. `unplug()` closes both ends and removes the symlink; `replug()` makes a new pty and
+    points the symlink at it.
+    """
+
+    def __init__(self, link: Path) -> None:
+        super().__init__()
+        self.link = link
+        self._master: int | None = None
+        self._slave: int | None = None
+        self._channel: _Channel | None = None
+        self._rearm: asyncio.TimerHandle | None = None
+
+    @property
+    def url(self) -> str:
+        """The stable symlink path."""
+        return str(self.link)
+
+    @property
+    def tty_path(self) -> str | None:
+        """The pty the symlink points at now, or None while unplugged."""
+        return os.ttyname(self._slave) if self._slave is not None else None
+
+    def open(self) -> None:
+        """Create the pty and the symlink (replacing a stale symlink, never a regular file)."""
+        if self.link.exists() and not self.link.is_symlink():
+            raise SimConfigError(f"{self.link}: exists and is not a symlink; refusing to replace it")
+        self.link.parent.mkdir(parents=True, exist_ok=True)
+        self.replug()
+
+    def close(self) -> None:
+        """Close the pty and remove the symlink."""
+        self.unplug()
+
+    def replug(self) -> None:
+        """New pty, symlink re-pointed atomically."""
+        if self.plugged:
+            return
+        master, slave = os.openpty()
+        try:
+            tty.setraw(slave)
+            os.set_blocking(master, False)
+            tmp = self.link.with_name(f".{self.link.name}.{os.getpid()}.tmp")
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(os.ttyname(slave))
+            tmp.replace(self.link)
+        except OSError:
+            os.close(master)
+            os.close(slave)
+            raise
+        self._master, self._slave = master, slave
+        self._channel = _Channel(master, self._on_data_cb, self._lost)
+        self._channel.start()
+        self.plugged = True
+
+    def unplug(self) -> None:
+        """Close master and slave and remove the symlink: the driver's fd gets EIO, the path is gone."""
+        if not self.plugged:
+            return
+        self.plugged = False
+        if self._rearm is not None:
+            self._rearm.cancel()
+            self._rearm = None
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                os.close(fd)
+        self._master = self._slave = None
+        with contextlib.suppress(FileNotFoundError):
+            if self.link.is_symlink():
+                self.link.unlink()
+        self._on_reset()
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to whoever has the port open (kept in the tty buffer if no one does)."""
+        if self._channel is not None:
+            self._channel.write(data)
+
+    def _on_data_cb(self, data: bytes) -> None:
+        self._on_data(data)
+
+    def _lost(self) -> None:
+        # EIO: no slave open besides ours on some kernels, or the driver closed the port. Read again later.
+        self._on_reset()
+        if self.plugged and self._channel is not None:
+            self._rearm = asyncio.get_running_loop().call_later(_REARM_S, self._resume)
+
+    def _resume(self) -> None:
+        self._rearm = None
+        if self._channel is not None:
+            self._channel.start()
+
+
+class TcpEndpoint(Endpoint):
+    """A raw TCP port on 127.0.0.1, like a serial-over-IP converter: bytes in, bytes out, no framing.
+
+    Port 0 picks a free port once; the endpoint keeps it across unplug/replug. Replies go to every connected
+    client.
+    """
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        super().__init__()
+        self.host = host
+        self.port = port
+        self._listener: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._conns: dict[int, tuple[socket.socket, _Channel]] = {}
+
+    @property
+    def url(self) -> str:
+        """`socket://host:port`, as pyserial and pyserial-asyncio-fast take it."""
+        return f"socket://{self.host}:{self.port}"
+
+    @property
+    def connections(self) -> int:
+        """How many clients are connected now."""
+        return len(self._conns)
+
+    def open(self) -> None:
+        """Listen (choosing the port now when it is 0)."""
+        self.replug()
+
+    def close(self) -> None:
+        """Stop listening and drop every connection."""
+        self.unplug()
+
+    def replug(self) -> None:
+        """Listen again on the same port."""
+        if self.plugged:
+            return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(8)
+            sock.setblocking(False)
+        except OSError as exc:
+            sock.close()
+            raise SimError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
+        self.port = sock.getsockname()[1]
+        self._listener = sock
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._accept)
+        self.plugged = True
+
+    def unplug(self) -> None:
+        """Stop listening and close every connection: clients see the peer go away."""
+        if not self.plugged:
+            return
+        self.plugged = False
+        if self._listener is not None and self._loop is not None:
+            self._loop.remove_reader(self._listener.fileno())
+            self._listener.close()
+            self._listener = None
+        for fd in list(self._conns):
+            self._drop(fd)
+        self._on_reset()
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to every connected client."""
+        for _, channel in self._conns.values():
+            channel.write(data)
+
+    def _accept(self) -> None:
+        if self._listener is None:
+            return
+        try:
+            conn, _ = self._listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        fd = conn.fileno()
+        channel = _Channel(fd, self._on_data_cb, lambda: self._lost(fd))
+        self._conns[fd] = (conn, channel)
+        channel.start()
+
+    def _on_data_cb(self, data: bytes) -> None:
+        self._on_data(data)
+
+    def _lost(self, fd: int) -> None:
+        self._drop(fd)
+        if not self._conns:
+            self._on_reset()
+
+    def _drop(self, fd: int) -> None:
+        conn, channel = self._conns.pop(fd)
+        channel.close()
+        conn.close()
