@@ -51,6 +51,8 @@ async def no_leftovers(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if request.node.get_closest_marker("allow_leftovers"):
         return
     me = asyncio.current_task()
+    # The loop's own executor threads (to_thread, getaddrinfo) end with the loop: shut them down first.
+    await asyncio.get_running_loop().shutdown_default_executor()
     problems: list[str] = []
     for _ in range(20):  # let cancelled tasks and closing threads finish their last step
         tasks = [t for t in asyncio.all_tasks() if t is not me and not t.done()]

@@ -19,6 +19,7 @@ from typing import Any
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 from pydantic import ValidationError
 
 from controller import __version__
@@ -27,6 +28,7 @@ from controller.mqtt.contract import (
     Command,
     ControllerInfo,
     ControllerState,
+    DeviceEntry,
     DeviceList,
     ErrorBody,
     Payload,
@@ -76,6 +78,7 @@ class MqttBridge:
         self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._devices_published: list[DeviceEntry] = []
         room.on_availability = self._availability_changed
         room.on_state = self._state_changed
 
@@ -100,6 +103,14 @@ class MqttBridge:
     def _availability_changed(self, device_id: str) -> None:
         self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
         self._send(self.topics.ctl_state, self._controller_state(), retain=True)
+        self._publish_devices_if_changed()
+
+    def _publish_devices_if_changed(self) -> None:
+        """``$ctl/devices`` again when an identification filled in firmware (or anything else) changed."""
+        entries = self.room.device_entries()
+        if entries != self._devices_published:
+            self._devices_published = entries
+            self._send(self.topics.ctl_devices, DeviceList(devices=entries), retain=True)
 
     def _state_changed(self, device_id: str) -> None:
         state = self.room.state(device_id)
@@ -117,7 +128,8 @@ class MqttBridge:
             profiles=sorted(self.room.library.models),
         )
         self._send(self.topics.ctl_info, info, retain=True)
-        self._send(self.topics.ctl_devices, DeviceList(devices=self.room.device_entries()), retain=True)
+        self._devices_published = self.room.device_entries()
+        self._send(self.topics.ctl_devices, DeviceList(devices=self._devices_published), retain=True)
         for device_id in self.room.device_ids():
             self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
             self._state_changed(device_id)
@@ -174,16 +186,20 @@ class MqttBridge:
         self.connected.set()
         self.publish_all()
         for topic_filter in self.topics.inbound_filters:
-            await client.subscribe(topic_filter, qos=1)
+            # retain-as-published: a command published retained is seen as such even when delivered live
+            await client.subscribe(topic_filter, options=SubscribeOptions(qos=1, retainAsPublished=True))
         log.info(
             "MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value
         )
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._publisher(client))
+        publisher = asyncio.create_task(self._publisher(client), name="mqtt-publisher")
+        try:
             async for message in client.messages:
                 task = asyncio.create_task(self._handle(message))
                 self._handlers.add(task)
                 task.add_done_callback(self._handlers.discard)
+        finally:
+            publisher.cancel()
+            await asyncio.gather(publisher, return_exceptions=True)
 
     async def _publisher(self, client: aiomqtt.Client) -> None:
         while True:

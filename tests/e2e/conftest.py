@@ -15,9 +15,9 @@ from typing import Any
 import aiomqtt
 import pytest
 import yaml
-from sim.room import SimulatedRoom
 
 from controller.localbroker import LocalBroker
+from sim.room import SimulatedRoom
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
@@ -68,6 +68,7 @@ class Watcher:
     """Collects every message under the room's root; tests wait on what they expect to see."""
 
     client: aiomqtt.Client
+    port: int
     messages: list[tuple[str, dict[str, Any], bool]] = field(default_factory=list)
     _new: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -132,7 +133,7 @@ async def watcher(broker: LocalBroker) -> AsyncIterator[Watcher]:
     )
     async with client:
         await client.subscribe(f"{ROOT}/#", qos=1)
-        w = Watcher(client)
+        w = Watcher(client, broker.port)
         task = asyncio.create_task(w.pump())
         yield w
         task.cancel()

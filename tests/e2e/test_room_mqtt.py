@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from sim.room import SimulatedRoom
 
-from tests.e2e.conftest import Daemon, Watcher
+from sim.room import SimulatedRoom
+from tests.e2e.conftest import CONSOLE_PASSWORD, ROOT, Daemon, Watcher
 
 CAMERAS = ("cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama")
 
@@ -25,14 +26,32 @@ async def test_startup_publishes_the_retained_set(daemon: Daemon, watcher: Watch
     judge = devices["devices"][0]
     assert (judge["role"], judge["vendor"], judge["model"]) == ("judge", "Sony", "EVI-D70")
     assert "preset_recall" in judge["actions"]
+    # once identified, the version inquiry's answer is in the list, with the firmware entry it picked
+    devices = await watcher.wait_for("$ctl/devices", lambda p: all(d["firmware"] for d in p["devices"]))
+    judge = devices["devices"][0]
+    assert (judge["firmware"], judge["firmware_label"]) == ("0x0210", "v2.x and later")
     for cam in CAMERAS:
         snap = await watcher.wait_for(f"{cam}/state", lambda p: p["power"] is not None)
         assert snap["power"] is True and isinstance(snap["pan"], int) and isinstance(snap["ts"], int)
-    # retained: a client that comes later gets the same set
+    # retained: a client that comes later gets the same set, flagged retained
+    async with aiomqtt.Client("127.0.0.1", watcher.port, username="console", password=CONSOLE_PASSWORD) as late:
+        await late.subscribe(f"{ROOT}/+/state")
+        async with asyncio.timeout(5):
+            got = {}
+            async for message in late.messages:
+                if not message.topic.value.split("/")[-2].startswith("$"):
+                    got[message.topic.value.split("/")[-2]] = message.retain
+                if len(got) == len(CAMERAS):
+                    break
+        assert got == dict.fromkeys(CAMERAS, True)
+    # and on request the whole set is published again
+    mark = len(watcher.messages)
     await watcher.publish("$ctl/request/republish", {"id": "r1"})
     reply = await watcher.wait_for("$ctl/reply/republish", lambda p: p["id"] == "r1")
     assert reply["status"] == "ok"
-    assert any(retained for t, _, retained in watcher.messages if t == "cam-judge/state")
+    await watcher.wait_for("$ctl/devices", start=mark)
+    for cam in CAMERAS:
+        await watcher.wait_for(f"{cam}/availability", lambda p: p["state"] == "online", start=mark)
 
 
 async def test_preset_recall_moves_the_simulated_camera(
@@ -61,13 +80,15 @@ async def test_unplugged_camera_goes_offline_and_comes_back(
     daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
 ) -> None:
     cam = sim_room.camera("cam-witness")
+    await watcher.wait_for("$ctl/state", lambda p: p["state"] == "online")
+    mark = len(watcher.messages)
     cam.unplug()
     offline = await watcher.wait_for(
-        "cam-witness/availability", lambda p: p["state"] == "offline", timeout=15
+        "cam-witness/availability", lambda p: p["state"] == "offline", timeout=15, start=mark
     )
     assert offline["reason"]
-    degraded = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "degraded")
-    assert degraded["offline_devices"] == ["cam-witness"]
+    degraded = await watcher.wait_for("$ctl/state", lambda p: p["state"] == "degraded", start=mark)
+    assert degraded["offline_devices"] == ["cam-witness"], watcher.messages[mark:]
     # the others are untouched, and a command to the offline camera is refused at once
     reply = await watcher.request("cam-judge", "preset_recall", {"id": "j1", "preset": 1})
     assert reply["status"] == "ok", reply
