@@ -1,0 +1,1 @@
+"""Transports move bytes to and from one device link and own nothing else (no framing, no retries)."""
