@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from controller.localbroker import LocalBroker  # noqa: E402
+from controller.mqtt import NO_DELAY  # noqa: E402
 from sim.room import SimulatedRoom  # noqa: E402
 
 EXAMPLE = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
@@ -45,7 +46,9 @@ def pct(samples: list[float], q: float) -> float:
 
 async def full_path(port: int, root: str, samples: int) -> list[float]:
     times = []
-    async with aiomqtt.Client("127.0.0.1", port, identifier="bench-full", protocol=aiomqtt.ProtocolVersion.V5) as c:
+    async with aiomqtt.Client(
+        "127.0.0.1", port, identifier="bench-full", protocol=aiomqtt.ProtocolVersion.V5, socket_options=NO_DELAY
+    ) as c:
         await c.subscribe(f"{root}/cam-judge/reply/+", qos=1)
         messages = aiter(c.messages)
 
@@ -71,8 +74,12 @@ async def full_path(port: int, root: str, samples: int) -> list[float]:
 async def mqtt_round_trip(port: int, samples: int) -> list[float]:
     times = []
     async with (
-        aiomqtt.Client("127.0.0.1", port, identifier="bench-echo", protocol=aiomqtt.ProtocolVersion.V5) as echo,
-        aiomqtt.Client("127.0.0.1", port, identifier="bench-req", protocol=aiomqtt.ProtocolVersion.V5) as req,
+        aiomqtt.Client(
+            "127.0.0.1", port, identifier="bench-echo", protocol=aiomqtt.ProtocolVersion.V5, socket_options=NO_DELAY
+        ) as echo,
+        aiomqtt.Client(
+            "127.0.0.1", port, identifier="bench-req", protocol=aiomqtt.ProtocolVersion.V5, socket_options=NO_DELAY
+        ) as req,
     ):
         await echo.subscribe("bench/request", qos=1)
         await req.subscribe("bench/reply", qos=1)
@@ -136,7 +143,9 @@ async def main(samples: int) -> dict[str, Any]:
     )
     try:
         root = f"courtroom/v1/{data['room']['id']}"
-        async with aiomqtt.Client("127.0.0.1", broker.port) as c:  # wait until the room is online
+        async with aiomqtt.Client(
+            "127.0.0.1", broker.port, socket_options=NO_DELAY
+        ) as c:  # wait until the room is online
             await c.subscribe(f"{root}/cam-judge/availability")
             async with asyncio.timeout(30):
                 async for m in c.messages:

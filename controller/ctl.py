@@ -13,6 +13,7 @@ from typing import Any
 import aiomqtt
 
 from controller.config import load_config
+from controller.mqtt import NO_DELAY
 from controller.mqtt.contract import TOPIC_PREFIX, now_ms
 from drivers.errors import CourtroomError, InvalidArgument
 
@@ -46,6 +47,7 @@ class Target:
             identifier=f"ctl-{uuid.uuid4().hex[:12]}",
             protocol=aiomqtt.ProtocolVersion.V5,
             timeout=10,
+            socket_options=NO_DELAY,
         )
 
 

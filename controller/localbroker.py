@@ -41,9 +41,9 @@ class LocalBroker:
         self.workdir.chmod(0o755)  # mosquitto started as root reads its files as user mosquitto
         lines = [
             "per_listener_settings false",
+            "set_tcp_nodelay true",
             f"listener {self.port} 127.0.0.1",
             "persistence false",
-            "set_tcp_nodelay true",
             "max_queued_messages 10000",
             "log_dest stderr",
             "log_type error",

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from controller import __version__
 from controller.config import BrokerConfig
+from controller.mqtt import NO_DELAY
 from controller.mqtt.contract import (
     Command,
     ControllerInfo,
@@ -157,6 +158,7 @@ class MqttBridge:
             keepalive=self.broker.keepalive_s,
             tls_context=tls,
             timeout=10,
+            socket_options=NO_DELAY,
         )
 
     async def run(self) -> None:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from controller.localbroker import LocalBroker
+from controller.mqtt import NO_DELAY
 from sim.room import SimulatedRoom
 from tests.conftest import REPO
 
@@ -129,6 +130,7 @@ async def watcher(broker: LocalBroker) -> AsyncIterator[Watcher]:
         username="console",
         password=CONSOLE_PASSWORD,
         identifier="test-watcher",
+        socket_options=NO_DELAY,
         protocol=aiomqtt.ProtocolVersion.V5,
     )
     async with client:
