@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,7 @@ class DeviceSupervisor:
         self._backoff = backoff or Backoff()
         self._last_snapshot: dict[str, Any] | None = None
         self._poll_now = asyncio.Event()
+        self._check_pending = False
         device.add_listener(self._state_maybe_changed)
 
     @property
@@ -70,6 +72,14 @@ class DeviceSupervisor:
         return self.device.device_id
 
     def _state_maybe_changed(self) -> None:
+        """Compare and publish on the next loop turn: a command's frame goes to the wire before any state
+        message is built, and the changes of one turn (``moving`` off, the preset) make one message."""
+        if not self._check_pending:
+            self._check_pending = True
+            asyncio.get_running_loop().call_soon(self._check_state)
+
+    def _check_state(self) -> None:
+        self._check_pending = False
         snapshot = self.device.snapshot()
         if snapshot != self._last_snapshot:
             self._last_snapshot = snapshot
@@ -112,8 +122,13 @@ class DeviceSupervisor:
 
     async def _poll_loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poll_now.wait(), self.device.poll_interval_s)
+            # Poll only a device that has been quiet for a whole interval: one that answered a command just
+            # now is alive and fresh, and on a shared 9600-baud line every poll delays someone's command.
+            quiet_s = time.monotonic() - self.device.last_heard
+            if quiet_s < self.device.poll_interval_s and not self._poll_now.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._poll_now.wait(), self.device.poll_interval_s - quiet_s)
+                continue
             self._poll_now.clear()
             try:
                 await self.device.poll()

@@ -204,14 +204,30 @@ class MqttBridge:
             await asyncio.gather(publisher, return_exceptions=True)
 
     async def _publisher(self, client: aiomqtt.Client) -> None:
-        while True:
-            item = await self._out.get()
-            try:
-                await client.publish(
-                    item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties
-                )
-            finally:
-                self._out.task_done()
+        """Send queued messages in order without waiting for each PUBACK before the next one goes out.
+
+        Each publish is a task; tasks start in creation order and hand their message to paho in their first
+        step, so the wire order is the queue order, while the PUBACK waits overlap.
+        """
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                item = await self._out.get()
+                task = asyncio.create_task(self._publish_one(client, item))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+        finally:
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _publish_one(self, client: aiomqtt.Client, item: _Outbound) -> None:
+        try:
+            await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties)
+        except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
+            log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
+        finally:
+            self._out.task_done()
 
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -74,6 +75,11 @@ class Device(ABC):
             capabilities=list(profile.model.capabilities),
         )
         self._listeners: list[Listener] = []
+        self.last_heard = 0.0  # time.monotonic() of the device's last good answer
+
+    def _heard(self) -> None:
+        """Note a good answer: a device heard from recently needs no liveness poll."""
+        self.last_heard = time.monotonic()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     @abstractmethod

@@ -7,7 +7,7 @@ validate every argument against the model's profile first, so nothing out of ran
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from drivers.devices.base import ActionParams, ActionSpec, Device
@@ -89,7 +89,7 @@ class Camera(Device):
         self.state = CameraState()
 
     def snapshot(self) -> dict[str, Any]:
-        return asdict(self.state)
+        return dict(vars(self.state))  # flat scalars: a shallow copy is a full copy (asdict deep-copies, slowly)
 
     @property
     def preset_count(self) -> int:

@@ -132,7 +132,9 @@ class ViscaCamera(Camera):
 
     async def _inquire(self, encode: Callable[[int], bytes]) -> bytes:
         timeout = self.profile.protocol.timing.inquiry_timeout_ms / 1000
-        return await self.line.inquire(self.address, encode(self.address), timeout_s=timeout)
+        answer = await self.line.inquire(self.address, encode(self.address), timeout_s=timeout)
+        self._heard()
+        return answer
 
     async def _command(self, frame: bytes, *, wait_completion: bool = True) -> None:
         self._require_connected()
@@ -148,6 +150,7 @@ class ViscaCamera(Camera):
             ack_timeout_s=ack_ms / 1000,
             completion_timeout_s=done_ms / 1000,
         )
+        self._heard()
 
     async def _read_position(self) -> None:
         caps = set(self.info.capabilities)

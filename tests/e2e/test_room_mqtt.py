@@ -13,6 +13,7 @@ from sim.bus import ViscaBus
 from sim.room import SimulatedRoom
 from tests.e2e.conftest import CONSOLE_PASSWORD, ROOT, Daemon, Watcher
 
+
 def commands_to(bus: ViscaBus, address: int) -> int:
     """VISCA commands (not inquiries: the daemon polls on its own) the simulated line received for a camera."""
     return sum(1 for f in bus.frames if f[0] == 0x80 + address and f[1] == 0x01)
