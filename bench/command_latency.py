@@ -8,7 +8,8 @@ request/reply (the same VISCA frame to another simulated camera, read until Comp
 sample. Both baseline peers run in processes of their own, as the daemon does, so process wake-ups count
 on both sides. ``p99_overhead_ms`` = full p99 - baseline p99; target under 1.5 ms.
 
-Commands are spaced like a clerk's clicks (``--gap-ms``, default 100), so each one meets the line idle.
+The three probes take turns, sample by sample, and each request is spaced like a clerk's clicks
+(``--gap-ms``, default 100), so each one meets the line idle.
 ``shared_line_*`` repeats the full path on the example room, five cameras on one RS-485 line, where the
 daemon's liveness polls of the other cameras sometimes hold the line when a command arrives: that is the
 price of a shared 9600-baud line, reported apart.
@@ -96,103 +97,93 @@ async def running_room(config: Path, work: Path, broker: LocalBroker) -> AsyncIt
         await sim.stop()
 
 
-async def full_path(port: int, root: str, device: str, samples: int, gap_s: float) -> list[float]:
-    times = []
-    async with client(port, f"bench-full-{uuid.uuid4().hex[:6]}") as c:
-        await c.subscribe(f"{root}/{device}/reply/+", qos=1)
-        messages = aiter(c.messages)
+class FullPath:
+    """One preset recall over MQTT through the daemon, timed from publish to reply."""
 
-        async def call(action: str, **params: Any) -> dict[str, Any]:
-            rid = uuid.uuid4().hex
-            await c.publish(f"{root}/{device}/cmd/{action}", json.dumps({"id": rid, **params}), qos=1)
-            while True:
-                reply = json.loads((await anext(messages)).payload)  # type: ignore[arg-type]
-                if reply["id"] == rid:
-                    return dict(reply)
+    def __init__(self, c: aiomqtt.Client, root: str, device: str) -> None:
+        self.c, self.root, self.device = c, root, device
+        self.messages = aiter(c.messages)
 
-        assert (await call("preset_set", preset=1))["status"] == "ok"
-        for i in range(samples + WARM_UP):
-            await asyncio.sleep(gap_s)
-            start = time.perf_counter()
-            reply = await call("preset_recall", preset=1)
-            elapsed = (time.perf_counter() - start) * 1000
-            assert reply["status"] == "ok", reply
-            if i >= WARM_UP:
-                times.append(elapsed)
-    return times
+    async def start(self) -> None:
+        await self.c.subscribe(f"{self.root}/{self.device}/reply/+", qos=1)
+        assert (await self.call("preset_set", preset=1))["status"] == "ok"
+
+    async def call(self, action: str, **params: Any) -> dict[str, Any]:
+        rid = uuid.uuid4().hex
+        await self.c.publish(f"{self.root}/{self.device}/cmd/{action}", json.dumps({"id": rid, **params}), qos=1)
+        while True:
+            reply = json.loads((await anext(self.messages)).payload)  # type: ignore[arg-type]
+            if reply["id"] == rid:
+                return dict(reply)
+
+    async def sample(self) -> float:
+        start = time.perf_counter()
+        reply = await self.call("preset_recall", preset=1)
+        assert reply["status"] == "ok", reply
+        return (time.perf_counter() - start) * 1000
+
+
+class MqttRoundTrip:
+    """A bare QoS 1 round trip through mosquitto to an echo client in its own process."""
+
+    def __init__(self, c: aiomqtt.Client) -> None:
+        self.c = c
+        self.replies = aiter(c.messages)
+
+    async def start(self) -> None:
+        await self.c.subscribe("bench/reply", qos=1)
+        while True:  # the echo process may still be subscribing: ask until it answers
+            await self.c.publish("bench/request", "hello", qos=1)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await anext(self.replies)
+                    return
+
+    async def sample(self) -> float:
+        start = time.perf_counter()
+        await self.c.publish("bench/request", "x", qos=1)
+        await anext(self.replies)
+        return (time.perf_counter() - start) * 1000
 
 
 async def echo_forever(port: int) -> None:
-    """The echo side of the bare MQTT round trip, run in its own process like the daemon."""
+    """The echo side of the bare MQTT round trip."""
     async with client(port, "bench-echo") as echo:
         await echo.subscribe("bench/request", qos=1)
         async for message in echo.messages:
             await echo.publish("bench/reply", message.payload, qos=1)
 
 
-async def mqtt_round_trip(port: int, samples: int, gap_s: float) -> list[float]:
-    times = []
-    echo = await asyncio.create_subprocess_exec(sys.executable, __file__, "--echo", str(port))
-    try:
-        async with client(port, "bench-req") as req:
-            await req.subscribe("bench/reply", qos=1)
-            replies = aiter(req.messages)
-            for i in range(samples + WARM_UP):
-                await asyncio.sleep(gap_s)
-                start = time.perf_counter()
-                await req.publish("bench/request", str(i), qos=1)
-                # the echo process may still be subscribing: resend until the first answer comes
-                while True:
-                    try:
-                        async with asyncio.timeout(0.5 if i == 0 else 10):
-                            await anext(replies)
-                        break
-                    except TimeoutError:
-                        await req.publish("bench/request", str(i), qos=1)
-                if i >= WARM_UP:
-                    times.append((time.perf_counter() - start) * 1000)
-    finally:
-        echo.terminate()
-        await echo.wait()
-    return times
-
-
-async def pty_round_trip_here(path: str, samples: int, gap_s: float) -> list[float]:
+async def pty_client(path: str) -> None:
+    """The bare pty request/reply, in its own process: one exchange per line on stdin, its time on stdout."""
     reader, writer = await serial_asyncio_fast.open_serial_connection(url=path, baudrate=9600)
-    times = []
+    loop = asyncio.get_running_loop()
 
-    async def exchange(frame: bytes) -> None:
+    async def exchange(frame: bytes) -> float:
+        start = time.perf_counter()
         writer.write(frame)
         buf = b""
         while b"\x90\x51\xff" not in buf and b"\x90\x52\xff" not in buf:
             buf += await reader.read(64)
+        return (time.perf_counter() - start) * 1000
 
     await exchange(SET_1)
-    for i in range(samples + WARM_UP):
-        await asyncio.sleep(gap_s)
-        start = time.perf_counter()
-        await exchange(RECALL_1)
-        if i >= WARM_UP:
-            times.append((time.perf_counter() - start) * 1000)
+    while await loop.run_in_executor(None, sys.stdin.readline):
+        print(await exchange(RECALL_1), flush=True)
     writer.close()
-    return times
 
 
-async def pty_round_trip(path: str, samples: int, gap_s: float) -> list[float]:
-    """The bare pty request/reply, from its own process like the daemon's driver."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--pty-client",
-        path,
-        "--samples",
-        str(samples),
-        "--gap-ms",
-        str(gap_s * 1000),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate()
-    return list(json.loads(out))
+class PtyRoundTrip:
+    """Drives the pty client process: one line out, one time back."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def sample(self) -> float:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(b"go\n")
+        await self.proc.stdin.drain()
+        return float(await self.proc.stdout.readline())
 
 
 async def main(samples: int, gap_ms: float) -> dict[str, Any]:
@@ -200,15 +191,55 @@ async def main(samples: int, gap_ms: float) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     broker = LocalBroker(work / "broker")
     broker.start()
+    full: list[float] = []
+    mqtt: list[float] = []
+    pty: list[float] = []
+    shared: list[float] = []
+    helpers: list[asyncio.subprocess.Process] = []
     try:
-        async with running_room(one_camera_config(work, "alone"), work, broker) as root:
-            full = await full_path(broker.port, root, "cam-judge", samples, gap_s)
-        async with running_room(EXAMPLE, work, broker) as root:
-            shared = await full_path(broker.port, root, "cam-witness", samples, gap_s)
-        mqtt = await mqtt_round_trip(broker.port, samples, gap_s)
-        async with SimulatedRoom(one_camera_config(work, "bare"), run_dir=work / "sim-bare", wire_time=True) as bare:
-            pty = await pty_round_trip(bare.endpoints["cam-judge"], samples, gap_s)
+        bare = SimulatedRoom(one_camera_config(work, "bare"), run_dir=work / "sim-bare", wire_time=True)
+        await bare.start()
+        helpers.append(await asyncio.create_subprocess_exec(sys.executable, __file__, "--echo", str(broker.port)))
+        helpers.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--pty-client",
+                bare.endpoints["cam-judge"],
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        )
+        async with (
+            running_room(one_camera_config(work, "alone"), work, broker) as root,
+            client(broker.port, "bench-full") as c_full,
+            client(broker.port, "bench-req") as c_mqtt,
+        ):
+            probes = [(FullPath(c_full, root, "cam-judge"), full), (MqttRoundTrip(c_mqtt), mqtt)]
+            for probe, _ in probes:
+                await probe.start()  # type: ignore[attr-defined]
+            pty_probe = PtyRoundTrip(helpers[1])
+            # Interleaved, so whatever else the machine does in a moment weighs on the path and the baseline alike.
+            for i in range(samples + WARM_UP):
+                for probe, out in [*probes, (pty_probe, pty)]:
+                    await asyncio.sleep(gap_s)
+                    value = await probe.sample()  # type: ignore[attr-defined]
+                    if i >= WARM_UP:
+                        out.append(value)
+        async with running_room(EXAMPLE, work, broker) as root, client(broker.port, "bench-shared") as c_shared:
+            shared_probe = FullPath(c_shared, root, "cam-witness")
+            await shared_probe.start()
+            for i in range(samples + WARM_UP):
+                await asyncio.sleep(gap_s)
+                value = await shared_probe.sample()
+                if i >= WARM_UP:
+                    shared.append(value)
+        await bare.stop()
     finally:
+        for proc in helpers:
+            if proc.returncode is None:
+                proc.terminate()
+            await proc.wait()
         broker.stop()
     baseline = [a + b for a, b in zip(mqtt, pty, strict=True)]
     return {
@@ -239,6 +270,6 @@ if __name__ == "__main__":
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(echo_forever(args.echo))
     elif args.pty_client:
-        print(json.dumps(asyncio.run(pty_round_trip_here(args.pty_client, args.samples, args.gap_ms / 1000))))
+        asyncio.run(pty_client(args.pty_client))
     else:
         print(json.dumps(asyncio.run(main(args.samples, args.gap_ms))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -44,6 +45,9 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     )
     room.start()
     bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
+    # Everything loaded so far lives as long as the daemon: keep it out of the collector's generations, so a
+    # collection while a command runs walks only what the command made.
+    gc.freeze()
     try:
         await stop.wait()
     finally:

@@ -139,10 +139,10 @@ class DeviceSupervisor:
 
     async def execute(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and run one operation; refused at once while the device is offline."""
-        self.device.validate(action, params)  # bad input is reported even when the device is away
+        parsed = self.device.validate(action, params)  # bad input is reported even when the device is away
         if not self.online:
             raise DeviceOffline(f"{self.device_id} is offline: {self.reason}")
-        result = await self.device.execute(action, params)
+        result = await self.device.run(action, parsed)
         self._state_maybe_changed()
         return result
 

@@ -75,7 +75,7 @@ class MqttBridge:
         self.connected = asyncio.Event()
         self.connects = 0
         self._client: aiomqtt.Client | None = None
-        self._out: asyncio.Queue[_Outbound] = asyncio.Queue()
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -92,8 +92,16 @@ class MqttBridge:
         retain: bool = False,
         props: Properties | None = None,
     ) -> None:
-        if self.connected.is_set():
-            self._out.put_nowait(_Outbound(topic, payload.encode(), qos, retain, props))
+        """Publish without waiting: each message is a task, and tasks start in creation order, handing their
+        message to paho in their first step, so the wire order is the call order while PUBACK waits overlap.
+        Nothing is sent while disconnected: the whole retained set goes out again on the next connect."""
+        client = self._client
+        if client is None or not self.connected.is_set():
+            return
+        item = _Outbound(topic, payload.encode(), qos, retain, props)
+        task = asyncio.create_task(self._publish_one(client, item))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
 
     def _controller_state(self, state: str | None = None) -> ControllerState:
         offline = self.room.offline_devices()
@@ -182,9 +190,6 @@ class MqttBridge:
 
     async def _serve(self, client: aiomqtt.Client) -> None:
         self.connects += 1
-        while not self._out.empty():  # stale queued output: the full set below replaces it
-            self._out.get_nowait()
-            self._out.task_done()
         self.connected.set()
         self.publish_all()
         for topic_filter in self.topics.inbound_filters:
@@ -193,41 +198,21 @@ class MqttBridge:
         log.info(
             "MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value
         )
-        publisher = asyncio.create_task(self._publisher(client), name="mqtt-publisher")
         try:
             async for message in client.messages:
                 task = asyncio.create_task(self._handle(message))
                 self._handlers.add(task)
                 task.add_done_callback(self._handlers.discard)
         finally:
-            publisher.cancel()
-            await asyncio.gather(publisher, return_exceptions=True)
-
-    async def _publisher(self, client: aiomqtt.Client) -> None:
-        """Send queued messages in order without waiting for each PUBACK before the next one goes out.
-
-        Each publish is a task; tasks start in creation order and hand their message to paho in their first
-        step, so the wire order is the queue order, while the PUBACK waits overlap.
-        """
-        in_flight: set[asyncio.Task[None]] = set()
-        try:
-            while True:
-                item = await self._out.get()
-                task = asyncio.create_task(self._publish_one(client, item))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-        finally:
-            for task in in_flight:
+            for task in list(self._in_flight):
                 task.cancel()
-            await asyncio.gather(*in_flight, return_exceptions=True)
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _publish_one(self, client: aiomqtt.Client, item: _Outbound) -> None:
         try:
             await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties)
         except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
             log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
-        finally:
-            self._out.task_done()
 
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
@@ -255,7 +240,8 @@ class MqttBridge:
             await run_task
 
     async def _drain(self) -> None:
-        await self._out.join()
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     # -- inbound ---------------------------------------------------------------------------------------------
     async def _handle(self, message: aiomqtt.Message) -> None:

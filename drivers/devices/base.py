@@ -132,7 +132,10 @@ class Device(ABC):
 
     async def execute(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Validate, then run one operation; returns JSON-ready data for the reply."""
-        parsed = self.validate(action, params)
+        return await self.run(action, self.validate(action, params))
+
+    async def run(self, action: str, params: ActionParams) -> dict[str, Any]:
+        """Run an operation whose parameters ``validate()`` already returned."""
         handler: Callable[[ActionParams], Awaitable[dict[str, Any] | None]] = getattr(self, f"_do_{action}")
-        result = await handler(parsed)
+        result = await handler(params)
         return result or {}

@@ -188,6 +188,7 @@ class ViscaCamera(Camera):
             await asyncio.gather(self._refresh, return_exceptions=True)
 
     async def _refresh_position(self) -> None:
+        await asyncio.sleep(0)  # let the move's reply go out first
         before = self.snapshot()
         try:
             await self._read_position()
