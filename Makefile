@@ -12,7 +12,7 @@ demo: $(STAMP)
 test: check pytest
 
 check: $(STAMP)
-	.venv/bin/ruff check controller drivers sim tests bench
+	.venv/bin/ruff check --no-cache controller drivers sim tests bench
 	.venv/bin/mypy
 
 pytest: $(STAMP)

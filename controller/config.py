@@ -8,7 +8,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from drivers.errors import ConfigError, ProfileError
+from drivers.errors import ConfigError, CourtroomError, ProfileError
+from drivers.factory import DeviceFactory
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -169,6 +170,14 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
             )
         if profile.protocol.family == "visca" and (dev.address is None or not 1 <= dev.address <= 7):
             problems.append(f"{where}.address: a VISCA camera needs an address from 1 to 7")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    factory = DeviceFactory(library)  # builds driver objects without opening anything: catches line conflicts
+    for index, dev in enumerate(config.devices):
+        try:
+            factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport)
+        except CourtroomError as exc:
+            problems.append(f"{source}: devices[{index}]: {exc}")
     if problems:
         raise ConfigError("\n".join(problems))
     return library

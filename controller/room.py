@@ -11,12 +11,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from drivers.factory import DeviceFactory
-
 from controller.config import RoomConfig
 from controller.mqtt.contract import Availability, DeviceEntry, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.errors import CourtroomError
+from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
 
 AvailabilityHook = Callable[[str], None]

@@ -100,9 +100,7 @@ class Watcher:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 recent = [(t, p) for t, p, _ in self.messages[-15:]]
-                raise AssertionError(
-                    f"no message on {topic} matching within {timeout} s; last messages: {recent}"
-                )
+                raise AssertionError(f"no message on {topic} matching within {timeout} s; last messages: {recent}")
             self._new.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new.wait(), remaining)

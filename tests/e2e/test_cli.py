@@ -66,9 +66,7 @@ async def test_check_names_a_broken_profile(tmp_path: Path) -> None:
         (profiles / sub).mkdir(parents=True)
     src = Path(EXAMPLE).parent.parent.parent / "firmware_profiles"
     (profiles / "protocols/visca.yaml").write_text((src / "protocols/visca.yaml").read_text())
-    (profiles / "models/generic/visca-ptz-20x.yaml").write_text(
-        (src / "models/generic/visca-ptz-20x.yaml").read_text()
-    )
+    (profiles / "models/generic/visca-ptz-20x.yaml").write_text((src / "models/generic/visca-ptz-20x.yaml").read_text())
     broken = (
         (src / "models/sony/evi-d70.yaml")
         .read_text()
@@ -124,9 +122,7 @@ async def _wait_ctl_online(port: int, timeout: float = 20) -> dict[str, object]:
     async with asyncio.timeout(timeout):
         while True:
             try:
-                async with aiomqtt.Client(
-                    "127.0.0.1", port, username="console", password=CONSOLE_PASSWORD
-                ) as c:
+                async with aiomqtt.Client("127.0.0.1", port, username="console", password=CONSOLE_PASSWORD) as c:
                     await c.subscribe(f"{ROOT}/$ctl/state")
                     async for message in c.messages:
                         payload = json.loads(message.payload)  # type: ignore[arg-type]
@@ -134,3 +130,57 @@ async def _wait_ctl_online(port: int, timeout: float = 20) -> dict[str, object]:
                             return dict(payload)
             except aiomqtt.MqttError:
                 await asyncio.sleep(0.2)
+
+
+async def test_check_refuses_two_settings_on_one_line(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["devices"][1]["transport"]["baudrate"] = 38400
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, _, err = await _courtroom("check", str(bad))
+    assert code == 1
+    assert "devices[1]" in err and "baudrate 38400 vs 9600" in err
+
+
+async def test_courtroom_sim_emits_a_config_the_daemon_accepts(tmp_path: Path) -> None:
+    out = tmp_path / "room.yaml"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "controller.cli",
+        "sim",
+        str(EXAMPLE),
+        "--emit-config",
+        str(out),
+        "--run-dir",
+        str(tmp_path / "run"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    try:
+        lines = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 15)) for _ in range(5)]
+        assert [line["device"] for line in lines] == [
+            "cam-judge",
+            "cam-plaintiff",
+            "cam-defendant",
+            "cam-witness",
+            "cam-panorama",
+        ]
+        assert len({line["endpoint"] for line in lines}) == 1  # one shared RS-485 line
+        assert await asyncio.to_thread(Path(lines[0]["endpoint"]).exists)
+        code, summary, err = await _courtroom("check", str(out))
+        assert code == 0, err
+        assert lines[0]["endpoint"] in summary
+    finally:
+        proc.send_signal(2)
+        assert await asyncio.wait_for(proc.wait(), 15) == 0
+
+
+async def test_demo_tour_runs_end_to_end() -> None:
+    code, out, err = await _courtroom("demo", "--tour-only", timeout=120)
+    assert code == 0, out + err
+    assert out.count("preset_recall preset=1  ->  ok") == 5
+    assert "INVALID_ARGUMENT: preset: 200 is outside 0..5" in out
+    assert "room b2-cr104" in out and "online" in out
+    assert "mosquitto_sub -h 127.0.0.1 -p" in out

@@ -106,17 +106,13 @@ async def test_unplugged_camera_goes_offline_and_comes_back(
 
     mark = len(watcher.messages)
     cam.replug()
-    await watcher.wait_for(
-        "cam-witness/availability", lambda p: p["state"] == "online", timeout=20, start=mark
-    )
+    await watcher.wait_for("cam-witness/availability", lambda p: p["state"] == "online", timeout=20, start=mark)
     await watcher.wait_for("$ctl/state", lambda p: p["state"] == "online", start=mark)
     reply = await watcher.request("cam-witness", "home", {"id": "w2"})
     assert reply["status"] == "ok", reply
 
 
-async def test_sigterm_publishes_every_device_offline_then_the_controller(
-    daemon: Daemon, watcher: Watcher
-) -> None:
+async def test_sigterm_publishes_every_device_offline_then_the_controller(daemon: Daemon, watcher: Watcher) -> None:
     online = await watcher.wait_for("$ctl/state", lambda p: p["state"] in ("online", "degraded"))
     mark = len(watcher.messages)
     assert await daemon.stop("TERM") == 0
@@ -168,9 +164,7 @@ async def test_bad_input_gets_a_clear_error_and_touches_no_wire(
     assert reply["status"] == "ok" and reply["data"]["power"] is True
 
 
-async def test_retained_commands_are_refused(
-    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
-) -> None:
+async def test_retained_commands_are_refused(daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom) -> None:
     bus = sim_room.bus_for("cam-judge")
     frames_before = commands_to(bus, 1)
     mark = len(watcher.messages)
@@ -181,9 +175,7 @@ async def test_retained_commands_are_refused(
     await watcher.publish("cam-judge/cmd/home", b"", retain=True)  # clear it from the broker
 
 
-async def test_a_repeated_id_is_answered_from_memory(
-    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
-) -> None:
+async def test_a_repeated_id_is_answered_from_memory(daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom) -> None:
     bus = sim_room.bus_for("cam-defendant")
 
     def recalls() -> int:  # preset recall commands to camera 3 (polls and inquiries do not count)
