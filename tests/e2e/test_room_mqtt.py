@@ -211,3 +211,22 @@ async def test_diagnostics_and_unknown_requests(daemon: Daemon, watcher: Watcher
     await watcher.publish("$ctl/request/explode", {"id": "d2"})
     reply = await watcher.wait_for("$ctl/reply/explode", lambda p: p["id"] == "d2")
     assert reply["error"]["code"] == "NOT_FOUND"
+
+
+async def test_a_pulled_serial_adapter_takes_its_line_offline_and_back(
+    daemon: Daemon, watcher: Watcher, sim_room: SimulatedRoom
+) -> None:
+    """The whole RS-485 adapter goes (the pty and its stable name vanish), then comes back at the same name."""
+    await watcher.wait_for("$ctl/state", lambda p: p["state"] == "online")
+    mark = len(watcher.messages)
+    sim_room.bus_for("cam-judge").unplug()
+    for cam in CAMERAS:
+        await watcher.wait_for(f"{cam}/availability", lambda p: p["state"] == "offline", timeout=15, start=mark)
+    down = await watcher.wait_for("$ctl/state", lambda p: len(p["offline_devices"]) == 5, start=mark)
+    assert down["state"] == "degraded"  # the controller itself is up and says which devices are gone
+    mark = len(watcher.messages)
+    sim_room.bus_for("cam-judge").replug()
+    for cam in CAMERAS:
+        await watcher.wait_for(f"{cam}/availability", lambda p: p["state"] == "online", timeout=30, start=mark)
+    reply = await watcher.request("cam-panorama", "preset_recall", {"id": "after-replug", "preset": 0})
+    assert reply["status"] == "ok", reply
