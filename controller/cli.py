@@ -70,6 +70,35 @@ def _cmd_ctl(args: argparse.Namespace) -> int:
     return 0 if reply.get("status") == "ok" else 1
 
 
+def _cmd_journal(args: argparse.Namespace) -> int:
+    from controller.config import load_config
+    from controller.journal import JournalError, JournalFile
+
+    source: Path = args.source
+    path = source
+    room_id = "?"
+    if source.suffix in (".yaml", ".yml"):
+        config = load_config(source)
+        path, room_id = config.state_dir / "journal.sqlite", config.room.id
+    if not path.exists():
+        raise JournalError(f"journal {path}: no such file")
+    journal = JournalFile(path, room_id)
+    try:
+        if args.journal_command == "verify":
+            count, bad, why = journal.verify()
+            if bad is not None:
+                print(f"journal {path}: row {bad}: {why} ({count} rows before it verify)")
+                return 1
+            print(f"journal {path}: {count} rows, chain intact")
+            return 0
+        for entry in journal.entries():
+            data = json.dumps(entry.data, ensure_ascii=False)
+            print(f"{entry.seq:>6} {entry.ts_ms} {entry.kind:<16} {entry.actor:<12} {entry.hearing_id or '-'} {data}")
+        return 0
+    finally:
+        journal.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="courtroom", description="Technology courtroom device controller")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default INFO; WARNING for demo)")
@@ -85,23 +114,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sim", help="simulate every device of a room on real endpoints (ptys, TCP)")
     p.add_argument("config", type=Path)
-    p.add_argument(
-        "--emit-config", type=Path, help="write the config with each transport at its simulated endpoint"
-    )
-    p.add_argument(
-        "--run-dir", type=Path, help="folder for the endpoints' stable names (default: a temporary one)"
-    )
-    p.add_argument(
-        "--wire-time", action="store_true", help="emulate the time bytes take at the configured baud"
-    )
+    p.add_argument("--emit-config", type=Path, help="write the config with each transport at its simulated endpoint")
+    p.add_argument("--run-dir", type=Path, help="folder for the endpoints' stable names (default: a temporary one)")
+    p.add_argument("--wire-time", action="store_true", help="emulate the time bytes take at the configured baud")
     p.set_defaults(func=_cmd_sim)
 
     p = sub.add_parser("demo", help="simulated courtroom + private mosquitto + daemon, in one command")
-    p.add_argument(
-        "--config", type=Path, help="room config (default: deploy/examples/courtroom-standard.yaml)"
-    )
+    p.add_argument("--config", type=Path, help="room config (default: deploy/examples/courtroom-standard.yaml)")
     p.add_argument("--tour-only", action="store_true", help="run the guided tour, then stop (for tests)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("journal", help="read or verify the journal (the hearing record and audit trail)")
+    journal_sub = p.add_subparsers(dest="journal_command", required=True)
+    for name, text in (
+        ("verify", "check every row's hash chain; exit 1 naming the first bad row"),
+        ("list", "print every row"),
+    ):
+        j = journal_sub.add_parser(name, help=text)
+        j.add_argument("source", type=Path, help="room config (its state_dir holds journal.sqlite) or a journal file")
+    p.set_defaults(func=_cmd_journal)
 
     p = sub.add_parser("ctl", help="talk to a running room over MQTT")
     p.add_argument("--config", type=Path, help="room config to take the broker and room id from")
@@ -124,9 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=getattr(
-            logging, str(args.log_level or ("WARNING" if args.command == "demo" else "INFO")).upper()
-        ),
+        level=getattr(logging, str(args.log_level or ("WARNING" if args.command == "demo" else "INFO")).upper()),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     try:

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from controller.config import load_config, load_profiles
+from controller.journal import Journal
 from controller.mqtt.bridge import MqttBridge
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
@@ -27,7 +28,9 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     library = load_profiles(config, str(config_path))
     config.broker.password()  # a missing password file is a start-up error, not a reconnect loop
     session = SessionCounter(config.state_dir)
-    room = Room(config, library)
+    journal = Journal(config.state_dir / "journal.sqlite", config.room.id)
+    await journal.open()
+    room = Room(config, library, journal=journal)
     bridge = MqttBridge(room, config.broker, session)
 
     loop = asyncio.get_running_loop()
@@ -43,6 +46,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         config.broker.host,
         config.broker.port,
     )
+    await journal.append("daemon_started", {"devices": [d.id for d in config.devices], "session": session.value})
     room.start()
     bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
     # Everything loaded so far lives as long as the daemon: keep it out of the collector's generations, so a
@@ -54,6 +58,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         log.info("stopping")
         await room.stop()
         await bridge.stop(bridge_task)
+        await journal.append("daemon_stopped", {})
+        await journal.close()
         if own_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)

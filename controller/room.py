@@ -7,16 +7,20 @@ behaves the same whoever sends it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from controller.config import RoomConfig
+from controller.journal import Entry, Journal
 from controller.mqtt.contract import Availability, DeviceEntry, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
+
+log = logging.getLogger(__name__)
 
 AvailabilityHook = Callable[[str], None]
 StateHook = Callable[[str], None]
@@ -31,8 +35,16 @@ class UnknownDevice(CourtroomError):
 class Room:
     """Every device of one courtroom, each under its own supervisor."""
 
-    def __init__(self, config: RoomConfig, library: ProfileLibrary, backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        config: RoomConfig,
+        library: ProfileLibrary,
+        backoff: Backoff | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self.config = config
+        self.journal = journal
+        self._journal_writes: set[asyncio.Task[Entry]] = set()
         self.library = library
         self.started_ms = int(time.time() * 1000)
         self.on_availability: AvailabilityHook = lambda _device_id: None
@@ -56,6 +68,7 @@ class Room:
     # -- supervisor callbacks --------------------------------------------------------------------------------
     def _availability_changed(self, device_id: str, online: bool, reason: str | None) -> None:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
+        self._record("device_online" if online else "device_offline", {"device": device_id, "reason": reason})
         self.on_availability(device_id)
 
     def _state_changed(self, device_id: str, snapshot: dict[str, Any]) -> None:
@@ -100,12 +113,37 @@ class Room:
         return {dev_id: sup.diagnostics() for dev_id, sup in self.supervisors.items()}
 
     # -- operations ------------------------------------------------------------------------------------------
-    async def execute(self, device_id: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Run one device operation; raises a CourtroomError subclass naming what was wrong."""
+    async def execute(
+        self, device_id: str, action: str, params: Mapping[str, Any], actor: str = "unknown"
+    ) -> dict[str, Any]:
+        """Run one device operation for ``actor``; raises a CourtroomError subclass naming what was wrong.
+
+        Every request is journaled with who asked and how it ended, after the reply is on its way.
+        """
+        record = {"device": device_id, "action": action, "params": dict(params)}
         supervisor = self.supervisors.get(device_id)
-        if supervisor is None:
-            raise UnknownDevice(f"no device '{device_id}' in room {self.room_id}")
-        return await supervisor.execute(action, params)
+        try:
+            if supervisor is None:
+                raise UnknownDevice(f"no device '{device_id}' in room {self.room_id}")
+            result = await supervisor.execute(action, params)
+        except CourtroomError as exc:
+            self._record("device_command", {**record, "outcome": exc.code, "message": str(exc)}, actor)
+            raise
+        self._record("device_command", {**record, "outcome": "ok"}, actor)
+        return result
+
+    def _record(self, kind: str, data: dict[str, Any], actor: str = "system") -> None:
+        """Journal in the background: the journal's thread keeps the order, the caller does not wait for fsync."""
+        if self.journal is None:
+            return
+        task = asyncio.create_task(self.journal.append(kind, data, actor=actor))
+        self._journal_writes.add(task)
+        task.add_done_callback(self._journal_written)
+
+    def _journal_written(self, task: asyncio.Task[Entry]) -> None:
+        self._journal_writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("journal write failed: %s", task.exception())
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -118,3 +156,4 @@ class Room:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await asyncio.gather(*self._journal_writes, return_exceptions=True)

@@ -314,7 +314,7 @@ class MqttBridge:
             if rest[0] == "$ctl":
                 data = await self._request(rest[2], command)
             else:
-                data = await self.room.execute(rest[0], rest[2], command.params())
+                data = await self.room.execute(rest[0], rest[2], command.params(), actor=command.actor or "mqtt")
         except CourtroomError as exc:
             return _error_reply(command.id, exc.code, str(exc))
         except Exception as exc:

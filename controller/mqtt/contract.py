@@ -137,7 +137,7 @@ class Reply(Payload):
 
 # -- inbound --
 class Command(BaseModel):
-    """Envelope of `<device>/cmd/<action>` and `$ctl/request/<op>`: ``id`` and an optional ``ts``.
+    """Envelope of `<device>/cmd/<action>` and `$ctl/request/<op>`: ``id``, optional ``ts`` and ``actor``.
 
     Every other key is a parameter of the action, checked by the device class.
     """
@@ -146,6 +146,7 @@ class Command(BaseModel):
 
     id: str | int = Field(union_mode="left_to_right")
     ts: int | None = None
+    actor: str | None = Field(None, max_length=64)
 
     def params(self) -> dict[str, Any]:
         return dict(self.model_extra or {})

@@ -184,3 +184,26 @@ async def test_demo_tour_runs_end_to_end() -> None:
     assert "INVALID_ARGUMENT: preset: 200 is outside 0..5" in out
     assert "room b2-cr104" in out and "online" in out
     assert "mosquitto_sub -h 127.0.0.1 -p" in out
+
+
+async def test_commands_and_faults_are_journaled_with_who_asked(
+    daemon: Daemon, room_config: Path, watcher: Watcher
+) -> None:
+    reply = await watcher.request("cam-judge", "home", {"id": "j1", "actor": "clerk:wang"})
+    assert reply["status"] == "ok", reply
+    reply = await watcher.request("cam-judge", "preset_recall", {"id": "j2", "preset": 99})
+    assert reply["status"] == "error"
+    assert await daemon.stop() == 0
+    code, out, err = await _courtroom("journal", "list", str(room_config))
+    assert code == 0, err
+    rows = [line.split(None, 5) for line in out.splitlines()]
+    kinds = [row[2] for row in rows]
+    assert kinds[0] == "daemon_started" and kinds[-1] == "daemon_stopped"
+    commands = [row for row in rows if row[2] == "device_command"]
+    assert [(row[3], json.loads(row[5])["outcome"]) for row in commands] == [
+        ("clerk:wang", "ok"),
+        ("mqtt", "INVALID_ARGUMENT"),
+    ]
+    assert kinds.count("device_online") >= 5 and kinds.count("device_offline") >= 5
+    code, out, _ = await _courtroom("journal", "verify", str(room_config))
+    assert code == 0 and "chain intact" in out
