@@ -18,6 +18,7 @@ from controller.mqtt.contract import Availability, DeviceEntry, Payload, device_
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
+from drivers.families import register_all
 from drivers.profiles import ProfileLibrary
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Room:
         self.on_state: StateHook = lambda _device_id: None
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
+        register_all()
         factory = DeviceFactory(library)
         self.supervisors: dict[str, DeviceSupervisor] = {}
         for dev in config.devices:

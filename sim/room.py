@@ -101,6 +101,14 @@ def register_family(name: str, kinds: set[str], build: LineBuilder) -> None:
     FAMILIES[name] = Family(frozenset(kinds), build)
 
 
+def register_builtin_families() -> None:
+    """Families that live in modules of their own register here (they import this module, so: lazily)."""
+    from sim import pelco, visca_ip
+
+    pelco.register()
+    visca_ip.register()
+
+
 def port_link_name(port: str) -> str:
     """A file name for a configured serial port: `/dev/courtroom/rs485-cameras` -> `courtroom-rs485-cameras`."""
     parts = [part for part in port.removeprefix("/dev/").split("/") if part not in ("", ".", "..")]
@@ -119,6 +127,7 @@ class SimulatedRoom:
         profiles_dir: Path | None = None,
         wire_time: bool = False,
     ) -> None:
+        register_builtin_families()
         self.config_path = Path(config_path)
         self.run_dir = Path(run_dir)
         self.profiles_dir = profiles_dir or DEFAULT_PROFILES_DIR
@@ -305,6 +314,10 @@ class SimulatedRoom:
     def _endpoint(self, port: str, used: set[str]) -> Endpoint:
         if port.startswith("socket://"):
             return TcpEndpoint()
+        if port.startswith("udp://"):
+            from sim.visca_ip import UdpEndpoint  # sim.visca_ip imports this module
+
+            return UdpEndpoint()
         name = base = port_link_name(port)
         suffix = 2
         while name in used:

@@ -170,12 +170,18 @@ class Daemon:
 
 
 @pytest.fixture
-async def daemon(room_config: Path, tmp_path: Path, watcher: Watcher) -> AsyncIterator[Daemon]:
+def room_devices(room_config: Path) -> list[str]:
+    """The ids of every device in the room under test."""
+    return [d["id"] for d in yaml.safe_load(room_config.read_text())["devices"]]
+
+
+@pytest.fixture
+async def daemon(room_config: Path, room_devices: list[str], tmp_path: Path, watcher: Watcher) -> AsyncIterator[Daemon]:
     """A running daemon whose five cameras are online (the watcher has seen it)."""
     d = Daemon(room_config, log_path=tmp_path / "daemon.log")
     await d.start()
     try:
-        for dev in ("cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"):
+        for dev in room_devices:
             await watcher.wait_for(f"{dev}/availability", lambda p: p["state"] == "online", timeout=20)
         yield d
     finally:

@@ -31,7 +31,7 @@ async def _courtroom(*args: str, timeout: float = 60) -> tuple[int, str, str]:
 async def test_check_accepts_the_example_room() -> None:
     code, out, err = await _courtroom("check", str(EXAMPLE))
     assert code == 0, err
-    assert "room b2-cr104" in out and "5 devices" in out and "cam-panorama" in out
+    assert "room b2-cr104" in out and "7 devices" in out and "cam-panorama" in out
 
 
 async def test_check_names_file_key_and_problem(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: W
     code, out, err = await _courtroom("ctl", "--config", str(room_config), "status")
     assert code == 0, err
     assert "room b2-cr104" in out and "online" in out
-    assert sum(1 for line in out.splitlines() if "camera" in line and "online" in line) == 5
+    assert sum(1 for line in out.splitlines() if "camera" in line and "online" in line) == 7
 
     code, out, err = await _courtroom(
         "ctl", "--config", str(room_config), "send", "cam-judge", "zoom_to", "position=4096"
@@ -159,15 +159,18 @@ async def test_courtroom_sim_emits_a_config_the_daemon_accepts(tmp_path: Path) -
     )
     assert proc.stdout is not None
     try:
-        lines = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 15)) for _ in range(5)]
+        lines = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 15)) for _ in range(7)]
         assert [line["device"] for line in lines] == [
             "cam-judge",
             "cam-plaintiff",
             "cam-defendant",
             "cam-witness",
             "cam-panorama",
+            "cam-evidence",
+            "cam-gallery",
         ]
-        assert len({line["endpoint"] for line in lines}) == 1  # one shared RS-485 line
+        assert len({line["endpoint"] for line in lines[:5]}) == 1  # one shared RS-485 line
+        assert lines[5]["endpoint"].startswith("udp://127.0.0.1:")
         assert await asyncio.to_thread(Path(lines[0]["endpoint"]).exists)
         code, summary, err = await _courtroom("check", str(out))
         assert code == 0, err
@@ -180,7 +183,7 @@ async def test_courtroom_sim_emits_a_config_the_daemon_accepts(tmp_path: Path) -
 async def test_demo_tour_runs_end_to_end() -> None:
     code, out, err = await _courtroom("demo", "--tour-only", timeout=120)
     assert code == 0, out + err
-    assert out.count("preset_recall preset=1  ->  ok") == 5
+    assert out.count("preset_recall preset=1  ->  ok") == 7
     assert "INVALID_ARGUMENT: preset: 200 is outside 0..5" in out
     assert "room b2-cr104" in out and "online" in out
     assert "mosquitto_sub -h 127.0.0.1 -p" in out
@@ -204,6 +207,6 @@ async def test_commands_and_faults_are_journaled_with_who_asked(
         ("clerk:wang", "ok"),
         ("mqtt", "INVALID_ARGUMENT"),
     ]
-    assert kinds.count("device_online") >= 5 and kinds.count("device_offline") >= 5
+    assert kinds.count("device_online") >= 7 and kinds.count("device_offline") >= 7
     code, out, _ = await _courtroom("journal", "verify", str(room_config))
     assert code == 0 and "chain intact" in out

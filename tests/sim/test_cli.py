@@ -16,7 +16,8 @@ from tests.conftest import REPO
 from tests.sim.conftest import ClientFactory, is_link
 
 STANDARD = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
-CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"]
+CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"]  # one RS-485 line
+DEVICES = [*CAMERAS, "cam-evidence", "cam-gallery"]
 
 
 async def test_python_m_sim_prints_endpoints_and_exits_on_sigint(tmp_path: Path, connect: ClientFactory) -> None:
@@ -27,11 +28,12 @@ async def test_python_m_sim_prints_endpoints_and_exits_on_sigint(tmp_path: Path,
     )  # fmt: skip
     try:
         assert proc.stdout is not None
-        lines = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 10)) for _ in CAMERAS]
+        lines = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 10)) for _ in DEVICES]
         link = str(run_dir / "courtroom-rs485-cameras")
-        assert lines == [{"device": d, "endpoint": link} for d in CAMERAS]
+        assert lines[:5] == [{"device": d, "endpoint": link} for d in CAMERAS]
+        assert [line["device"] for line in lines[5:]] == DEVICES[5:]
         written = yaml.safe_load(out.read_text(encoding="utf-8"))
-        assert [d["transport"]["port"] for d in written["devices"]] == [link] * 5
+        assert [d["transport"]["port"] for d in written["devices"]] == [line["endpoint"] for line in lines]
         client = await connect(link)
         assert await client.ask("88 30 01 FF") == ["88 30 06 FF"]
         await client.close()
@@ -50,13 +52,13 @@ async def test_serve_in_process_until_stopped(tmp_path: Path, capsys: pytest.Cap
     task = asyncio.create_task(serve(STANDARD, None, None, True, stop=stop))
     captured = ""
     async with asyncio.timeout(5):
-        while captured.count("\n") < len(CAMERAS):
+        while captured.count("\n") < len(DEVICES):
             await asyncio.sleep(0.005)
             captured += capsys.readouterr().out
     stop.set()
     await asyncio.wait_for(task, 5)
     lines = [json.loads(line) for line in captured.splitlines()]
-    assert [line["device"] for line in lines] == CAMERAS
+    assert [line["device"] for line in lines] == DEVICES
     temp_link = Path(lines[0]["endpoint"])
     assert temp_link.name == "courtroom-rs485-cameras"
     assert not temp_link.parent.exists()  # the temporary run dir is removed

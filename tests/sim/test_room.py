@@ -15,7 +15,8 @@ from tests.conftest import REPO
 from tests.sim.conftest import ClientFactory, is_link
 
 STANDARD = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
-CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"]
+CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"]  # one RS-485 line
+OTHERS = ["cam-evidence", "cam-gallery"]  # VISCA over IP, and a Pelco-D dome on a line of its own
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
@@ -34,11 +35,13 @@ async def test_standard_room_has_five_cameras_on_one_bus(tmp_path: Path, connect
     run_dir = tmp_path / "run"
     async with SimulatedRoom(STANDARD, run_dir) as room:
         link = str(run_dir / "courtroom-rs485-cameras")
-        assert room.endpoints == dict.fromkeys(CAMERAS, link)
-        assert room.device_ids == CAMERAS
+        assert {d: room.endpoints[d] for d in CAMERAS} == dict.fromkeys(CAMERAS, link)
+        assert room.endpoints["cam-evidence"].startswith("udp://127.0.0.1:")
+        assert room.endpoints["cam-gallery"] == str(run_dir / "courtroom-rs485-gallery")
+        assert room.device_ids == CAMERAS + OTHERS
         bus = room.bus_for("cam-judge")
         assert all(room.bus_for(d) is bus for d in CAMERAS)
-        assert room.lines == [bus]
+        assert len(room.lines) == 3 and room.lines[0] is bus
         assert [room.camera(d).address for d in CAMERAS] == [1, 2, 3, 4, 5]
         assert room.camera("cam-judge").camera.profile.ref == "sony/evi-d70"
         assert room.camera("cam-witness").camera.profile.ref == "generic/visca-ptz-20x"
@@ -53,9 +56,9 @@ async def test_standard_room_has_five_cameras_on_one_bus(tmp_path: Path, connect
         room.write_config(out)
         original = yaml.safe_load(STANDARD.read_text(encoding="utf-8"))
         written = yaml.safe_load(out.read_text(encoding="utf-8"))
-        assert [d["transport"]["port"] for d in written["devices"]] == [link] * 5
+        assert [d["transport"]["port"] for d in written["devices"]][:5] == [link] * 5
         for device in original["devices"]:
-            device["transport"]["port"] = link
+            device["transport"]["port"] = room.endpoints[device["id"]]
         assert written == original
     assert not is_link(link)
 
