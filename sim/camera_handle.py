@@ -27,28 +27,10 @@ def garble(frame: bytes) -> bytes:
     return bytes(b ^ 0x55 for b in frame[:-1]) + frame[-1:]
 
 
-class SimCamera:
-    """One camera on a `ViscaBus`: readable state plus the faults a test can inject."""
+class CameraView:
+    """Read-only view of a simulated VISCA camera's state, shared by the serial and the IP handles."""
 
-    def __init__(self, bus: ViscaBus, camera: ViscaCamera, device_id: str | None = None) -> None:
-        self.bus = bus
-        self.camera = camera
-        self.device_id = device_id
-        self.plugged = True
-        self.silent = False
-        self._drops = 0
-        self._garbles: deque[Transform] = deque()
-        self._timer: asyncio.TimerHandle | None = None
-
-    def __repr__(self) -> str:
-        return f"<SimCamera {self.device_id or ''} address={self.address} plugged={self.plugged}>"
-
-    # -- state ----------------------------------------------------------------------------------------
-
-    @property
-    def address(self) -> int:
-        """VISCA address (1..7)."""
-        return self.camera.address
+    camera: ViscaCamera
 
     @property
     def power(self) -> bool:
@@ -79,6 +61,30 @@ class SimCamera:
     def moving(self) -> bool:
         """True while pan, tilt or zoom moves."""
         return self.camera.moving
+
+
+class SimCamera(CameraView):
+    """One camera on a `ViscaBus`: readable state plus the faults a test can inject."""
+
+    def __init__(self, bus: ViscaBus, camera: ViscaCamera, device_id: str | None = None) -> None:
+        self.bus = bus
+        self.camera = camera
+        self.device_id = device_id
+        self.plugged = True
+        self.silent = False
+        self._drops = 0
+        self._garbles: deque[Transform] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __repr__(self) -> str:
+        return f"<SimCamera {self.device_id or ''} address={self.address} plugged={self.plugged}>"
+
+    # -- state ----------------------------------------------------------------------------------------
+
+    @property
+    def address(self) -> int:
+        """VISCA address (1..7)."""
+        return self.camera.address
 
     def set_position(self, *, pan: int | None = None, tilt: int | None = None, zoom: int | None = None) -> None:
         """Put the head somewhere at once (scenario set-up, not a command)."""

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from sim.camera_handle import CameraView
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError, SimError
 from sim.profile import CameraProfile
@@ -132,7 +133,7 @@ class Datagram:
     data: bytes
 
 
-class ViscaIpCameraSim:
+class ViscaIpCameraSim(CameraView):
     """One VISCA-over-IP camera on its own UDP endpoint: a simulated line (open/close) and its test handle.
 
     `clock` must be the clock the wrapped ViscaCamera keeps time with (both default to time.monotonic).
@@ -182,31 +183,6 @@ class ViscaIpCameraSim:
         self.endpoint.close()
 
     # -- state ----------------------------------------------------------------------------------------
-
-    @property
-    def power(self) -> bool:
-        """True when on, False in standby."""
-        return self.camera.power
-
-    @property
-    def pan(self) -> int:
-        """Pan position now."""
-        return self.camera.pan
-
-    @property
-    def tilt(self) -> int:
-        """Tilt position now."""
-        return self.camera.tilt
-
-    @property
-    def zoom(self) -> int:
-        """Zoom position now."""
-        return self.camera.zoom
-
-    @property
-    def presets(self) -> dict[int, tuple[int, int, int]]:
-        """Stored presets: number -> (pan, tilt, zoom)."""
-        return dict(self.camera.presets)
 
     @property
     def last_sequence(self) -> int | None:

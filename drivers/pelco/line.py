@@ -18,7 +18,7 @@ from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, InvalidAr
 from drivers.pelco import codec
 from drivers.pelco.codec import Axis, FrameSplitter, Variant
 from drivers.profiles import SerialSettings, Timing
-from drivers.transports.base import ByteStream
+from drivers.transports.base import ByteStream, SharedLink
 from drivers.transports.serial import SerialTransport
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
         future.exception()  # marks it retrieved: a query that stopped waiting must not log it again
 
 
-class PelcoLine:
+class PelcoLine(SharedLink):
     """The shared port object of one physical Pelco line; domes hold it and call it concurrently.
 
     ``command()`` and ``query()`` open the line when it is closed (one attempt; the daemon's supervisor
@@ -51,7 +51,6 @@ class PelcoLine:
         self._query_locks: defaultdict[tuple[int, Axis], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: dict[tuple[int, Axis], asyncio.Future[int]] = {}
         self._line_free_at = 0.0
-        self._users = 0
 
     @classmethod
     def serial(cls, port: str, settings: SerialSettings, timing: Timing, variant: Variant) -> PelcoLine:
@@ -67,17 +66,6 @@ class PelcoLine:
     def is_open(self) -> bool:
         """True once opened, until closed or lost."""
         return self._ready
-
-    # -- users -----------------------------------------------------------------------------------------------
-    def acquire(self) -> None:
-        """Count one more dome using the line."""
-        self._users += 1
-
-    async def release(self) -> None:
-        """Count one dome less; the line closes when the last one lets go. Never raises."""
-        self._users = max(0, self._users - 1)
-        if self._users == 0:
-            await self.close()
 
     # -- open and close --------------------------------------------------------------------------------------
     async def ensure_open(self) -> None:

@@ -30,3 +30,23 @@ class ByteStream(Protocol):
 
     async def close(self) -> None:
         """Release the link; never raises, and may be called when already closed."""
+
+
+class SharedLink:
+    """Reference counting for a line several devices share: it closes when the last device lets go."""
+
+    _users = 0
+
+    def acquire(self) -> None:
+        """Count one more device using the line."""
+        self._users += 1
+
+    async def release(self) -> None:
+        """Count one device less; the line closes when the last one lets go. Never raises."""
+        self._users = max(0, self._users - 1)
+        if self._users == 0:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the line; never raises."""
+        raise NotImplementedError

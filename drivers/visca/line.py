@@ -19,7 +19,7 @@ from typing import Any
 
 from drivers.errors import CourtroomError, DecodeError, DeviceNak, DeviceTimeout, InvalidArgument, TransportLost
 from drivers.profiles import SerialSettings, Timing
-from drivers.transports.base import ByteStream
+from drivers.transports.base import ByteStream, SharedLink
 from drivers.transports.serial import SerialTransport
 from drivers.visca.codec import (
     ADDRESS_SET_BROADCAST,
@@ -60,7 +60,7 @@ class _Pending:
     detached: bool = False  # its sender returned at the ACK or gave up: a late Completion or error is absorbed
 
 
-class ViscaLine:
+class ViscaLine(SharedLink):
     """The shared port object of one physical VISCA line; cameras hold it and call it concurrently.
 
     ``command()`` and ``inquire()`` open the line when it is closed (one attempt, no retry loop: the daemon's
@@ -86,7 +86,6 @@ class ViscaLine:
         self._sockets: dict[tuple[int, int], _Pending] = {}
         self._broadcast: tuple[type[Reply], asyncio.Future[Reply]] | None = None
         self._last_frame_at = 0.0
-        self._users = 0
         self._listeners: list[NetworkListener] = []
 
     @classmethod
@@ -104,17 +103,7 @@ class ViscaLine:
         """True once opened and set up, until closed or lost."""
         return self._ready
 
-    # -- users and listeners ---------------------------------------------------------------------------------
-    def acquire(self) -> None:
-        """Count one more camera using the line."""
-        self._users += 1
-
-    async def release(self) -> None:
-        """Count one camera less; the line closes when the last one lets go. Never raises."""
-        self._users = max(0, self._users - 1)
-        if self._users == 0:
-            await self.close()
-
+    # -- listeners ---------------------------------------------------------------------------------------------
     def add_listener(self, listener: NetworkListener) -> None:
         """``listener(address)`` runs when a camera reports a network change (before addresses are re-set)."""
         self._listeners.append(listener)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from drivers.errors import ConfigError, CourtroomError, DecodeError, DeviceNak, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
+from drivers.transports.base import SharedLink
 from drivers.visca.codec import Ack, Completion, ErrorReply, InquiryAnswer, Reply, decode_reply, error_for
 from drivers.visca_ip import header
 from drivers.visca_ip.header import Message, PayloadType
@@ -72,7 +73,7 @@ def parse_udp_url(url: str) -> tuple[str, int]:
     return parts.hostname, port if port is not None else header.DEFAULT_PORT
 
 
-class ViscaIpLink:
+class ViscaIpLink(SharedLink):
     """The link to one VISCA-over-IP camera; same request surface as drivers.visca.line.ViscaLine.
 
     ``command()`` and ``inquire()`` open the link when it is closed and raise TransportLost (the socket
@@ -97,7 +98,6 @@ class ViscaIpLink:
         self._open_lock = asyncio.Lock()
         self._exchange_lock = asyncio.Lock()
         self._command_lock = asyncio.Lock()
-        self._users = 0
 
     @classmethod
     def from_url(cls, url: str, timing: Timing, *, retransmits: int = 2) -> ViscaIpLink:
@@ -119,17 +119,6 @@ class ViscaIpLink:
     def sequence(self) -> int:
         """The number the last request went out with."""
         return self._sequence
-
-    # -- users -----------------------------------------------------------------------------------------------
-    def acquire(self) -> None:
-        """Count one more camera object using the link."""
-        self._users += 1
-
-    async def release(self) -> None:
-        """Count one user less; the link closes with its last one. Never raises."""
-        self._users = max(0, self._users - 1)
-        if self._users == 0:
-            await self.close()
 
     # -- open and close --------------------------------------------------------------------------------------
     async def ensure_open(self) -> None:
