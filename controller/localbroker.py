@@ -74,7 +74,10 @@ class LocalBroker:
         self.port = port or free_port()
         conf = self._write_config()
         with self.log_path.open("ab") as log_file:
-            self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=log_file)
+            # its own session: a Ctrl-C in the terminal must not stop the broker before the daemon has said goodbye
+            self.proc = subprocess.Popen(
+                [exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
+            )
         for _ in range(300):
             with (
                 contextlib.suppress(OSError),
