@@ -13,6 +13,7 @@ import asyncio
 import functools
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -24,6 +25,9 @@ from typing import Any
 from drivers.errors import CourtroomError
 
 GENESIS = "0" * 64
+BATCH_DELAY_S = 0.05  # how long record() holds rows before writing them together
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -69,6 +73,17 @@ class Entry:
 Fields = tuple[int, str, str | None, str, str, str]  # ts_ms, room_id, hearing_id, kind, actor, data (JSON text)
 
 
+@dataclass(frozen=True)
+class Row:
+    """A row not yet written: what the caller says, stamped with its time when it was said."""
+
+    kind: str
+    actor: str
+    data: dict[str, Any]
+    hearing_id: str | None
+    ts_ms: int
+
+
 def row_hash(prev_hash: str, fields: Fields) -> str:
     """SHA-256 over the previous hash and this row's fields, in a fixed JSON form."""
     body = json.dumps([prev_hash, *fields], ensure_ascii=False)
@@ -94,26 +109,46 @@ class JournalFile:
         self.db.close()
 
     def append(self, kind: str, actor: str, data: dict[str, Any], *, hearing_id: str | None, ts_ms: int) -> Entry:
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        room_id = self.room_id
+        return self.append_many([Row(kind, actor, data, hearing_id, ts_ms)])[0]
+
+    def append_many(self, rows: list[Row]) -> list[Entry]:
+        """Write rows in order in one transaction (one fsync); all of them or none."""
+        written: list[Entry] = []
         try:
             self.db.execute("BEGIN IMMEDIATE")
             last = self.db.execute("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
             prev = last[0] if last else GENESIS
-            digest = row_hash(prev, (ts_ms, room_id, hearing_id, kind, actor, text))
-            cur = self.db.execute(
-                "INSERT INTO journal (ts_ms, room_id, hearing_id, kind, actor, data, prev_hash, hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (ts_ms, room_id, hearing_id, kind, actor, text, prev, digest),
-            )
+            for row in rows:
+                text = json.dumps(row.data, ensure_ascii=False, sort_keys=True)
+                fields = (row.ts_ms, self.room_id, row.hearing_id, row.kind, row.actor, text)
+                digest = row_hash(prev, fields)
+                cur = self.db.execute(
+                    "INSERT INTO journal (ts_ms, room_id, hearing_id, kind, actor, data, prev_hash, hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*fields, prev, digest),
+                )
+                assert cur.lastrowid is not None
+                written.append(
+                    Entry(
+                        cur.lastrowid,
+                        row.ts_ms,
+                        self.room_id,
+                        row.hearing_id,
+                        row.kind,
+                        row.actor,
+                        row.data,
+                        prev,
+                        digest,
+                    )
+                )
+                prev = digest
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise JournalError(f"journal {self.path}: cannot append {kind}: {exc}") from exc
-        seq = cur.lastrowid
-        assert seq is not None
-        return Entry(seq, ts_ms, room_id, hearing_id, kind, actor, data, prev, digest)
+            kinds = ", ".join(row.kind for row in rows)
+            raise JournalError(f"journal {self.path}: cannot append {kinds}: {exc}") from exc
+        return written
 
     def entries(self, hearing_id: str | None = None, after_seq: int = 0) -> Iterator[Entry]:
         query = "SELECT seq, ts_ms, room_id, hearing_id, kind, actor, data, prev_hash, hash FROM journal WHERE seq > ?"
@@ -147,11 +182,15 @@ class Journal:
         self.room_id = room_id
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self._file: JournalFile | None = None
+        self._batch: list[Row] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flushing: set[asyncio.Future[list[Entry]]] = set()
 
     async def open(self) -> None:
         self._file = await self._run(JournalFile, self.path, self.room_id)
 
     async def close(self) -> None:
+        await self.flush()
         if self._file is not None:
             await self._run(self._file.close)
             self._file = None
@@ -173,6 +212,39 @@ class Journal:
         write = functools.partial(file.append, hearing_id=hearing_id, ts_ms=int(time.time() * 1000))
         entry: Entry = await self._run(write, kind, actor, data)
         return entry
+
+    def record(self, kind: str, data: dict[str, Any], *, actor: str = "system", hearing_id: str | None = None) -> None:
+        """Journal in the background, for the audit trail of routine events (device commands, link changes).
+
+        Rows are stamped now and written in order, together, ``BATCH_DELAY_S`` later in one transaction: one
+        fsync for a burst, and none competing with the reply a command is sending. ``append()`` is for what
+        must be on disk before the caller goes on (hearing transitions). ``close()`` writes what is pending.
+        """
+        self._open_file()
+        self._batch.append(Row(kind, actor, data, hearing_id, int(time.time() * 1000)))
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_later(BATCH_DELAY_S, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._flush_handle = None
+        rows, self._batch = self._batch, []
+        if not rows:
+            return
+        future = asyncio.ensure_future(self._run(self._open_file().append_many, rows))
+        self._flushing.add(future)
+        future.add_done_callback(self._flushed)
+
+    def _flushed(self, future: asyncio.Future[list[Entry]]) -> None:
+        self._flushing.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("journal: %s", future.exception())
+
+    async def flush(self) -> None:
+        """Write every row ``record()`` still holds, and wait for rows being written."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+        self._flush_soon()
+        await asyncio.gather(*self._flushing, return_exceptions=True)
 
     async def entries(self, hearing_id: str | None = None, after_seq: int = 0) -> list[Entry]:
         file = self._open_file()

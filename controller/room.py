@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from controller.config import RoomConfig
-from controller.journal import Entry, Journal
+from controller.journal import Journal
 from controller.mqtt.contract import Availability, DeviceEntry, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.errors import CourtroomError
@@ -45,7 +45,6 @@ class Room:
     ) -> None:
         self.config = config
         self.journal = journal
-        self._journal_writes: set[asyncio.Task[Entry]] = set()
         self.library = library
         self.started_ms = int(time.time() * 1000)
         self.on_availability: AvailabilityHook = lambda _device_id: None
@@ -135,17 +134,9 @@ class Room:
         return result
 
     def _record(self, kind: str, data: dict[str, Any], actor: str = "system") -> None:
-        """Journal in the background: the journal's thread keeps the order, the caller does not wait for fsync."""
-        if self.journal is None:
-            return
-        task = asyncio.create_task(self.journal.append(kind, data, actor=actor))
-        self._journal_writes.add(task)
-        task.add_done_callback(self._journal_written)
-
-    def _journal_written(self, task: asyncio.Task[Entry]) -> None:
-        self._journal_writes.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("journal write failed: %s", task.exception())
+        """Journal in the background (batched by the journal, so the caller never waits for an fsync)."""
+        if self.journal is not None:
+            self.journal.record(kind, data, actor=actor)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -158,4 +149,5 @@ class Room:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        await asyncio.gather(*self._journal_writes, return_exceptions=True)
+        if self.journal is not None:
+            await self.journal.flush()

@@ -154,7 +154,7 @@ class MqttBridge:
         tls: ssl.SSLContext | None = None
         if self.broker.tls:
             tls = ssl.create_default_context(cafile=str(self.broker.ca_file) if self.broker.ca_file else None)
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             self.broker.host,
             self.broker.port,
             username=self.broker.username,
@@ -168,6 +168,9 @@ class MqttBridge:
             timeout=10,
             socket_options=NO_DELAY,
         )
+        # Publishes are pipelined (see _send): the whole retained set is in flight at once after a connect.
+        client.pending_calls_threshold = 1000
+        return client
 
     async def run(self) -> None:
         """Connect, serve, and reconnect with backoff until cancelled."""

@@ -88,3 +88,27 @@ def test_a_journal_that_cannot_be_opened_is_named(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(Exception, match="not-a-dir"):
         JournalFile(blocker / "journal.sqlite", "b2-cr104")
+
+
+async def test_recorded_rows_are_batched_in_order_and_flushed_on_close(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "journal.sqlite", "b2-cr104")
+    await j.open()
+    await j.append("daemon_started", {})
+    for i in range(3):
+        j.record("device_command", {"n": i}, actor="clerk")
+    assert [e.kind for e in await j.entries()] == ["daemon_started"]  # still held for the batch
+    await j.flush()
+    rows = await j.entries()
+    assert [(e.kind, e.data) for e in rows] == [
+        ("daemon_started", {}),
+        *[("device_command", {"n": i}) for i in range(3)],
+    ]
+    assert rows[1].ts_ms <= rows[2].ts_ms <= rows[3].ts_ms
+    j.record("device_offline", {"device": "cam-judge"})
+    await j.close()  # writes what is pending
+    again = JournalFile(tmp_path / "journal.sqlite", "b2-cr104")
+    try:
+        assert [e.kind for e in again.entries()][-1] == "device_offline"
+        assert again.verify() == (5, None, "")
+    finally:
+        again.close()
