@@ -9,7 +9,7 @@ sample. Both baseline peers run in processes of their own, as the daemon does, s
 on both sides. ``p99_overhead_ms`` = full p99 - baseline p99; target under 1.5 ms.
 
 The three probes take turns, sample by sample, and each request is spaced like a clerk's clicks
-(``--gap-ms``, default 100), so each one meets the line idle.
+(``--gap-ms``, default 60), so each one meets the line idle.
 ``shared_line_*`` repeats the full path on the example room, five cameras on one RS-485 line, where the
 daemon's liveness polls of the other cameras sometimes hold the line when a command arrives: that is the
 price of a shared 9600-baud line, reported apart.
@@ -261,8 +261,8 @@ async def main(samples: int, gap_ms: float) -> dict[str, Any]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--samples", type=int, default=300)
-    parser.add_argument("--gap-ms", type=float, default=100.0, help="pause before each command")
+    parser.add_argument("--samples", type=int, default=600)
+    parser.add_argument("--gap-ms", type=float, default=60.0, help="pause before each request")
     parser.add_argument("--echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--pty-client", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
