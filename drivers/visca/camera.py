@@ -10,18 +10,50 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
 from drivers.devices.camera import Camera, PanDirection, TiltDirection, ZoomDirection
 from drivers.errors import ConfigError, CourtroomError, DeviceOffline
 from drivers.profiles import FirmwareEntry, Profile, Quirks
 from drivers.visca import codec
-from drivers.visca.line import ViscaLine
 
 log = logging.getLogger(__name__)
 
 _ZOOM_CAPS = {"zoom", "zoom_direct"}
 _PAN_TILT_CAPS = {"pan_tilt", "pan_tilt_absolute", "pan_tilt_relative", "home"}
+
+
+class ViscaLink(Protocol):
+    """What ViscaCamera needs of its line: users, opening, commands and inquiries, a name for messages."""
+
+    @property
+    def name(self) -> str:
+        """The port or URL, for messages."""
+        ...
+
+    def acquire(self) -> None:
+        """Count one more user."""
+
+    async def release(self) -> None:
+        """Count one user less; never raises."""
+
+    async def ensure_open(self) -> None:
+        """Open the link when it is closed."""
+
+    async def command(
+        self,
+        address: int,
+        frame: bytes,
+        *,
+        wait_completion: bool = True,
+        ack_timeout_s: float | None = None,
+        completion_timeout_s: float | None = None,
+    ) -> None:
+        """Send a command and wait for its ACK (and Completion)."""
+
+    async def inquire(self, address: int, frame: bytes, *, timeout_s: float | None = None) -> bytes:
+        """Send an inquiry and return the answer's data bytes."""
+        ...
 
 
 class ViscaCamera(Camera):
@@ -31,7 +63,7 @@ class ViscaCamera(Camera):
     DeviceOffline before ``connect()`` succeeded or after ``close()``.
     """
 
-    def __init__(self, device_id: str, profile: Profile, line: ViscaLine, address: int) -> None:
+    def __init__(self, device_id: str, profile: Profile, line: ViscaLink, address: int) -> None:
         super().__init__(device_id, profile)
         if not isinstance(address, int) or isinstance(address, bool) or not 1 <= address <= 7:
             raise ConfigError(f"{device_id}: address: {address!r} is outside 1..7")
