@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
 from drivers.families import register_all
-from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride
+from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride, read_yaml_mapping
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -143,15 +142,7 @@ def parse_config(data: Any, source: str = "<config>") -> RoomConfig:
 
 def load_config(path: Path) -> RoomConfig:
     """Read and validate a room configuration file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_config(data, str(path))
+    return parse_config(read_yaml_mapping(path, ConfigError), str(path))
 
 
 def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrary:

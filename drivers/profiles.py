@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from drivers.errors import ProfileError
+from drivers.errors import CourtroomError, ProfileError
 
 DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
 
@@ -173,17 +173,18 @@ def _format_validation(path: Path, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml_mapping(path: Path, error: type[CourtroomError] = ProfileError) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping; ``error`` names the file and what is wrong with it."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ProfileError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise error(f"{path}: cannot read: {exc.strerror}") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+        raise error(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise ProfileError(f"{path}: (top level): expected a mapping, got {type(data).__name__}")
+        raise error(f"{path}: (top level): expected a mapping, got {type(data).__name__}")
     return data
 
 
@@ -201,7 +202,7 @@ class ProfileLibrary:
             raise ProfileError(f"{self.root}: profile folder not found")
         for path in sorted((self.root / "protocols").glob("*.yaml")):
             try:
-                proto = ProtocolProfile.model_validate(_read_yaml(path))
+                proto = ProtocolProfile.model_validate(read_yaml_mapping(path))
             except ValidationError as exc:
                 raise ProfileError(_format_validation(path, exc)) from None
             if proto.family != path.stem:
@@ -210,7 +211,7 @@ class ProfileLibrary:
         models_dir = self.root / "models"
         for path in sorted(models_dir.glob("*/*.yaml")):
             ref = path.relative_to(models_dir).with_suffix("").as_posix()
-            data = _read_yaml(path)
+            data = read_yaml_mapping(path)
             data["ref"] = ref
             try:
                 model = ModelProfile.model_validate(data)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from drivers.errors import InvalidArgument, Unsupported
+from drivers.errors import DeviceOffline, InvalidArgument, Unsupported
 from drivers.profiles import Profile
 
 Listener = Callable[[], None]
@@ -139,3 +140,57 @@ class Device(ABC):
         handler: Callable[[ActionParams], Awaitable[dict[str, Any] | None]] = getattr(self, f"_do_{action}")
         result = await handler(params)
         return result or {}
+
+
+class Attachable(Protocol):
+    """What a device needs of a line it may share with others."""
+
+    def acquire(self) -> None:
+        """Count one more user."""
+
+    async def release(self) -> None:
+        """Count one user less; never raises."""
+
+    async def ensure_open(self) -> None:
+        """Open the line when it is closed."""
+
+
+class LineUse:
+    """One device's use of a shared line: attach once, open, identify, poll; let go on failure or close."""
+
+    def __init__(self, device_id: str, line: Attachable) -> None:
+        self.device_id = device_id
+        self.line = line
+        self.connected = False
+        self._attached = False
+
+    async def connect(self, identify: Callable[[], Awaitable[None]], poll: Callable[[], Awaitable[None]]) -> None:
+        """Open the line, then ``identify()``; ``connected`` from then on, and ``poll()`` reads the state."""
+        if not self._attached:
+            self.line.acquire()
+            self._attached = True
+        try:
+            await self.line.ensure_open()
+            await identify()
+            self.connected = True
+            await poll()
+        except BaseException:
+            self.connected = False
+            await self._detach()
+            raise
+
+    async def close(self) -> None:
+        """Stop using the line (it closes with its last user); never raises."""
+        self.connected = False
+        with contextlib.suppress(Exception):
+            await self._detach()
+
+    async def _detach(self) -> None:
+        if self._attached:
+            self._attached = False
+            await self.line.release()
+
+    def require(self) -> None:
+        """DeviceOffline unless connected: operations are refused before connect() and after close()."""
+        if not self.connected:
+            raise DeviceOffline(f"{self.device_id} is not connected")

@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
+from drivers.devices.base import LineUse
 from drivers.devices.camera import Camera, PanDirection, TiltDirection, ZoomDirection
-from drivers.errors import ConfigError, DeviceOffline, Unsupported
+from drivers.errors import ConfigError, Unsupported
 from drivers.pelco import codec
 from drivers.pelco.codec import Variant
 from drivers.pelco.line import PelcoLine
@@ -48,8 +49,7 @@ class PelcoCamera(Camera):
         self.variant: Variant = variant
         self.line = line
         self.address = address
-        self._attached = False
-        self._connected = False
+        self._use = LineUse(device_id, line)
         self._pan: PanDirection = "stop"
         self._tilt: TiltDirection = "stop"
         self._zoom_dir: ZoomDirection = "stop"
@@ -68,31 +68,15 @@ class PelcoCamera(Camera):
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Open the line and, for a model that answers queries, read its position as the liveness check."""
-        if not self._attached:
-            self.line.acquire()
-            self._attached = True
-        try:
-            await self.line.ensure_open()
-            self.info.firmware_label = self.profile.model.firmware[0].label or None
-            self._connected = True
-            await self.poll()
-        except BaseException:
-            self._connected = False
-            await self._detach()
-            raise
+        await self._use.connect(self._identify, self.poll)
+
+    async def _identify(self) -> None:
+        # Pelco has no version inquiry: the profile's one firmware entry applies.
+        self.info.firmware_label = self.profile.model.firmware[0].label or None
 
     async def close(self) -> None:
         """Stop using the line (it closes with its last dome); never raises."""
-        self._connected = False
-        try:
-            await self._detach()
-        except Exception:  # pragma: no cover - release never raises by contract
-            log.exception("%s: closing failed", self.device_id)
-
-    async def _detach(self) -> None:
-        if self._attached:
-            self._attached = False
-            await self.line.release()
+        await self._use.close()
 
     async def poll(self) -> None:
         """Read zoom and pan/tilt where the model answers; without queries there is nothing to read."""
@@ -107,8 +91,7 @@ class PelcoCamera(Camera):
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _require_connected(self) -> None:
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()
 
     def _publish(self, before: dict[str, object]) -> None:
         if self.snapshot() != before:

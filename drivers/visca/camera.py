@@ -7,13 +7,13 @@ applies that entry's quirks and preset count, then turns each Camera primitive i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Literal, Protocol
 
+from drivers.devices.base import LineUse
 from drivers.devices.camera import Camera, PanDirection, TiltDirection, ZoomDirection
-from drivers.errors import ConfigError, CourtroomError, DeviceOffline
+from drivers.errors import ConfigError, CourtroomError
 from drivers.profiles import FirmwareEntry, Profile, Quirks
 from drivers.visca import codec
 
@@ -70,8 +70,7 @@ class ViscaCamera(Camera):
         self.line = line
         self.address = address
         self.firmware_entry: FirmwareEntry | None = None
-        self._attached = False
-        self._connected = False
+        self._use = LineUse(device_id, line)
         self._pt_driving = False
         self._zoom_driving = False
         self._refresh: asyncio.Task[None] | None = None
@@ -92,33 +91,15 @@ class ViscaCamera(Camera):
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Open the line, identify the camera, choose its firmware entry, then read its state."""
-        if not self._attached:
-            self.line.acquire()
-            self._attached = True
-        try:
-            await self.line.ensure_open()
-            await self._identify()
-            self._connected = True
-            await self.poll()
-        except BaseException:
-            self._connected = False
-            await self._detach()
-            raise
+        await self._use.connect(self._identify, self.poll)
 
     async def close(self) -> None:
         """Stop using the line (it closes with its last camera); never raises."""
-        self._connected = False
         if self._refresh is not None:
             self._refresh.cancel()
             await asyncio.gather(self._refresh, return_exceptions=True)
             self._refresh = None
-        with contextlib.suppress(Exception):
-            await self._detach()
-
-    async def _detach(self) -> None:
-        if self._attached:
-            self._attached = False
-            await self.line.release()
+        await self._use.close()
 
     async def _identify(self) -> None:
         version = codec.parse_version(await self._inquire(codec.inquire_version))
@@ -155,8 +136,7 @@ class ViscaCamera(Camera):
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _require_connected(self) -> None:
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()
 
     def _publish(self, before: dict[str, object]) -> None:
         if self.snapshot() != before:
