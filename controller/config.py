@@ -59,23 +59,25 @@ class BrokerConfig(_Strict):
         try:
             return self.password_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(
-                f"broker.password_file: cannot read {self.password_file}: {exc.strerror}"
-            ) from exc
+            raise ConfigError(f"broker.password_file: cannot read {self.password_file}: {exc.strerror}") from exc
 
 
 class TransportConfig(SerialOverride):
     port: str = Field(min_length=1)
 
 
+DeviceKind = Literal["camera", "display", "recorder", "audio_processor", "mic_system"]
+
+
 class DeviceConfig(_Strict):
     id: str = Field(pattern=DEVICE_ID_PATTERN)
-    kind: Literal["camera"]
+    kind: DeviceKind
     role: Role | None = None
     name: str = ""
     profile: str
     transport: TransportConfig
     address: int | None = Field(None, ge=0, le=255)
+    options: dict[str, Any] = Field(default_factory=dict)  # family-specific (e.g. a PJLink password_file)
 
 
 class RoomConfig(_Strict):
@@ -157,9 +159,7 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
             problems.append(f"{where}.profile: {exc}")
             continue
         if profile.model.device_class != dev.kind:
-            problems.append(
-                f"{where}.profile: '{dev.profile}' is a {profile.model.device_class}, not a {dev.kind}"
-            )
+            problems.append(f"{where}.profile: '{dev.profile}' is a {profile.model.device_class}, not a {dev.kind}")
         if profile.protocol.family == "visca" and (dev.address is None or not 1 <= dev.address <= 7):
             problems.append(f"{where}.address: a VISCA camera needs an address from 1 to 7")
     if problems:
@@ -168,7 +168,7 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
     factory = DeviceFactory(library)  # builds driver objects without opening anything: catches line conflicts
     for index, dev in enumerate(config.devices):
         try:
-            factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport)
+            factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options)
         except CourtroomError as exc:
             problems.append(f"{source}: devices[{index}]: {exc}")
     if problems:

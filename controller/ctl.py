@@ -116,9 +116,7 @@ def format_status(target: Target, retained: dict[str, Any]) -> str:
     if not isinstance(ctl, dict):
         return f"room {target.room_id}: no retained state on {target.host}:{target.port} (daemon never connected?)"
     info = retained.get("$ctl/info", {})
-    lines = [
-        f"room {target.room_id} ({info.get('room_name', '')}): {ctl.get('state')}, session {ctl.get('session')}"
-    ]
+    lines = [f"room {target.room_id} ({info.get('room_name', '')}): {ctl.get('state')}, session {ctl.get('session')}"]
     devices = retained.get("$ctl/devices", {}).get("devices", [])
     for dev in devices:
         avail = retained.get(f"{dev['id']}/availability", {})

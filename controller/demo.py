@@ -62,9 +62,7 @@ async def _tour(target: ctl.Target, devices: list[dict[str, Any]]) -> None:
         await _send(target, dev["id"], "pan_tilt_to", pan=pan, tilt=tilt)
         await _send(target, dev["id"], "zoom_to", position=zoom)
         await _send(target, dev["id"], "preset_set", preset=1)
-    _say(
-        "\n2. Send every camera home, then recall preset 1 on all of them at once (five share one RS-485 line):"
-    )
+    _say("\n2. Send every camera home, then recall preset 1 on all of them at once (five share one RS-485 line):")
     await asyncio.gather(*(_send(target, d["id"], "home") for d in devices))
     await asyncio.gather(*(_send(target, d["id"], "preset_recall", preset=1) for d in devices))
     _say("\n3. Bad input is refused before it reaches the wire:")

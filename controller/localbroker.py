@@ -68,9 +68,7 @@ class LocalBroker:
         """Start on ``port`` (default: a free one) and return once it accepts connections."""
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(exe).exists():
-            raise CourtroomError(
-                "mosquitto is not installed (apt-get install mosquitto); `make demo` installs it"
-            )
+            raise CourtroomError("mosquitto is not installed (apt-get install mosquitto); `make demo` installs it")
         self.port = port or free_port()
         conf = self._write_config()
         with self.log_path.open("ab") as log_file:

@@ -14,7 +14,7 @@ from typing import Any
 
 from controller.config import RoomConfig
 from controller.journal import Journal
-from controller.mqtt.contract import Availability, DeviceEntry, Payload, device_state
+from controller.mqtt.contract import Availability, DeviceEntry, DeviceEvent, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 AvailabilityHook = Callable[[str], None]
 StateHook = Callable[[str], None]
+EventHook = Callable[[str, DeviceEvent], None]
 
 
 class UnknownDevice(CourtroomError):
@@ -49,13 +50,17 @@ class Room:
         self.started_ms = int(time.time() * 1000)
         self.on_availability: AvailabilityHook = lambda _device_id: None
         self.on_state: StateHook = lambda _device_id: None
+        self.event_hooks: list[EventHook] = []  # the MQTT bridge, the hearing's voice-follow, the console
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
         register_all()
         factory = DeviceFactory(library)
         self.supervisors: dict[str, DeviceSupervisor] = {}
         for dev in config.devices:
-            device = factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport)
+            device = factory.build(
+                dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options
+            )
+            device.add_event_listener(self._event_hook(dev.id))
             self.supervisors[dev.id] = DeviceSupervisor(
                 device, self._availability_changed, self._state_changed, backoff or Backoff()
             )
@@ -71,6 +76,14 @@ class Room:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
         self._record("device_online" if online else "device_offline", {"device": device_id, "reason": reason})
         self.on_availability(device_id)
+
+    def _event_hook(self, device_id: str) -> Callable[[str, dict[str, Any]], None]:
+        def hook(event: str, data: dict[str, Any]) -> None:
+            payload = DeviceEvent(event=event, data=data)
+            for listener in list(self.event_hooks):
+                listener(device_id, payload)
+
+        return hook
 
     def _state_changed(self, device_id: str, snapshot: dict[str, Any]) -> None:
         self._states[device_id] = device_state(self.supervisors[device_id].device.kind, snapshot)
@@ -106,6 +119,7 @@ class Room:
                     firmware_label=device.info.firmware_label,
                     capabilities=list(device.info.capabilities),
                     actions=sorted(device.actions),
+                    details=dict(device.info.extra),
                 )
             )
         return entries

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from drivers.devices.base import Device
 from drivers.errors import ConfigError, ProfileError
@@ -26,6 +26,11 @@ class BuildRequest:
     port: str
     address: int | None
     serial: SerialSettings
+    options: dict[str, Any] = field(default_factory=dict)  # the room config's per-device options
+
+    def where(self, key: str = "options") -> str:
+        """How a builder names a config key in its errors: ``cam-judge: options``."""
+        return f"{self.device_id}: {key}"
 
 
 class SharedLine(Protocol):
@@ -85,6 +90,8 @@ class DeviceFactory:
         port: str,
         address: int | None = None,
         serial_override: SerialOverride | None = None,
+        *,
+        options: dict[str, Any] | None = None,
     ) -> Device:
         """Build one device. Raises ProfileError for an unknown profile or protocol family, and ConfigError
         for an empty port, an address in use or serial settings that disagree with another device's on
@@ -98,7 +105,9 @@ class DeviceFactory:
             raise ProfileError(f"{profile_ref}: protocol: no driver for family '{family}' (drivers: {known})")
         if not isinstance(port, str) or not port.strip():
             raise ConfigError(f"{device_id}: transport.port: must be a non-empty port path or URL")
-        request = BuildRequest(device_id, profile, port, address, profile.serial_settings(serial_override))
+        request = BuildRequest(
+            device_id, profile, port, address, profile.serial_settings(serial_override), dict(options or {})
+        )
         return builder(self, request)
 
     def port_use(self, request: BuildRequest, make_line: Callable[[], SharedLine], address: int | None) -> PortUse:

@@ -8,7 +8,7 @@ naming the file, the key and the reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from drivers.errors import CourtroomError, ProfileError
 
 DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
+
+_OptionsT = TypeVar("_OptionsT", bound=BaseModel)
 
 DeviceClass = Literal["camera", "display", "recorder", "audio_processor", "mic_system"]
 
@@ -48,6 +50,10 @@ class Timing(_Strict):
     poll_interval_s: float = Field(2.0, gt=0)
 
 
+Options = dict[str, Any]
+"""Family-specific settings (facts protocols.md marks [U]); each family validates them with its own model."""
+
+
 class ProtocolProfile(_Strict):
     """How one protocol family is spoken."""
 
@@ -55,9 +61,12 @@ class ProtocolProfile(_Strict):
     family: str
     device_class: DeviceClass
     description: str = ""
+    link: Literal["serial", "tcp", "udp"] = "serial"  # what a room config's transport.port usually names
+    default_tcp_port: int | None = Field(None, ge=1, le=65535)
     serial: SerialSettings = SerialSettings()
     timing: Timing = Timing()
     sockets: int = Field(2, ge=1)
+    options: Options = Field(default_factory=dict)
 
 
 class Range(_Strict):
@@ -105,15 +114,35 @@ class FirmwareEntry(_Strict):
     label: str = ""
     presets: int | None = Field(None, ge=1, le=256)
     quirks: Quirks = Quirks()
+    options: Options = Field(default_factory=dict)  # overrides the model's options for this firmware range
+
+
+ANY_FIRMWARE = FirmwareEntry(rom=Range(min=0, max=0xFFFF), label="any")
 
 
 class Simulate(_Strict):
     rom: int = Field(ge=0, le=0xFFFF)
 
 
-CameraCapability = Literal[
-    "power", "zoom", "zoom_direct", "pan_tilt", "pan_tilt_absolute", "pan_tilt_relative", "home", "presets"
-]
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "camera": frozenset(
+        {"power", "zoom", "zoom_direct", "pan_tilt", "pan_tilt_absolute", "pan_tilt_relative", "home", "presets"}
+    ),
+    "display": frozenset({"power", "input", "volume", "mute", "av_mute", "error_status", "lamp"}),
+    "recorder": frozenset({"record", "record_named", "stop", "play", "timecode", "slot_info", "notify"}),
+    "audio_processor": frozenset({"level", "mute", "subscribe"}),
+    "mic_system": frozenset({"mic_control", "mic_events", "request_events", "all_off"}),
+}
+"""What each device class may list under ``capabilities``; the device class maps each action to one."""
+
+
+class AudioPoint(_Strict):
+    """One named control point of a DSP: an instance tag and channel index, with its level range in dB."""
+
+    tag: str = Field(min_length=1, pattern=r"^\S+$")
+    index: int = Field(1, ge=1)
+    min_db: float = -100.0
+    max_db: float = 12.0
 
 
 class ModelProfile(_Strict):
@@ -126,13 +155,55 @@ class ModelProfile(_Strict):
     device_class: DeviceClass
     protocol: str
     identity: Identity | None = None
-    capabilities: list[CameraCapability]
+    capabilities: list[str]
     serial: SerialOverride = SerialOverride()
-    ranges: CameraRanges
-    presets: int = Field(ge=1, le=256)
+    # camera
+    ranges: CameraRanges | None = None
+    presets: int | None = Field(None, ge=1, le=256)
     motion: Motion | None = None
-    firmware: list[FirmwareEntry] = Field(min_length=1)
+    # display: input names (what clients send) mapped to the family's wire code, as the family writes it
+    inputs: dict[str, str] = Field(default_factory=dict)
+    volume: Range | None = None
+    # mic system: the seat (microphone) numbers the system can address
+    seats: Range | None = None
+    # audio processor: named control points a room can use without naming instance tags itself
+    points: dict[str, AudioPoint] = Field(default_factory=dict)
+    firmware: list[FirmwareEntry] = Field(default_factory=lambda: [ANY_FIRMWARE], min_length=1)
+    options: Options = Field(default_factory=dict)
     simulate: Simulate | None = None
+
+    @model_validator(mode="after")
+    def _fits_class(self) -> ModelProfile:
+        allowed = CAPABILITIES[self.device_class]
+        unknown = [c for c in self.capabilities if c not in allowed]
+        if unknown:
+            raise ValueError(
+                f"capabilities: {', '.join(unknown)} not known for a {self.device_class} "
+                f"(known: {', '.join(sorted(allowed))})"
+            )
+        needs: dict[str, list[str]] = {
+            "camera": ["ranges", "presets"],
+            "display": ["inputs", "volume"] if "volume" in self.capabilities else ["inputs"],
+            "mic_system": ["seats"],
+        }
+        missing = [key for key in needs.get(self.device_class, []) if not getattr(self, key)]
+        if missing:
+            raise ValueError(f"a {self.device_class} model needs {', '.join(missing)}")
+        return self
+
+    @property
+    def camera_ranges(self) -> CameraRanges:
+        """The camera ranges (the validator guarantees them for a camera model)."""
+        if self.ranges is None:
+            raise ProfileError(f"{self.ref}: a {self.device_class} has no camera ranges")
+        return self.ranges
+
+    @property
+    def preset_count(self) -> int:
+        """How many presets a camera model has (the validator guarantees it for a camera model)."""
+        if self.presets is None:
+            raise ProfileError(f"{self.ref}: a {self.device_class} has no presets")
+        return self.presets
 
     def firmware_for(self, rom: int) -> FirmwareEntry:
         """The firmware entry whose ROM range holds ``rom``; the last entry when none does."""
@@ -140,6 +211,13 @@ class ModelProfile(_Strict):
             if rom in entry.rom:
                 return entry
         return self.firmware[-1]
+
+    def options_for(self, protocol: ProtocolProfile, rom: int | None = None) -> Options:
+        """Family options, then the model's, then the firmware entry's for ``rom`` (when known)."""
+        merged = {**protocol.options, **self.options}
+        if rom is not None:
+            merged.update(self.firmware_for(rom).options)
+        return merged
 
 
 class Profile(BaseModel):
@@ -156,13 +234,34 @@ class Profile(BaseModel):
         for layer in (self.model.serial, override):
             if layer is not None:
                 merged.update(
-                    {
-                        k: v
-                        for k, v in layer.model_dump().items()
-                        if v is not None and k in SerialSettings.model_fields
-                    }
+                    {k: v for k, v in layer.model_dump().items() if v is not None and k in SerialSettings.model_fields}
                 )
         return SerialSettings(**merged)
+
+    def options(self, rom: int | None = None) -> Options:
+        """The merged family, model and firmware options (see ``ModelProfile.options_for``)."""
+        return self.model.options_for(self.protocol, rom)
+
+
+OptionsModel = type[BaseModel]
+FAMILY_OPTIONS: dict[str, OptionsModel] = {}
+"""Each family's options model, registered by the family (``register_options``) and checked when loaded."""
+
+
+def register_options(family: str, model: OptionsModel) -> None:
+    """Declare the options a family reads, so a profile's typo is refused at load time with its file and key."""
+    FAMILY_OPTIONS[family] = model
+
+
+def parse_options(
+    model: type[_OptionsT], options: Options, where: str, error: type[CourtroomError] = ProfileError
+) -> _OptionsT:
+    """Validate options with ``model``; ``error`` names ``where`` and each bad key."""
+    try:
+        return model.model_validate(options)
+    except ValidationError as exc:
+        problems = "; ".join(f"{where}.{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in exc.errors())
+        raise error(problems) from None
 
 
 def _format_validation(path: Path, err: ValidationError) -> str:
@@ -220,7 +319,20 @@ class ProfileLibrary:
             if model.protocol not in self.protocols:
                 known = ", ".join(sorted(self.protocols)) or "none"
                 raise ProfileError(f"{path}: protocol: unknown family '{model.protocol}' (known: {known})")
+            self._check_options(path, model)
             self.models[ref] = model
+
+    def _check_options(self, path: Path, model: ModelProfile) -> None:
+        from drivers.families import register_all  # the families import this module: look them up lazily
+
+        register_all()
+        options_model = FAMILY_OPTIONS.get(model.protocol)
+        if options_model is None:
+            return
+        protocol = self.protocols[model.protocol]
+        for index, entry in enumerate(model.firmware):
+            merged = {**protocol.options, **model.options, **entry.options}
+            parse_options(options_model, merged, f"{path}: options (firmware[{index}])")
 
     def get(self, ref: str) -> Profile:
         """The model ``ref`` (``vendor/model``) joined with its protocol family."""

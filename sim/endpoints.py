@@ -16,6 +16,7 @@ import tty
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from sim.errors import SimConfigError, SimError
 
@@ -236,11 +237,45 @@ class PtyEndpoint(Endpoint):
             self._channel.start()
 
 
+class Session:
+    """One client connection of a TcpEndpoint serving sessions: write to it, or hang up on it."""
+
+    def __init__(self, endpoint: TcpEndpoint, fd: int, peer: str) -> None:
+        self.endpoint = endpoint
+        self.fd = fd
+        self.peer = peer
+        self.open = True
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to this client only (dropped once it is closed)."""
+        if self.open:
+            self.endpoint._write_to(self.fd, data)
+
+    def close(self) -> None:
+        """Hang up, as a device closes a connection (wrong password, idle timeout, second client)."""
+        if self.open:
+            self.open = False
+            self.endpoint._hang_up(self.fd)
+
+
+class SessionHandler(Protocol):
+    """What a protocol keeps per connection: it is told the bytes received and when the client went away."""
+
+    def received(self, data: bytes) -> None: ...
+
+    def lost(self) -> None: ...
+
+
+SessionFactory = Callable[[Session], SessionHandler]
+"""Called when a client connects (it may write a greeting at once); returns that connection's handler."""
+
+
 class TcpEndpoint(Endpoint):
     """A raw TCP port on 127.0.0.1, like a serial-over-IP converter: bytes in, bytes out, no framing.
 
     Port 0 picks a free port once; the endpoint keeps it across unplug/replug. Replies go to every connected
-    client.
+    client, unless ``serve_sessions()`` gave it a factory: then each connection has its own handler (a
+    greeting, a login, subscriptions), as network-native devices (PJLink, HyperDeck, Tesira) keep per client.
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
@@ -250,6 +285,17 @@ class TcpEndpoint(Endpoint):
         self._listener: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conns: dict[int, tuple[socket.socket, _Channel]] = {}
+        self._session_factory: SessionFactory | None = None
+        self._sessions: dict[int, tuple[Session, SessionHandler]] = {}
+
+    def serve_sessions(self, factory: SessionFactory) -> None:
+        """Give every new connection its own handler built by ``factory`` (set before clients connect)."""
+        self._session_factory = factory
+
+    @property
+    def sessions(self) -> list[Session]:
+        """The connected clients' sessions, oldest first."""
+        return [session for session, _ in self._sessions.values()]
 
     @property
     def url(self) -> str:
@@ -316,9 +362,33 @@ class TcpEndpoint(Endpoint):
         conn.setblocking(False)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         fd = conn.fileno()
-        channel = _Channel(fd, self._on_data_cb, lambda: self._lost(fd))
+        factory = self._session_factory
+        if factory is None:
+            channel = _Channel(fd, self._on_data_cb, lambda: self._lost(fd))
+            self._conns[fd] = (conn, channel)
+            channel.start()
+            return
+        session = Session(self, fd, "{}:{}".format(*conn.getpeername()[:2]))
+        channel = _Channel(fd, lambda data: self._session_data(fd, data), lambda: self._lost(fd))
         self._conns[fd] = (conn, channel)
-        channel.start()
+        handler = factory(session)
+        if session.open:
+            self._sessions[fd] = (session, handler)
+            channel.start()
+
+    def _session_data(self, fd: int, data: bytes) -> None:
+        entry = self._sessions.get(fd)
+        if entry is not None:
+            entry[1].received(data)
+
+    def _write_to(self, fd: int, data: bytes) -> None:
+        conn = self._conns.get(fd)
+        if conn is not None:
+            conn[1].write(data)
+
+    def _hang_up(self, fd: int) -> None:
+        if fd in self._conns:
+            self._drop(fd)
 
     def _on_data_cb(self, data: bytes) -> None:
         self._on_data(data)
@@ -332,3 +402,7 @@ class TcpEndpoint(Endpoint):
         conn, channel = self._conns.pop(fd)
         channel.close()
         conn.close()
+        entry = self._sessions.pop(fd, None)
+        if entry is not None:
+            entry[0].open = False
+            entry[1].lost()

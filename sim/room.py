@@ -312,7 +312,7 @@ class SimulatedRoom:
             self._endpoint_of[spec.id] = endpoints[spec.port]
 
     def _endpoint(self, port: str, used: set[str]) -> Endpoint:
-        if port.startswith("socket://"):
+        if port.startswith(("socket://", "tcp://")):
             return TcpEndpoint()
         if port.startswith("udp://"):
             from sim.visca_ip import UdpEndpoint  # sim.visca_ip imports this module

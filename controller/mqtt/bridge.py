@@ -30,6 +30,7 @@ from controller.mqtt.contract import (
     ControllerInfo,
     ControllerState,
     DeviceEntry,
+    DeviceEvent,
     DeviceList,
     ErrorBody,
     Payload,
@@ -82,6 +83,7 @@ class MqttBridge:
         self._devices_published: list[DeviceEntry] = []
         room.on_availability = self._availability_changed
         room.on_state = self._state_changed
+        room.event_hooks.append(self._device_event)
 
     # -- outbound --------------------------------------------------------------------------------------------
     def _send(
@@ -125,6 +127,9 @@ class MqttBridge:
         state = self.room.state(device_id)
         if state is not None:
             self._send(self.topics.device_state(device_id), state, retain=True)
+
+    def _device_event(self, device_id: str, event: DeviceEvent) -> None:
+        self._send(self.topics.event(device_id), event)
 
     def publish_all(self) -> None:
         """Queue the whole retained set: controller state, info, devices, each availability and state."""
@@ -198,9 +203,7 @@ class MqttBridge:
         for topic_filter in self.topics.inbound_filters:
             # retain-as-published: a command published retained is seen as such even when delivered live
             await client.subscribe(topic_filter, options=SubscribeOptions(qos=1, retainAsPublished=True))
-        log.info(
-            "MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value
-        )
+        log.info("MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value)
         try:
             async for message in client.messages:
                 task = asyncio.create_task(self._handle(message))
@@ -262,16 +265,12 @@ class MqttBridge:
             request_id = command.id
             reply = await self._dedupe(topic, command)
         except RequestError as exc:
-            reply = _error_reply(
-                request_id if request_id is not None else _peek_id(message), exc.code, str(exc)
-            )
+            reply = _error_reply(request_id if request_id is not None else _peek_id(message), exc.code, str(exc))
         self._send(reply_topic, reply, props=reply_props)
 
     def _parse(self, message: aiomqtt.Message) -> Command:
         if message.retain:
-            raise RequestError(
-                "RETAINED", "retained messages on inbound topics are refused; publish with retain=false"
-            )
+            raise RequestError("RETAINED", "retained messages on inbound topics are refused; publish with retain=false")
         try:
             data = json.loads(message.payload if isinstance(message.payload, bytes | str) else b"")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -337,9 +336,7 @@ class MqttBridge:
                 "devices": self.room.diagnostics(),
             }
         if op == "reload":
-            raise RequestError(
-                "UNSUPPORTED", "reload is not implemented yet: restart the service to load a new config"
-            )
+            raise RequestError("UNSUPPORTED", "reload is not implemented yet: restart the service to load a new config")
         raise RequestError("NOT_FOUND", f"unknown request '{op}' (known: republish, diagnostics, reload)")
 
 

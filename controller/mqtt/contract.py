@@ -66,6 +66,7 @@ class DeviceEntry(BaseModel):
     firmware_label: str | None
     capabilities: list[str]
     actions: list[str]
+    details: dict[str, JsonValue] = Field(default_factory=dict)  # per class: a display's inputs, a DSP's points
 
 
 class DeviceList(Payload):
@@ -92,7 +93,70 @@ class CameraState(Payload):
     preset: int | None
 
 
-STATE_MODELS: dict[str, type[Payload]] = {"camera": CameraState}
+class DisplayState(Payload):
+    """`<device>/state` of a display or projector; ``input`` is the profile's input name."""
+
+    power: bool | None
+    power_state: Literal["off", "on", "warming", "cooling"] | None
+    input: str | None
+    volume: int | None
+    mute: bool | None
+    av_mute: bool | None
+    errors: dict[str, Literal["ok", "warning", "error"]]
+    lamp_hours: list[int] | None
+
+
+class RecorderState(Payload):
+    """`<device>/state` of a recorder: transport, clip, timecode and the disk it records to."""
+
+    transport: (
+        Literal[
+            "stopped", "record", "play", "preview", "forward", "rewind", "jog", "shuttle", "standby", "eject", "unknown"
+        ]
+        | None
+    )
+    clip: str | None
+    timecode: str | None
+    disk_present: bool | None
+    remaining_s: int | None
+    remote_enabled: bool | None
+
+
+class AudioPointState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level_db: float | None
+    mute: bool | None
+
+
+class AudioProcessorState(Payload):
+    """`<device>/state` of a DSP: every named point's level and mute."""
+
+    points: dict[str, AudioPointState]
+
+
+class MicSystemState(Payload):
+    """`<device>/state` of a conference mic system: the seats whose microphone is on, and those asking."""
+
+    active: list[int]
+    requests: list[int]
+
+
+STATE_MODELS: dict[str, type[Payload]] = {
+    "camera": CameraState,
+    "display": DisplayState,
+    "recorder": RecorderState,
+    "audio_processor": AudioProcessorState,
+    "mic_system": MicSystemState,
+}
+
+
+class DeviceEvent(Payload):
+    """`<device>/event`: something that happened once (``mic_on``, ``mic_off``, ``request_on``, ``fault``...)."""
+
+    event: str
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+    replayed: bool = False  # true when sent again from the journal after a broker outage
 
 
 def device_state(kind: str, snapshot: dict[str, Any]) -> Payload:
@@ -212,7 +276,12 @@ TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
     ("$ctl/info", "out", True, 1, "ControllerInfo"),
     ("$ctl/devices", "out", True, 1, "DeviceList"),
     ("<device>/state", "out", True, 1, "CameraState"),
+    ("<device>/state", "out", True, 1, "DisplayState"),
+    ("<device>/state", "out", True, 1, "RecorderState"),
+    ("<device>/state", "out", True, 1, "AudioProcessorState"),
+    ("<device>/state", "out", True, 1, "MicSystemState"),
     ("<device>/availability", "out", True, 1, "Availability"),
+    ("<device>/event", "out", False, 1, "DeviceEvent"),
     ("<device>/cmd/<action>", "in", False, 1, "Command"),
     ("<device>/reply/<action>", "out", False, 1, "Reply"),
     ("$ctl/request/<op>", "in", False, 1, "Command"),

@@ -15,6 +15,8 @@ from drivers.errors import DeviceOffline, InvalidArgument, Unsupported
 from drivers.profiles import Profile
 
 Listener = Callable[[], None]
+EventListener = Callable[[str, dict[str, Any]], None]
+"""``listener(event, data)``: a momentary happening (a mic button, a fault, a tally), not a state."""
 
 
 class ActionParams(BaseModel):
@@ -76,6 +78,7 @@ class Device(ABC):
             capabilities=list(profile.model.capabilities),
         )
         self._listeners: list[Listener] = []
+        self._event_listeners: list[EventListener] = []
         self.last_heard = 0.0  # time.monotonic() of the device's last good answer
 
     def _heard(self) -> None:
@@ -111,6 +114,15 @@ class Device(ABC):
     def _changed(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        """``listener(event, data)`` is called (on the event loop) for every device event."""
+        self._event_listeners.append(listener)
+
+    def _emit(self, event: str, **data: Any) -> None:
+        """Tell the listeners about a momentary event; ``data`` must be JSON-ready."""
+        for listener in list(self._event_listeners):
+            listener(event, data)
 
     # -- operations ------------------------------------------------------------------------------------------
     def validate(self, action: str, params: Mapping[str, Any]) -> ActionParams:

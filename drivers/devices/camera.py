@@ -94,11 +94,11 @@ class Camera(Device):
     @property
     def preset_count(self) -> int:
         """Presets the model (or, once identified, its firmware) offers: numbers 0 .. count-1."""
-        return self.profile.model.presets
+        return self.profile.model.preset_count
 
     # -- range checks ----------------------------------------------------------------------------------------
     def check_ranges(self, action: str, params: ActionParams) -> None:
-        ranges = self.profile.model.ranges
+        ranges = self.profile.model.camera_ranges
         if isinstance(params, PresetParams):
             _check("preset", params.preset, Range(min=0, max=self.preset_count - 1))
         elif isinstance(params, ZoomToParams):
@@ -138,23 +138,17 @@ class Camera(Device):
         pan_speed: int | None = None,
         tilt_speed: int | None = None,
     ) -> None:
-        await self.execute(
-            "pan_tilt", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed}
-        )
+        await self.execute("pan_tilt", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed})
 
     async def pan_tilt_to(
         self, pan: int, tilt: int, pan_speed: int | None = None, tilt_speed: int | None = None
     ) -> None:
-        await self.execute(
-            "pan_tilt_to", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed}
-        )
+        await self.execute("pan_tilt_to", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed})
 
     async def pan_tilt_by(
         self, pan: int, tilt: int, pan_speed: int | None = None, tilt_speed: int | None = None
     ) -> None:
-        await self.execute(
-            "pan_tilt_by", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed}
-        )
+        await self.execute("pan_tilt_by", {"pan": pan, "tilt": tilt, "pan_speed": pan_speed, "tilt_speed": tilt_speed})
 
     async def home(self) -> None:
         await self.execute("home", {})
@@ -219,14 +213,10 @@ class Camera(Device):
     ) -> None: ...
 
     @abstractmethod
-    async def _pan_tilt_to(
-        self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None
-    ) -> None: ...
+    async def _pan_tilt_to(self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None) -> None: ...
 
     @abstractmethod
-    async def _pan_tilt_by(
-        self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None
-    ) -> None: ...
+    async def _pan_tilt_by(self, pan: int, tilt: int, pan_speed: int | None, tilt_speed: int | None) -> None: ...
 
     @abstractmethod
     async def _home(self) -> None: ...

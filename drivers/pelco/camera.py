@@ -144,7 +144,7 @@ class PelcoCamera(Camera):
     async def _pan_tilt(
         self, pan: PanDirection, tilt: TiltDirection, pan_speed: int | None, tilt_speed: int | None
     ) -> None:
-        ranges = self.profile.model.ranges
+        ranges = self.profile.model.camera_ranges
         self._pan, self._tilt = pan, tilt
         self._speeds = (
             pan_speed if pan_speed is not None else ranges.pan_speed.max,

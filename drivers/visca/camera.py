@@ -81,7 +81,7 @@ class ViscaCamera(Camera):
         entry = self.firmware_entry
         if entry is not None and entry.presets is not None:
             return entry.presets
-        return self.profile.model.presets
+        return self.profile.model.preset_count
 
     @property
     def quirks(self) -> Quirks:
@@ -222,7 +222,7 @@ class ViscaCamera(Camera):
         self._publish(before)
 
     def _speeds(self, pan_speed: int | None, tilt_speed: int | None) -> tuple[int, int]:
-        ranges = self.profile.model.ranges
+        ranges = self.profile.model.camera_ranges
         return (
             pan_speed if pan_speed is not None else ranges.pan_speed.max,
             tilt_speed if tilt_speed is not None else ranges.tilt_speed.max,

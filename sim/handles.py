@@ -1,0 +1,100 @@
+"""What a test may do to any simulated device of a class, whatever protocol it speaks.
+
+Every family's simulator twin returns, from ``SimulatedRoom.device(id)``, a handle that satisfies the
+protocol of its class, so one functional suite per class runs unchanged against every family.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Faults(Protocol):
+    """Faults every simulated device can show."""
+
+    def unplug(self) -> None:
+        """The device's port vanishes (a pulled adapter, a dead network link)."""
+
+    def replug(self) -> None:
+        """The port comes back under the same name."""
+
+    def fall_silent(self, silent: bool = True) -> None:
+        """The device stops answering (a hung firmware) until called again with False."""
+
+    def garble(self, count: int = 1) -> None:
+        """The next ``count`` replies have corrupted bytes."""
+
+
+@runtime_checkable
+class DisplayHandle(Faults, Protocol):
+    """A simulated display or projector."""
+
+    @property
+    def power(self) -> bool:
+        """On (or warming up)."""
+
+    @property
+    def input_code(self) -> str:
+        """The selected input's wire code, as the family writes it (compare case-insensitively)."""
+
+    @property
+    def volume(self) -> int: ...
+
+    @property
+    def mute(self) -> bool: ...
+
+    def press_power(self, on: bool) -> None:
+        """Someone used the remote control or the front panel: the state changes without the controller."""
+
+
+@runtime_checkable
+class RecorderHandle(Faults, Protocol):
+    """A simulated recording unit."""
+
+    @property
+    def transport(self) -> str:
+        """``stopped``, ``record``, ``play`` (or another of the family's states)."""
+
+    @property
+    def clip(self) -> str | None:
+        """The clip being recorded or last recorded (None when the family has no clip names)."""
+
+    def set_disk(self, present: bool, remaining_s: int | None = None) -> None:
+        """Insert or pull the disk; ``remaining_s`` = 0 is a full disk. Pulling it stops a recording."""
+
+    def set_remote(self, enabled: bool) -> None:
+        """The front panel's remote/local switch."""
+
+    def press_stop(self) -> None:
+        """Someone pressed stop on the unit itself."""
+
+
+@runtime_checkable
+class MicSystemHandle(Faults, Protocol):
+    """A simulated conference microphone system."""
+
+    @property
+    def active(self) -> set[int]:
+        """Seats whose microphone is on."""
+
+    def press(self, seat: int) -> None:
+        """A delegate presses the talk button: the mic goes on (and the system reports it)."""
+
+    def release(self, seat: int) -> None:
+        """The mic goes off."""
+
+    def request(self, seat: int) -> None:
+        """A delegate asks to speak (request queue)."""
+
+
+@runtime_checkable
+class AudioProcessorHandle(Faults, Protocol):
+    """A simulated DSP."""
+
+    def level(self, tag: str, index: int) -> float: ...
+
+    def muted(self, tag: str, index: int) -> bool: ...
+
+    def turn_knob(self, tag: str, index: int, level_db: float) -> None:
+        """A level changed by someone else (a wall panel): subscribed clients are told."""
