@@ -120,8 +120,12 @@ class FirmwareEntry(_Strict):
 ANY_FIRMWARE = FirmwareEntry(rom=Range(min=0, max=0xFFFF), label="any")
 
 
-class Simulate(_Strict):
-    rom: int = Field(ge=0, le=0xFFFF)
+class Simulate(BaseModel):
+    """What the simulator plays for this model; families read their own keys (warm-up time, disk size...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    rom: int | None = Field(None, ge=0, le=0xFFFF)
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {

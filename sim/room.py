@@ -12,6 +12,7 @@ Protocol families are looked up in `FAMILIES` by the model profile's `protocol` 
 from __future__ import annotations
 
 import copy
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class DeviceSpec:
     model: Mapping[str, Any]
     model_file: Path
     baudrate: int
+    options: Mapping[str, Any] = field(default_factory=dict)  # the device's `options` in the room config
 
 
 class SimLine(Protocol):
@@ -101,12 +103,31 @@ def register_family(name: str, kinds: set[str], build: LineBuilder) -> None:
     FAMILIES[name] = Family(frozenset(kinds), build)
 
 
+SIM_FAMILY_MODULES = (
+    "pelco",
+    "visca_ip",
+    "samsung_mdc",
+    "lg",
+    "pjlink",
+    "sony9pin",
+    "hyperdeck",
+    "tesira",
+    "dcs6000",
+    "dis_ccu",
+)
+"""Modules under sim/ with a ``register()`` that calls ``register_family``."""
+
+
 def register_builtin_families() -> None:
     """Families that live in modules of their own register here (they import this module, so: lazily)."""
-    from sim import pelco, visca_ip
-
-    pelco.register()
-    visca_ip.register()
+    for name in SIM_FAMILY_MODULES:
+        try:
+            module = importlib.import_module(f"sim.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"sim.{name}":
+                continue  # a family still being written
+            raise
+        module.register()
 
 
 def port_link_name(port: str) -> str:
@@ -268,7 +289,10 @@ class SimulatedRoom:
             baud = model_serial.get("baudrate")
         if isinstance(baud, bool) or not isinstance(baud, int) or baud <= 0:
             baud = DEFAULT_BAUDRATE
-        return DeviceSpec(device_id, kind, profile, port, address, model, model_file, baud)
+        options = raw.get("options") or {}
+        if not isinstance(options, dict):
+            raise self._fail(f"{where}: options", "expected a mapping")
+        return DeviceSpec(device_id, kind, profile, port, address, model, model_file, baud, options)
 
     def _family(self, spec: DeviceSpec) -> tuple[str, Family]:
         protocol = spec.model.get("protocol")
