@@ -33,6 +33,7 @@ class SerialSettings(_Strict):
     bytesize: Literal[5, 6, 7, 8] = 8
     parity: Literal["N", "E", "O", "M", "S"] = "N"
     stopbits: Literal[1, 2] = 1
+    rtscts: bool = False  # hardware flow control (DCS 6000 and other conference units)
 
 
 class SerialOverride(_Strict):
@@ -40,6 +41,7 @@ class SerialOverride(_Strict):
     bytesize: Literal[5, 6, 7, 8] | None = None
     parity: Literal["N", "E", "O", "M", "S"] | None = None
     stopbits: Literal[1, 2] | None = None
+    rtscts: bool | None = None
 
 
 class Timing(_Strict):

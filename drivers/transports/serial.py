@@ -51,7 +51,12 @@ class SerialTransport:
         s = self.settings
         try:
             reader, writer = await serial_asyncio_fast.open_serial_connection(
-                url=self.port, baudrate=s.baudrate, bytesize=s.bytesize, parity=s.parity, stopbits=s.stopbits
+                url=self.port,
+                baudrate=s.baudrate,
+                bytesize=s.bytesize,
+                parity=s.parity,
+                stopbits=s.stopbits,
+                rtscts=s.rtscts,
             )
         except ValueError as exc:
             raise ConfigError(f"serial port '{self.port}': {exc}") from exc
