@@ -65,7 +65,8 @@ def _cmd_ctl(args: argparse.Namespace) -> int:
         print(ctl.format_status(target, asyncio.run(ctl.read_retained(target))))
         return 0
     params = ctl.parse_params(args.params)
-    reply = asyncio.run(ctl.send(target, args.device, args.action, params, args.timeout))
+    device = "hearing" if args.ctl_command == "hearing" else args.device
+    reply = asyncio.run(ctl.send(target, device, args.action, params, args.timeout))
     print(json.dumps(reply, ensure_ascii=False))
     return 0 if reply.get("status") == "ok" else 1
 
@@ -90,6 +91,15 @@ def _cmd_journal(args: argparse.Namespace) -> int:
                 print(f"journal {path}: row {bad}: {why} ({count} rows before it verify)")
                 return 1
             print(f"journal {path}: {count} rows, chain intact")
+            return 0
+        if args.journal_command == "export":
+            from controller.hearing.record import build_record, find_hearing, render_markdown
+
+            record = build_record(journal, find_hearing(journal, args.hearing))
+            if args.format == "json":
+                print(json.dumps(record, ensure_ascii=False, indent=2))
+            else:
+                print(render_markdown(record), end="")
             return 0
         for entry in journal.entries():
             data = json.dumps(entry.data, ensure_ascii=False)
@@ -132,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         j = journal_sub.add_parser(name, help=text)
         j.add_argument("source", type=Path, help="room config (its state_dir holds journal.sqlite) or a journal file")
+    j = journal_sub.add_parser("export", help="the case-file record of one hearing's recording (md or json)")
+    j.add_argument("hearing", help="hearing id (as in hearing/state) or case number (its latest hearing)")
+    j.add_argument("--format", choices=("md", "json"), default="md")
+    j.add_argument(
+        "--source",
+        type=Path,
+        default=Path("/etc/courtroom/room.yaml"),
+        help="room config (its state_dir holds journal.sqlite) or a journal file (default /etc/courtroom/room.yaml)",
+    )
     p.set_defaults(func=_cmd_journal)
 
     p = sub.add_parser("ctl", help="talk to a running room over MQTT")
@@ -148,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("device")
     s.add_argument("action")
     s.add_argument("params", nargs="*")
+    h = ctl_sub.add_parser(
+        "hearing",
+        help="hearing ACTION [key=value ...]: check, open case_no=..., interrupt reason=recess, resume, "
+        "close, mark text=..., voice_follow seat=judge",
+    )
+    h.add_argument("action", choices=("check", "open", "interrupt", "resume", "close", "mark", "voice_follow"))
+    h.add_argument("params", nargs="*")
     p.set_defaults(func=_cmd_ctl)
     return parser
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from controller.settings import HearingConfig, Role, SeatConfig, VoiceFollowConfig
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
 from drivers.families import register_all
@@ -14,23 +15,7 @@ from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
-
-Role = Literal[
-    "judge",
-    "judge-left",
-    "judge-right",
-    "clerk",
-    "plaintiff",
-    "defendant",
-    "prosecution",
-    "defence",
-    "witness",
-    "panorama",
-    "gallery",
-    "evidence",
-    "interpreter",
-    "other",
-]
+RESERVED_IDS = frozenset({"hearing"})  # `hearing/cmd/...` is the hearing's, not a device's
 
 
 class _Strict(BaseModel):
@@ -86,6 +71,9 @@ class RoomConfig(_Strict):
     state_dir: Path = Path("/var/lib/courtroom")
     profiles_dir: Path | None = None
     devices: list[DeviceConfig] = Field(default_factory=list)
+    seats: list[SeatConfig] = Field(default_factory=list)
+    hearing: HearingConfig = HearingConfig()
+    voice_follow: VoiceFollowConfig = VoiceFollowConfig()
 
     @field_validator("devices")
     @classmethod
@@ -96,6 +84,43 @@ class RoomConfig(_Strict):
                 raise ValueError(f"device id '{dev.id}' is used twice")
             seen.add(dev.id)
         return devices
+
+    @model_validator(mode="after")
+    def _references(self) -> RoomConfig:
+        """Seats, macros and the hearing name devices that exist and fit what they are used for."""
+        kinds = {dev.id: dev.kind for dev in self.devices}
+        problems: list[str] = []
+
+        def need(where: str, device_id: str, kind: str | None = None) -> None:
+            if device_id not in kinds:
+                problems.append(f"{where}: no device '{device_id}'")
+            elif kind is not None and kinds[device_id] != kind:
+                problems.append(f"{where}: '{device_id}' is a {kinds[device_id]}, not a {kind}")
+
+        seat_ids: set[str] = set()
+        for i, seat in enumerate(self.seats):
+            if seat.id in seat_ids:
+                problems.append(f"seats[{i}].id: '{seat.id}' is used twice")
+            seat_ids.add(seat.id)
+            if seat.camera is not None:
+                need(f"seats[{i}].camera", seat.camera, "camera")
+            for j, mic in enumerate(seat.mics):
+                need(f"seats[{i}].mics[{j}].device", mic.device, "mic_system")
+            for j, step in enumerate(seat.switch):
+                need(f"seats[{i}].switch[{j}].device", step.device)
+        for i, rec in enumerate(self.hearing.recorders or []):
+            need(f"hearing.recorders[{i}]", rec, "recorder")
+        for display in self.hearing.display_inputs:
+            need(f"hearing.display_inputs.{display}", display, "display")
+        for name in ("open", "interrupt", "resume", "close"):
+            for j, step in enumerate(getattr(self.hearing.macros, name)):
+                need(f"hearing.macros.{name}[{j}].device", step.device)
+        for dev in self.devices:
+            if dev.id in RESERVED_IDS:
+                problems.append(f"devices: id '{dev.id}' is reserved for the room's own topics")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _unique_addresses(self) -> RoomConfig:

@@ -91,7 +91,7 @@ async def read_retained(target: Target, settle_s: float = 0.3, timeout_s: float 
     """Every retained message under the room, topic (below the root) -> decoded payload."""
     found: dict[str, Any] = {}
     async with target.client() as client:
-        for sub in ("$ctl/+", "+/state", "+/availability"):
+        for sub in ("$ctl/+", "+/state", "+/availability"):  # +/state includes hearing/state
             await client.subscribe(f"{target.root}/{sub}", qos=1)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -117,6 +117,13 @@ def format_status(target: Target, retained: dict[str, Any]) -> str:
         return f"room {target.room_id}: no retained state on {target.host}:{target.port} (daemon never connected?)"
     info = retained.get("$ctl/info", {})
     lines = [f"room {target.room_id} ({info.get('room_name', '')}): {ctl.get('state')}, session {ctl.get('session')}"]
+    hearing = retained.get("hearing/state")
+    if isinstance(hearing, dict):
+        alarms = ", ".join(a.get("message", "") for a in hearing.get("alarms", []))
+        lines.append(
+            f"  hearing: {hearing.get('state')} {hearing.get('case_no') or ''} recording={hearing.get('recording')}"
+            f" marks={hearing.get('marks')}" + (f" ALARMS: {alarms}" if alarms else "")
+        )
     devices = retained.get("$ctl/devices", {}).get("devices", [])
     for dev in devices:
         avail = retained.get(f"{dev['id']}/availability", {})

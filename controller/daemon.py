@@ -9,6 +9,8 @@ import signal
 from pathlib import Path
 
 from controller.config import load_config, load_profiles
+from controller.hearing.restore import restore, verify_recording
+from controller.hearing.service import HearingService
 from controller.journal import Journal
 from controller.mqtt.bridge import MqttBridge
 from controller.mqtt.session import SessionCounter
@@ -31,7 +33,9 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     journal = Journal(config.state_dir / "journal.sqlite", config.room.id)
     await journal.open()
     room = Room(config, library, journal=journal)
-    bridge = MqttBridge(room, config.broker, session)
+    hearing = HearingService(room, journal)
+    restored = await restore(hearing, journal)
+    bridge = MqttBridge(room, config.broker, session, hearing)
 
     loop = asyncio.get_running_loop()
     own_signals = stop is None
@@ -48,6 +52,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     )
     await journal.append("daemon_started", {"devices": [d.id for d in config.devices], "session": session.value})
     room.start()
+    hearing.start()
+    verify_task = asyncio.create_task(verify_recording(hearing), name="verify-recording") if restored else None
     bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
     # Everything loaded so far lives as long as the daemon: keep it out of the collector's generations, so a
     # collection while a command runs walks only what the command made.
@@ -56,6 +62,10 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         await stop.wait()
     finally:
         log.info("stopping")
+        if verify_task is not None:
+            verify_task.cancel()
+            await asyncio.gather(verify_task, return_exceptions=True)
+        await hearing.stop()
         await room.stop()
         await bridge.stop(bridge_task)
         await journal.append("daemon_stopped", {})

@@ -159,6 +159,29 @@ class JournalFile:
         for row in self.db.execute(query + " ORDER BY seq", args):
             yield Entry(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7], row[8])
 
+    def last(self, kind: str | None = None) -> Entry | None:
+        """The newest row (of ``kind``, when given)."""
+        query = "SELECT seq, ts_ms, room_id, hearing_id, kind, actor, data, prev_hash, hash FROM journal"
+        args: list[Any] = []
+        if kind is not None:
+            query += " WHERE kind = ?"
+            args.append(kind)
+        row = self.db.execute(query + " ORDER BY seq DESC LIMIT 1", args).fetchone()
+        if row is None:
+            return None
+        return Entry(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7], row[8])
+
+    def hearings(self, case_no: str | None = None) -> list[tuple[str, int, str]]:
+        """Every hearing opened in this journal, oldest first: (hearing id, opened ts, case number)."""
+        out = []
+        for hearing_id, ts_ms, data in self.db.execute(
+            "SELECT hearing_id, ts_ms, data FROM journal WHERE kind = 'hearing_opened' ORDER BY seq"
+        ):
+            case = json.loads(data).get("case_no", "")
+            if case_no is None or case == case_no:
+                out.append((hearing_id, ts_ms, case))
+        return out
+
     def verify(self) -> tuple[int, int | None, str]:
         """Walk the chain: (rows checked, seq of the first bad row or None, what is wrong with it)."""
         prev = GENESIS
@@ -249,6 +272,11 @@ class Journal:
     async def entries(self, hearing_id: str | None = None, after_seq: int = 0) -> list[Entry]:
         file = self._open_file()
         result: list[Entry] = await self._run(lambda: list(file.entries(hearing_id, after_seq)))
+        return result
+
+    async def last(self, kind: str | None = None) -> Entry | None:
+        file = self._open_file()
+        result: Entry | None = await self._run(file.last, kind)
         return result
 
     async def verify(self) -> tuple[int, int | None, str]:

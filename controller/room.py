@@ -16,6 +16,7 @@ from controller.config import RoomConfig
 from controller.journal import Journal
 from controller.mqtt.contract import Availability, DeviceEntry, DeviceEvent, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
+from drivers.devices.base import Device
 from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
 from drivers.families import register_all
@@ -51,6 +52,7 @@ class Room:
         self.on_availability: AvailabilityHook = lambda _device_id: None
         self.on_state: StateHook = lambda _device_id: None
         self.event_hooks: list[EventHook] = []  # the MQTT bridge, the hearing's voice-follow, the console
+        self.watchers: list[StateHook] = []  # told of every availability or state change (the hearing, the console)
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
         register_all()
@@ -76,6 +78,8 @@ class Room:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
         self._record("device_online" if online else "device_offline", {"device": device_id, "reason": reason})
         self.on_availability(device_id)
+        for watcher in list(self.watchers):
+            watcher(device_id)
 
     def _event_hook(self, device_id: str) -> Callable[[str, dict[str, Any]], None]:
         def hook(event: str, data: dict[str, Any]) -> None:
@@ -88,6 +92,8 @@ class Room:
     def _state_changed(self, device_id: str, snapshot: dict[str, Any]) -> None:
         self._states[device_id] = device_state(self.supervisors[device_id].device.kind, snapshot)
         self.on_state(device_id)
+        for watcher in list(self.watchers):
+            watcher(device_id)
 
     # -- what clients read -----------------------------------------------------------------------------------
     def device_ids(self) -> list[str]:
@@ -123,6 +129,19 @@ class Room:
                 )
             )
         return entries
+
+    def device(self, device_id: str) -> Device:
+        """The driver object of a device (NOT_FOUND when the room has none)."""
+        supervisor = self.supervisors.get(device_id)
+        if supervisor is None:
+            raise UnknownDevice(f"no device '{device_id}' in room {self.room_id}")
+        return supervisor.device
+
+    def ids_of_kind(self, kind: str) -> list[str]:
+        return [dev.id for dev in self.config.devices if dev.kind == kind]
+
+    def online(self, device_id: str) -> bool:
+        return self._availability[device_id].state == "online"
 
     def diagnostics(self) -> dict[str, Any]:
         return {dev_id: sup.diagnostics() for dev_id, sup in self.supervisors.items()}

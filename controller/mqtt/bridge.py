@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import ssl
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from controller import __version__
 from controller.config import BrokerConfig
+from controller.hearing.service import HearingService
 from controller.mqtt import NO_DELAY
 from controller.mqtt.contract import (
     Command,
@@ -33,6 +34,7 @@ from controller.mqtt.contract import (
     DeviceEvent,
     DeviceList,
     ErrorBody,
+    HearingEvent,
     Payload,
     Reply,
     Topics,
@@ -46,6 +48,7 @@ from drivers.errors import CourtroomError
 log = logging.getLogger(__name__)
 
 DUPLICATE_MEMORY = 64  # ids remembered per target topic
+MISSED_MEMORY = 1000  # events kept while the broker is unreachable
 
 
 class RequestError(CourtroomError):
@@ -68,8 +71,12 @@ class _Outbound:
 class MqttBridge:
     """Publishes the room and serves its inbound topics; reconnects forever until stopped."""
 
-    def __init__(self, room: Room, broker: BrokerConfig, session: SessionCounter) -> None:
+    def __init__(
+        self, room: Room, broker: BrokerConfig, session: SessionCounter, hearing: HearingService | None = None
+    ) -> None:
         self.room = room
+        self.hearing = hearing
+        self._missed: deque[tuple[str, Payload]] = deque(maxlen=MISSED_MEMORY)  # events while disconnected
         self.broker = broker
         self.topics = Topics(room.room_id)
         self.session = session
@@ -84,6 +91,9 @@ class MqttBridge:
         room.on_availability = self._availability_changed
         room.on_state = self._state_changed
         room.event_hooks.append(self._device_event)
+        if hearing is not None:
+            hearing.on_state = self._hearing_changed
+            hearing.on_event = self._hearing_event
 
     # -- outbound --------------------------------------------------------------------------------------------
     def _send(
@@ -129,7 +139,22 @@ class MqttBridge:
             self._send(self.topics.device_state(device_id), state, retain=True)
 
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
-        self._send(self.topics.event(device_id), event)
+        self._send_event(self.topics.event(device_id), event)
+
+    def _hearing_changed(self) -> None:
+        if self.hearing is not None:
+            self._send(self.topics.hearing_state, self.hearing.state(), retain=True)
+
+    def _hearing_event(self, event: HearingEvent) -> None:
+        self._send_event(self.topics.hearing_event, event)
+
+    def _send_event(self, topic: str, event: DeviceEvent | HearingEvent) -> None:
+        """Events are momentary, so they are not in the retained set: those that happen while the broker is
+        away are kept (the last MISSED_MEMORY) and sent after the reconnect, marked ``replayed``."""
+        if self._client is None or not self.connected.is_set():
+            self._missed.append((topic, event.model_copy(update={"replayed": True})))
+            return
+        self._send(topic, event)
 
     def publish_all(self) -> None:
         """Queue the whole retained set: controller state, info, devices, each availability and state."""
@@ -147,6 +172,7 @@ class MqttBridge:
         for device_id in self.room.device_ids():
             self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
             self._state_changed(device_id)
+        self._hearing_changed()
 
     # -- connection ------------------------------------------------------------------------------------------
     def _make_client(self) -> aiomqtt.Client:
@@ -200,6 +226,9 @@ class MqttBridge:
         self.connects += 1
         self.connected.set()
         self.publish_all()
+        while self._missed:
+            topic, event = self._missed.popleft()
+            self._send(topic, event)
         for topic_filter in self.topics.inbound_filters:
             # retain-as-published: a command published retained is seen as such even when delivered live
             await client.subscribe(topic_filter, options=SubscribeOptions(qos=1, retainAsPublished=True))
@@ -315,6 +344,10 @@ class MqttBridge:
         try:
             if rest[0] == "$ctl":
                 data = await self._request(rest[2], command)
+            elif rest[0] == "hearing":
+                if self.hearing is None:
+                    raise RequestError("UNSUPPORTED", "this daemon runs no hearing service")
+                data = await self.hearing.execute(rest[2], command.params(), actor=command.actor or "mqtt")
             else:
                 data = await self.room.execute(rest[0], rest[2], command.params(), actor=command.actor or "mqtt")
         except CourtroomError as exc:

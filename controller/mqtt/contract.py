@@ -164,6 +164,88 @@ def device_state(kind: str, snapshot: dict[str, Any]) -> Payload:
     return STATE_MODELS[kind].model_validate(snapshot)
 
 
+# -- the hearing --
+HearingPhase = Literal["idle", "ready", "in_session", "interrupted", "closed"]
+RecordingStatus = Literal["recording", "not_recording", "paused", "stopped"]
+
+
+class Interruption(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["recess", "non_public_evidence", "mediation", "fault"]
+    label: str  # the reason in Chinese, as the record names it
+    since_ts: int
+    note: str = ""
+
+
+class Alarm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str  # "<kind>:<device>", stable while it lasts
+    kind: str  # not_recording, disk_low, device_offline, display_off, ...
+    severity: Literal["critical", "warning"]
+    device: str | None
+    message: str
+    since_ts: int
+
+
+class CheckItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    need: str  # "camera for judge", "microphone for witness", "recorder"
+    device: str | None
+    ok: bool
+    problem: str | None = None
+
+
+class CheckResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    ts: int
+    items: list[CheckItem]
+
+
+class VoiceFollowStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    mode: Literal["auto", "manual"]
+    seat: str | None  # the seat whose shot is on now
+    speaking: list[str]  # seats speaking now
+    manual_until_ts: int | None = None
+
+
+class HearingState(Payload):
+    """`hearing/state`: where the hearing is, what is recording, what is wrong."""
+
+    state: HearingPhase
+    hearing_id: str | None
+    case_no: str | None
+    title: str | None
+    parties: list[str]
+    opened_ts: int | None
+    since_ts: int  # when ``state`` was entered
+    recording: RecordingStatus
+    recorders: dict[str, str | None]  # recorder id -> its transport (null: unknown or offline)
+    recorded_s: float  # recording time of this hearing so far, interruptions excluded
+    interruption: Interruption | None
+    alarms: list[Alarm]
+    check: CheckResult | None
+    voice_follow: VoiceFollowStatus
+    marks: int
+
+
+class HearingEvent(Payload):
+    """`hearing/event`: a transition, a mark, an alarm raised or cleared, a macro step that failed."""
+
+    event: str
+    hearing_id: str | None
+    severity: Literal["info", "warning", "critical"] = "info"
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+    replayed: bool = False
+
+
 # -- replies --
 ErrorCode = Literal[
     "BAD_REQUEST",  # not JSON, not an object, no usable id
@@ -177,6 +259,8 @@ ErrorCode = Literal[
     "BUSY",
     "TRANSPORT_LOST",
     "DECODE_ERROR",
+    "INVALID_STATE",  # a hearing operation not allowed in the hearing's present state
+    "CHECK_FAILED",  # opening refused: the pre-hearing check failed and no override reason was given
     "EXPIRED",  # older than its expiry
     "RETAINED",  # a retained message on an inbound topic
     "INTERNAL",
@@ -251,6 +335,14 @@ class Topics:
     def command(self, device_id: str, action: str) -> str:
         return f"{self.root}/{device_id}/cmd/{action}"
 
+    @property
+    def hearing_state(self) -> str:
+        return f"{self.root}/hearing/state"
+
+    @property
+    def hearing_event(self) -> str:
+        return f"{self.root}/hearing/event"
+
     def request(self, op: str) -> str:
         return f"{self.root}/$ctl/request/{op}"
 
@@ -282,7 +374,10 @@ TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
     ("<device>/state", "out", True, 1, "MicSystemState"),
     ("<device>/availability", "out", True, 1, "Availability"),
     ("<device>/event", "out", False, 1, "DeviceEvent"),
+    ("hearing/state", "out", True, 1, "HearingState"),
+    ("hearing/event", "out", False, 1, "HearingEvent"),
     ("<device>/cmd/<action>", "in", False, 1, "Command"),
+    ("hearing/cmd/<action>", "in", False, 1, "Command"),
     ("<device>/reply/<action>", "out", False, 1, "Reply"),
     ("$ctl/request/<op>", "in", False, 1, "Command"),
     ("$ctl/reply/<op>", "out", False, 1, "Reply"),

@@ -1,0 +1,127 @@
+"""Scene macros: the device steps a hearing transition takes, with defaults from the room's seats and devices.
+
+Steps on one device run in order (a projector powers on before it takes an input); different devices run at
+once. A failing step is reported and journaled; the other steps still run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from controller.hearing.check import recorder_ids
+from controller.room import Room
+from controller.settings import Step
+from drivers.errors import CourtroomError
+
+Transition = Literal["open", "interrupt", "resume", "close"]
+PAUSING_REASONS = frozenset({"recess", "non_public_evidence", "mediation"})
+
+
+@dataclass(frozen=True)
+class StepResult:
+    device: str
+    action: str
+    params: dict[str, Any]
+    ok: bool
+    error: str | None = None
+    code: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "device": self.device,
+            "action": self.action,
+            "params": self.params,
+            "ok": self.ok,
+            "error": self.error,
+            "code": self.code,
+        }
+
+
+def clip_name(room_id: str, case_no: str, part: int, when: float | None = None) -> str:
+    """A clip name a recorder takes: room, case (ASCII letters and digits of it), time, part number."""
+    case = re.sub(r"[^A-Za-z0-9]+", "-", case_no).strip("-")[:24] or "case"
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    return f"{room_id}_{case}_{stamp}_p{part}"[:64]
+
+
+def recording_steps(room: Room, action: Literal["record", "stop"], clip: str | None = None) -> list[Step]:
+    steps = []
+    for rec in recorder_ids(room):
+        params: dict[str, Any] = {}
+        if action == "record" and clip is not None and "record_named" in room.device(rec).info.capabilities:
+            params["clip"] = clip
+        steps.append(Step(device=rec, action=action, params=params))
+    return steps
+
+
+def default_steps(
+    room: Room, transition: Transition, *, reason: str | None = None, clip: str | None = None
+) -> list[Step]:
+    """What a transition does when the room config adds nothing."""
+    cfg = room.config
+    steps: list[Step] = []
+    if transition == "open":
+        for display, name in cfg.hearing.display_inputs.items():
+            steps.append(Step(device=display, action="power", params={"on": True}))
+            steps.append(Step(device=display, action="input", params={"input": name}))
+        for seat in cfg.seats:
+            if seat.camera is not None:
+                steps.append(Step(device=seat.camera, action="preset_recall", params={"preset": seat.preset}))
+        steps.extend(recording_steps(room, "record", clip))
+    elif transition == "interrupt":
+        if reason in PAUSING_REASONS:
+            steps.extend(recording_steps(room, "stop"))
+    elif transition == "resume":
+        steps.extend(recording_steps(room, "record", clip))
+    elif transition == "close":
+        steps.extend(recording_steps(room, "stop"))
+        for display in cfg.hearing.display_inputs:
+            steps.append(Step(device=display, action="power", params={"on": False}))
+    return _unique(steps)
+
+
+def macro_steps(
+    room: Room, transition: Transition, *, reason: str | None = None, clip: str | None = None
+) -> list[Step]:
+    """The defaults (unless the config replaces them), then the config's extra steps for this transition."""
+    macros = room.config.hearing.macros
+    extra: list[Step] = list(getattr(macros, transition))
+    base = [] if macros.replace_defaults else default_steps(room, transition, reason=reason, clip=clip)
+    return base + extra
+
+
+def _unique(steps: Iterable[Step]) -> list[Step]:
+    seen: set[str] = set()
+    out = []
+    for step in steps:
+        key = step.model_dump_json()
+        if key not in seen:
+            seen.add(key)
+            out.append(step)
+    return out
+
+
+async def run_steps(room: Room, steps: list[Step], actor: str) -> list[StepResult]:
+    """Run every step (per device in order, devices at once); never raises for a device's failure."""
+    by_device: dict[str, list[Step]] = {}
+    for step in steps:
+        by_device.setdefault(step.device, []).append(step)
+
+    async def one_device(chain: list[Step]) -> list[StepResult]:
+        results = []
+        for step in chain:
+            try:
+                await room.execute(step.device, step.action, step.params, actor=actor)
+            except CourtroomError as exc:
+                results.append(StepResult(step.device, step.action, step.params, False, str(exc), exc.code))
+            else:
+                results.append(StepResult(step.device, step.action, step.params, True))
+        return results
+
+    chains = await asyncio.gather(*(one_device(chain) for chain in by_device.values()))
+    return [result for chain in chains for result in chain]

@@ -1,0 +1,138 @@
+"""The recording watchdog: while a hearing should be recording, "not recording" is the critical alarm.
+
+``evaluate()`` compares what should be true with what the devices report and raises or clears alarms; the
+service calls it on every device change and on a timer. A recorder that stopped but could record again is
+told to record (at most every ``recovery_retry_s``) and the attempt is reported. Warnings (a device offline,
+a display off) never touch a recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from controller.hearing.check import recorder_ids, recorder_problem
+from controller.mqtt.contract import Alarm, DisplayState, RecorderState, now_ms
+from controller.room import Room
+
+Report = Callable[[str, str, dict[str, object]], None]
+"""report(kind, severity, data): journal and publish one watchdog happening."""
+Recover = Callable[[str], Awaitable[str | None]]
+"""recover(recorder) -> None on success, else the error message."""
+
+
+@dataclass
+class _Raised:
+    alarm: Alarm
+    mono: float
+
+
+class Watchdog:
+    """Alarms of one room, raised and cleared by ``evaluate()``."""
+
+    def __init__(self, room: Room, report: Report, recover: Recover) -> None:
+        self.room = room
+        self.report = report
+        self.recover = recover
+        self.active: dict[str, _Raised] = {}
+        self._last_attempt: dict[str, float] = {}
+        self._recovering: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def alarms(self) -> list[Alarm]:
+        return [raised.alarm for raised in self.active.values()]
+
+    def evaluate(self, expect_recording: bool, in_session: bool) -> None:
+        wanted: dict[str, tuple[str, str, str | None, str]] = {}  # id -> kind, severity, device, message
+        if expect_recording:
+            for rec in recorder_ids(self.room):
+                state = self.room.state(rec)
+                problem = recorder_problem(self.room, rec)
+                recording = isinstance(state, RecorderState) and state.transport == "record"
+                if not self.room.online(rec) or not recording:
+                    why = problem or f"transport is {getattr(state, 'transport', None) or 'unknown'}"
+                    wanted[f"not_recording:{rec}"] = (
+                        "not_recording",
+                        "critical",
+                        rec,
+                        f"{rec} is not recording: {why}",
+                    )
+                    if problem is None:
+                        self._maybe_recover(rec)
+                elif problem is not None:
+                    wanted[f"disk_low:{rec}"] = ("disk_low", "critical", rec, f"{rec}: {problem}")
+        if in_session:
+            recorders = set(recorder_ids(self.room))
+            for dev in self.room.config.devices:
+                if dev.id not in recorders and not self.room.online(dev.id):
+                    reason = self.room.availability(dev.id).reason or "no answer"
+                    wanted[f"device_offline:{dev.id}"] = ("device_offline", "warning", dev.id, f"{dev.id}: {reason}")
+            for display in self.room.config.hearing.display_inputs:
+                state = self.room.state(display)
+                if self.room.online(display) and isinstance(state, DisplayState) and state.power is False:
+                    wanted[f"display_off:{display}"] = ("display_off", "warning", display, f"{display} is off")
+        for alarm_id in [a for a in self.active if a not in wanted]:
+            self._clear(alarm_id)
+        for alarm_id, (kind, severity, device, message) in wanted.items():
+            if alarm_id not in self.active:
+                self._raise(alarm_id, kind, severity, device, message)
+
+    def _raise(self, alarm_id: str, kind: str, severity: str, device: str | None, message: str) -> None:
+        alarm = Alarm.model_validate(
+            {
+                "id": alarm_id,
+                "kind": kind,
+                "severity": severity,
+                "device": device,
+                "message": message,
+                "since_ts": now_ms(),
+            }
+        )
+        self.active[alarm_id] = _Raised(alarm, time.monotonic())
+        self.report("alarm_raised", severity, alarm.model_dump())
+
+    def _clear(self, alarm_id: str) -> None:
+        raised = self.active.pop(alarm_id)
+        cleared = now_ms()
+        data = raised.alarm.model_dump()
+        data.update(
+            raised_ts=raised.alarm.since_ts,
+            cleared_ts=cleared,
+            duration_s=round((cleared - raised.alarm.since_ts) / 1000, 1),
+        )
+        self.report("alarm_cleared", "info", data)
+
+    def clear_all(self) -> None:
+        for alarm_id in list(self.active):
+            self._clear(alarm_id)
+
+    def _maybe_recover(self, rec: str) -> None:
+        if rec in self._recovering:
+            return
+        now = time.monotonic()
+        if now - self._last_attempt.get(rec, float("-inf")) < self.room.config.hearing.recovery_retry_s:
+            return
+        self._last_attempt[rec] = now
+        self._recovering.add(rec)
+        task = asyncio.get_running_loop().create_task(self._recover(rec), name=f"recover:{rec}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _recover(self, rec: str) -> None:
+        try:
+            error = await self.recover(rec)
+        finally:
+            self._recovering.discard(rec)
+        self.report(
+            "recovery_attempt",
+            "warning" if error else "info",
+            {"device": rec, "action": "record", "ok": error is None, "error": error},
+        )
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,106 @@
+"""The room's hearing settings: seats (who sits where, their mic and camera shot), the hearing's needs and
+scene macros, and voice-follow parameters. Part of the room config (controller/config.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal[
+    "judge",
+    "judge-left",
+    "judge-right",
+    "clerk",
+    "plaintiff",
+    "defendant",
+    "prosecution",
+    "defence",
+    "witness",
+    "panorama",
+    "gallery",
+    "evidence",
+    "interpreter",
+    "other",
+]
+Reason = Literal["recess", "non_public_evidence", "mediation", "fault"]
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "recess": ("休庭", "recess"),
+    "non_public_evidence": ("不公开举证质证", "non-public evidence"),
+    "mediation": ("不宜录制的调解", "mediation not suitable for recording"),
+    "fault": ("设备故障", "equipment fault"),
+}
+
+
+DEFAULT_REQUIRED_ROLES: tuple[Role, ...] = ("judge", "plaintiff", "defendant", "witness", "panorama")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MicRef(_Strict):
+    """A microphone that serves a seat: a conference system's seat number (later: an audio input channel)."""
+
+    device: str
+    seat: int = Field(ge=0)
+
+
+class Step(_Strict):
+    """One device operation of a scene macro or a voice-follow output."""
+
+    device: str
+    action: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SeatConfig(_Strict):
+    """A place in the room: its role, the camera shot that shows it, and the microphones that hear it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    role: Role
+    name: str = ""
+    camera: str | None = None
+    preset: int = Field(0, ge=0)
+    mics: list[MicRef] = Field(default_factory=list)
+    priority: int = Field(0, ge=0, le=100)  # higher wins when several speak; the judge's seats default to 100
+    switch: list[Step] = Field(default_factory=list)  # e.g. a recorder or switcher input to take with the shot
+
+    def effective_priority(self) -> int:
+        if self.priority:
+            return self.priority
+        return 100 if self.role.startswith("judge") else 10
+
+
+class MacroConfig(_Strict):
+    """Extra steps per transition, run after the defaults (or instead of them with ``replace_defaults``)."""
+
+    replace_defaults: bool = False
+    open: list[Step] = Field(default_factory=list)
+    interrupt: list[Step] = Field(default_factory=list)
+    resume: list[Step] = Field(default_factory=list)
+    close: list[Step] = Field(default_factory=list)
+
+
+class HearingConfig(_Strict):
+    """What a hearing needs in this room and what its transitions do."""
+
+    required_roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_ROLES))
+    recorders: list[str] | None = None  # None: every recorder of the room
+    display_inputs: dict[str, str] = Field(default_factory=dict)  # display id -> input name to take on open
+    disk_headroom_s: int = Field(1800, ge=0)  # less recording time left than this is an alarm
+    watchdog_interval_s: float = Field(0.5, gt=0, le=2)
+    recovery_retry_s: float = Field(5.0, gt=0)
+    macros: MacroConfig = MacroConfig()
+
+
+class VoiceFollowConfig(_Strict):
+    """声像联动: which shot to take when someone speaks."""
+
+    enabled: bool = True  # switched on by opening a hearing
+    reaction_ms: int = Field(80, ge=0, le=5000)  # a speaker must be on this long before the shot changes
+    hold_s: float = Field(2.0, ge=0)  # a shot is held at least this long before a lower-priority change
+    silence_after_s: float = Field(8.0, gt=0)  # nobody speaking this long -> the silence shot
+    silence_shot: Role = "panorama"
+    several_shot: Role = "panorama"  # several speaking at the same top priority
+    override_revert_s: float = Field(60.0, gt=0)  # a manual shot by the clerk reverts to automatic after this
