@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from controller.settings import HearingConfig, Role, SeatConfig, VoiceFollowConfig
+from controller.settings import ConsoleConfig, HearingConfig, Role, SeatConfig, VoiceFollowConfig
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
 from drivers.families import register_all
@@ -74,6 +74,7 @@ class RoomConfig(_Strict):
     seats: list[SeatConfig] = Field(default_factory=list)
     hearing: HearingConfig = HearingConfig()
     voice_follow: VoiceFollowConfig = VoiceFollowConfig()
+    console: ConsoleConfig = ConsoleConfig()
 
     @field_validator("devices")
     @classmethod

@@ -3,6 +3,7 @@ scene macros, and voice-follow parameters. Part of the room config (controller/c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -104,3 +105,15 @@ class VoiceFollowConfig(_Strict):
     silence_shot: Role = "panorama"
     several_shot: Role = "panorama"  # several speaking at the same top priority
     override_revert_s: float = Field(60.0, gt=0)  # a manual shot by the clerk reverts to automatic after this
+
+
+class ConsoleConfig(_Strict):
+    """The clerk console (aiohttp inside the daemon)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)  # 0: any free port (tests)
+    users_file: Path | None = None  # default: <state_dir>/console-users.yaml (scrypt hashes; see docs/console.md)
+    allowed_origins: list[str] = Field(default_factory=list)  # WebSocket origins besides the console's own
+    session_hours: float = Field(12.0, gt=0, le=168)
+    language: Literal["zh-CN", "en"] = "zh-CN"

@@ -43,8 +43,7 @@ def test_reply_topic_replaces_cmd_and_request() -> None:
         "courtroom/v1/b2-cr104/cam-1/reply/preset_recall"
     )
     assert (
-        topics.reply_to("courtroom/v1/b2-cr104/$ctl/request/republish")
-        == "courtroom/v1/b2-cr104/$ctl/reply/republish"
+        topics.reply_to("courtroom/v1/b2-cr104/$ctl/request/republish") == "courtroom/v1/b2-cr104/$ctl/reply/republish"
     )
     # a device whose id is "cmd" keeps its id: only the action's own segment changes
     assert topics.reply_to("courtroom/v1/b2-cr104/cmd/cmd/home") == "courtroom/v1/b2-cr104/cmd/reply/home"
