@@ -51,7 +51,17 @@ class TransportConfig(SerialOverride):
     port: str = Field(min_length=1)
 
 
-DeviceKind = Literal["camera", "display", "recorder", "audio_processor", "mic_system"]
+DeviceKind = Literal[
+    "camera",
+    "display",
+    "recorder",
+    "audio_processor",
+    "mic_system",
+    "indicator",
+    "button",
+    "audio_input",
+    "video_input",
+]
 
 
 class DeviceConfig(_Strict):

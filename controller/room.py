@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 AvailabilityHook = Callable[[str], None]
 StateHook = Callable[[str], None]
 EventHook = Callable[[str, DeviceEvent], None]
+MeterHook = Callable[[str, dict[str, Any]], None]
 
 
 class UnknownDevice(CourtroomError):
@@ -52,6 +53,7 @@ class Room:
         self.on_availability: AvailabilityHook = lambda _device_id: None
         self.on_state: StateHook = lambda _device_id: None
         self.event_hooks: list[EventHook] = []  # the MQTT bridge, the hearing's voice-follow, the console
+        self.meter_hooks: list[MeterHook] = []  # audio levels: the MQTT bridge (rate-limited), the console
         self.watchers: list[StateHook] = []  # told of every availability or state change (the hearing, the console)
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
@@ -63,6 +65,7 @@ class Room:
                 dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options
             )
             device.add_event_listener(self._event_hook(dev.id))
+            device.add_meter_listener(self._meter_hook(dev.id))
             self.supervisors[dev.id] = DeviceSupervisor(
                 device, self._availability_changed, self._state_changed, backoff or Backoff()
             )
@@ -86,6 +89,13 @@ class Room:
             payload = DeviceEvent(event=event, data=data)
             for listener in list(self.event_hooks):
                 listener(device_id, payload)
+
+        return hook
+
+    def _meter_hook(self, device_id: str) -> Callable[[dict[str, Any]], None]:
+        def hook(levels: dict[str, Any]) -> None:
+            for listener in list(self.meter_hooks):
+                listener(device_id, levels)
 
         return hook
 

@@ -19,7 +19,17 @@ DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "firmware_profile
 
 _OptionsT = TypeVar("_OptionsT", bound=BaseModel)
 
-DeviceClass = Literal["camera", "display", "recorder", "audio_processor", "mic_system"]
+DeviceClass = Literal[
+    "camera",
+    "display",
+    "recorder",
+    "audio_processor",
+    "mic_system",
+    "indicator",
+    "button",
+    "audio_input",
+    "video_input",
+]
 
 
 class _Strict(BaseModel):
@@ -138,6 +148,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "recorder": frozenset({"record", "record_named", "stop", "play", "timecode", "slot_info", "notify"}),
     "audio_processor": frozenset({"level", "mute", "subscribe"}),
     "mic_system": frozenset({"mic_control", "mic_events", "request_events", "all_off"}),
+    "indicator": frozenset({"light", "color", "blink"}),
+    "button": frozenset({"press_events"}),
+    "audio_input": frozenset({"meter", "vad", "clipping", "silence"}),
+    "video_input": frozenset({"health", "snapshot", "fps"}),
 }
 """What each device class may list under ``capabilities``; the device class maps each action to one."""
 

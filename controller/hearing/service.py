@@ -313,10 +313,10 @@ class HearingService:
 
     # -- devices ---------------------------------------------------------------------------------------------
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
-        if event.event in ("mic_on", "mic_off"):
+        if event.event in ("mic_on", "mic_off", "speech_on", "speech_off"):  # mic systems; audio voice activity
             seat = event.data.get("seat")
             for s in self._seats_for(device_id, seat):
-                self.voice.speech(s.id, event.event == "mic_on")
+                self.voice.speech(s.id, event.event.endswith("_on"))
         elif event.event == "all_off":
             seats = event.data.get("seats")
             for number in seats if isinstance(seats, list) else []:

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import ssl
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from controller.mqtt.contract import (
     DeviceList,
     ErrorBody,
     HearingEvent,
+    Meter,
     Payload,
     Reply,
     Topics,
@@ -48,6 +50,7 @@ from drivers.errors import CourtroomError
 log = logging.getLogger(__name__)
 
 DUPLICATE_MEMORY = 64  # ids remembered per target topic
+METER_MAX_HZ = 10.0
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
 
 
@@ -91,6 +94,8 @@ class MqttBridge:
         room.on_availability = self._availability_changed
         room.on_state = self._state_changed
         room.event_hooks.append(self._device_event)
+        room.meter_hooks.append(self._device_meter)
+        self._last_meter: dict[str, float] = {}
         if hearing is not None:
             hearing.on_state = self._hearing_changed
             hearing.on_event = self._hearing_event
@@ -140,6 +145,14 @@ class MqttBridge:
 
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
         self._send_event(self.topics.event(device_id), event)
+
+    def _device_meter(self, device_id: str, levels: dict[str, Any]) -> None:
+        """Levels at QoS 0, at most METER_MAX_HZ per device; dropped while disconnected (they are momentary)."""
+        now = time.monotonic()
+        if now - self._last_meter.get(device_id, float("-inf")) < 1 / METER_MAX_HZ:
+            return
+        self._last_meter[device_id] = now
+        self._send(self.topics.meter(device_id), Meter(seats=levels.get("seats", levels)), qos=0)
 
     def _hearing_changed(self) -> None:
         if self.hearing is not None:

@@ -142,12 +142,65 @@ class MicSystemState(Payload):
     requests: list[int]
 
 
+class IndicatorState(Payload):
+    """`<device>/state` of an indicator (the recording light): on, colour."""
+
+    on: bool | None
+    color: str | None
+
+
+class ButtonState(Payload):
+    """`<device>/state` of a button (the clerk's foot switch, an alarm button): held now, presses counted."""
+
+    pressed: bool | None
+    presses: int
+
+
+class SeatLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rms_dbfs: float | None
+    peak_dbfs: float | None
+    speaking: bool
+    clipping: bool
+    silent_s: float  # how long this seat has been below the silence threshold
+
+
+class AudioInputState(Payload):
+    """`<device>/state` of an audio input: per seat (channel) levels and flags, and its active alarms.
+
+    Changes of ``speaking``/``clipping``/``alarms`` publish it; the levels themselves go to `<device>/meter`."""
+
+    seats: dict[str, SeatLevel]
+    alarms: list[str]  # e.g. "silent:witness", "clipping:judge"
+
+
+class VideoInputState(Payload):
+    """`<device>/state` of a video input: signal health at about 2 checks a second."""
+
+    signal: Literal["ok", "no_signal", "black", "frozen", "unknown"]
+    fps: float | None
+    width: int | None
+    height: int | None
+    frozen_s: float
+
+
+class Meter(Payload):
+    """`<device>/meter` (QoS 0, not retained, at most 10 a second): audio levels per seat."""
+
+    seats: dict[str, dict[str, JsonValue]]
+
+
 STATE_MODELS: dict[str, type[Payload]] = {
     "camera": CameraState,
     "display": DisplayState,
     "recorder": RecorderState,
     "audio_processor": AudioProcessorState,
     "mic_system": MicSystemState,
+    "indicator": IndicatorState,
+    "button": ButtonState,
+    "audio_input": AudioInputState,
+    "video_input": VideoInputState,
 }
 
 
@@ -332,6 +385,9 @@ class Topics:
     def event(self, device_id: str) -> str:
         return f"{self.root}/{device_id}/event"
 
+    def meter(self, device_id: str) -> str:
+        return f"{self.root}/{device_id}/meter"
+
     def command(self, device_id: str, action: str) -> str:
         return f"{self.root}/{device_id}/cmd/{action}"
 
@@ -372,8 +428,13 @@ TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
     ("<device>/state", "out", True, 1, "RecorderState"),
     ("<device>/state", "out", True, 1, "AudioProcessorState"),
     ("<device>/state", "out", True, 1, "MicSystemState"),
+    ("<device>/state", "out", True, 1, "IndicatorState"),
+    ("<device>/state", "out", True, 1, "ButtonState"),
+    ("<device>/state", "out", True, 1, "AudioInputState"),
+    ("<device>/state", "out", True, 1, "VideoInputState"),
     ("<device>/availability", "out", True, 1, "Availability"),
     ("<device>/event", "out", False, 1, "DeviceEvent"),
+    ("<device>/meter", "out", False, 0, "Meter"),
     ("hearing/state", "out", True, 1, "HearingState"),
     ("hearing/event", "out", False, 1, "HearingEvent"),
     ("<device>/cmd/<action>", "in", False, 1, "Command"),

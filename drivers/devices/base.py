@@ -15,6 +15,8 @@ from drivers.errors import DeviceOffline, InvalidArgument, Unsupported
 from drivers.profiles import Profile
 
 Listener = Callable[[], None]
+MeterListener = Callable[[dict[str, Any]], None]
+"""``listener(levels)``: high-rate measurements (audio levels), published at QoS 0 and rate-limited."""
 EventListener = Callable[[str, dict[str, Any]], None]
 """``listener(event, data)``: a momentary happening (a mic button, a fault, a tally), not a state."""
 
@@ -79,6 +81,7 @@ class Device(ABC):
         )
         self._listeners: list[Listener] = []
         self._event_listeners: list[EventListener] = []
+        self._meter_listeners: list[MeterListener] = []
         self.last_heard = 0.0  # time.monotonic() of the device's last good answer
 
     def _heard(self) -> None:
@@ -118,6 +121,15 @@ class Device(ABC):
     def add_event_listener(self, listener: EventListener) -> None:
         """``listener(event, data)`` is called (on the event loop) for every device event."""
         self._event_listeners.append(listener)
+
+    def add_meter_listener(self, listener: MeterListener) -> None:
+        """``listener(levels)`` for each measurement (on the event loop)."""
+        self._meter_listeners.append(listener)
+
+    def _meter(self, levels: dict[str, Any]) -> None:
+        """Hand a measurement (JSON-ready) to the listeners; call from the event loop."""
+        for listener in list(self._meter_listeners):
+            listener(levels)
 
     def _emit(self, event: str, **data: Any) -> None:
         """Tell the listeners about a momentary event; ``data`` must be JSON-ready."""
