@@ -53,6 +53,8 @@ class Step(_Strict):
     device: str
     action: str
     params: dict[str, Any] = Field(default_factory=dict)
+    retry_s: float = Field(0.0, ge=0, le=300)  # retry "not now" refusals (a projector warming up) this long
+    background: bool = False  # the transition does not wait for it (its failure is still journaled)
 
 
 class SeatConfig(_Strict):
@@ -90,6 +92,7 @@ class HearingConfig(_Strict):
     recorders: list[str] | None = None  # None: every recorder of the room
     display_inputs: dict[str, str] = Field(default_factory=dict)  # display id -> input name to take on open
     disk_headroom_s: int = Field(1800, ge=0)  # less recording time left than this is an alarm
+    display_warmup_s: float = Field(90.0, ge=0, le=300)  # how long an input is retried while a projector warms
     watchdog_interval_s: float = Field(0.5, gt=0, le=2)
     recovery_retry_s: float = Field(5.0, gt=0)
     macros: MacroConfig = MacroConfig()

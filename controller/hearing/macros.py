@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -67,8 +67,10 @@ def default_steps(
     steps: list[Step] = []
     if transition == "open":
         for display, name in cfg.hearing.display_inputs.items():
-            steps.append(Step(device=display, action="power", params={"on": True}))
-            steps.append(Step(device=display, action="input", params={"input": name}))
+            # a projector takes its input only once warmed up: the open does not wait for it
+            warmup = cfg.hearing.display_warmup_s
+            steps.append(Step(device=display, action="power", params={"on": True}, background=True))
+            steps.append(Step(device=display, action="input", params={"input": name}, retry_s=warmup, background=True))
         for seat in cfg.seats:
             if seat.camera is not None:
                 steps.append(Step(device=seat.camera, action="preset_recall", params={"preset": seat.preset}))
@@ -81,7 +83,7 @@ def default_steps(
     elif transition == "close":
         steps.extend(recording_steps(room, "stop"))
         for display in cfg.hearing.display_inputs:
-            steps.append(Step(device=display, action="power", params={"on": False}))
+            steps.append(Step(device=display, action="power", params={"on": False}, background=True))
     return _unique(steps)
 
 
@@ -106,22 +108,59 @@ def _unique(steps: Iterable[Step]) -> list[Step]:
     return out
 
 
-async def run_steps(room: Room, steps: list[Step], actor: str) -> list[StepResult]:
-    """Run every step (per device in order, devices at once); never raises for a device's failure."""
-    by_device: dict[str, list[Step]] = {}
-    for step in steps:
-        by_device.setdefault(step.device, []).append(step)
+RETRYABLE = frozenset({"NOT_EXECUTABLE", "DEVICE_TIMEOUT", "BUSY"})
+RETRY_EVERY_S = 1.0
 
-    async def one_device(chain: list[Step]) -> list[StepResult]:
-        results = []
-        for step in chain:
-            try:
-                await room.execute(step.device, step.action, step.params, actor=actor)
-            except CourtroomError as exc:
-                results.append(StepResult(step.device, step.action, step.params, False, str(exc), exc.code))
-            else:
-                results.append(StepResult(step.device, step.action, step.params, True))
-        return results
 
-    chains = await asyncio.gather(*(one_device(chain) for chain in by_device.values()))
-    return [result for chain in chains for result in chain]
+async def _run_one(room: Room, step: Step, actor: str) -> StepResult:
+    deadline = time.monotonic() + step.retry_s
+    while True:
+        try:
+            await room.execute(step.device, step.action, step.params, actor=actor)
+        except CourtroomError as exc:
+            if exc.code in RETRYABLE and time.monotonic() + RETRY_EVERY_S <= deadline:
+                await asyncio.sleep(RETRY_EVERY_S)
+                continue
+            return StepResult(step.device, step.action, step.params, False, str(exc), exc.code)
+        return StepResult(step.device, step.action, step.params, True)
+
+
+class MacroRunner:
+    """Runs steps: per device in order, devices at once; background chains outlive the call."""
+
+    def __init__(self, room: Room, on_late_result: Callable[[StepResult], None]) -> None:
+        self.room = room
+        self.on_late_result = on_late_result
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def run(self, steps: list[Step], actor: str) -> list[StepResult]:
+        """The results of the foreground steps; never raises for a device's failure."""
+        chains: dict[tuple[str, bool], list[Step]] = {}
+        for step in steps:
+            chains.setdefault((step.device, step.background), []).append(step)
+
+        async def chain_of(chain: list[Step]) -> list[StepResult]:
+            return [await _run_one(self.room, step, actor) for step in chain]
+
+        async def in_background(chain: list[Step]) -> None:
+            for result in await chain_of(chain):
+                self.on_late_result(result)
+
+        for (device, background), chain in chains.items():
+            if background:
+                task = asyncio.create_task(in_background(chain), name=f"macro:{device}")
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+        foreground = [chain for (_, background), chain in chains.items() if not background]
+        results = await asyncio.gather(*(chain_of(chain) for chain in foreground))
+        return [result for chain in results for result in chain]
+
+    async def settle(self) -> None:
+        """Wait for the background steps still running (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await self.settle()

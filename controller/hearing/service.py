@@ -25,7 +25,7 @@ from controller.hearing.commands import (
     OpenParams,
     VoiceFollowParams,
 )
-from controller.hearing.macros import StepResult, clip_name, macro_steps, run_steps
+from controller.hearing.macros import MacroRunner, StepResult, clip_name, macro_steps
 from controller.hearing.voice_follow import VoiceFollow
 from controller.hearing.watchdog import Watchdog
 from controller.journal import Journal
@@ -56,6 +56,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "close": frozenset({"in_session", "interrupted"}),
     "mark": frozenset({"in_session", "interrupted"}),
 }
+
+
+SETTLE_S = 1.0
+"""After a transition's macro, how long recorders get to report the transport they were told to take."""
 
 
 class InvalidState(CourtroomError):
@@ -93,7 +97,9 @@ class HearingService:
         self.on_event: Callable[[HearingEvent], None] = lambda _event: None
         self.voice = VoiceFollow(room.config.voice_follow, room.config.seats, self._take_shot, self._changed)
         self.watchdog = Watchdog(room, self._watch_report, self._recover)
+        self.macros = MacroRunner(room, self._late_step)
         self._lock = asyncio.Lock()
+        self._settling_until = 0.0  # recorders told to record get this long to report it before the watchdog looks
         self._evaluate_soon: asyncio.Handle | None = None
         self._task: asyncio.Task[None] | None = None
         self._published: dict[str, Any] | None = None
@@ -121,7 +127,12 @@ class HearingService:
         async with self._lock:
             if allowed is not None and self.phase not in allowed:  # changed while waiting for the lock
                 raise InvalidState(f"cannot {action}: the hearing became {self.phase} meanwhile")
-            result = await getattr(self, f"_do_{action}")(parsed, actor)
+            self._settling_until = float("inf")
+            try:
+                result = await getattr(self, f"_do_{action}")(parsed, actor)
+            finally:
+                self._settling_until = time.monotonic() + SETTLE_S
+                self._arm_evaluate(SETTLE_S)
             return result
 
     async def _do_check(self, _: NoParams, actor: str) -> dict[str, Any]:
@@ -334,9 +345,13 @@ class HearingService:
         if self._evaluate_soon is None:
             self._evaluate_soon = asyncio.get_running_loop().call_soon(self._evaluate)
 
+    def _arm_evaluate(self, delay: float) -> None:
+        asyncio.get_running_loop().call_later(delay, self._evaluate)
+
     def _evaluate(self) -> None:
         self._evaluate_soon = None
-        self.watchdog.evaluate(self.expect_recording, self.phase == "in_session")
+        settled = time.monotonic() >= self._settling_until
+        self.watchdog.evaluate(self.expect_recording and settled, self.phase == "in_session")
         self._changed()
 
     async def _take_shot(self, seat: SeatConfig, why: str) -> None:
@@ -344,7 +359,7 @@ class HearingService:
         if seat.camera is not None:
             steps.append(Step(device=seat.camera, action="preset_recall", params={"preset": seat.preset}))
         steps.extend(seat.switch)
-        results = await run_steps(self.room, steps, actor="voice-follow")
+        results = await self.macros.run(steps, actor="voice-follow")
         failed = [r.as_dict() for r in results if not r.ok]
         self._record("shot", {"seat": seat.id, "why": why, "failed": failed}, "voice-follow")
         for item in failed:
@@ -353,7 +368,7 @@ class HearingService:
     async def _recover(self, recorder: str) -> str | None:
         clip = clip_name(self.room.room_id, self.case_no or "case", self.part, None) + "r"
         steps = macro_steps_for_record(self.room, recorder, clip)
-        results = await run_steps(self.room, steps, actor="watchdog")
+        results = await self.macros.run(steps, actor="watchdog")
         return next((r.error for r in results if not r.ok), None)
 
     def _watch_report(self, kind: str, severity: str, data: dict[str, object]) -> None:
@@ -362,11 +377,16 @@ class HearingService:
 
     # -- macros, journal, events -----------------------------------------------------------------------------
     async def _macro(self, transition: Any, actor: str, **kwargs: Any) -> list[dict[str, Any]]:
-        results: list[StepResult] = await run_steps(self.room, macro_steps(self.room, transition, **kwargs), actor)
+        results: list[StepResult] = await self.macros.run(macro_steps(self.room, transition, **kwargs), actor)
         for result in results:
             if not result.ok:
                 self._record("macro_step_failed", {"transition": transition, **result.as_dict()}, actor, "warning")
         return [r.as_dict() for r in results]
+
+    def _late_step(self, result: StepResult) -> None:
+        """A background macro step finished (a display that had to warm up first)."""
+        if not result.ok:
+            self._record("macro_step_failed", result.as_dict(), "hearing", "warning")
 
     async def _journal(self, kind: str, data: dict[str, Any], actor: str, severity: str = "info") -> int:
         """Write a transition or mark to disk (awaited), then tell the listeners; returns its time."""
@@ -408,6 +428,7 @@ class HearingService:
             self._evaluate_soon = None
         await self.voice.close()
         await self.watchdog.close()
+        await self.macros.close()
 
 
 def macro_steps_for_record(room: Room, recorder: str, clip: str) -> list[Step]:
