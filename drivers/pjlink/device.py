@@ -1,0 +1,184 @@
+"""PjlinkProjector: the Display device class spoken in PJLink class 1 over one TCP connection.
+
+The connection is kept open between commands; projectors hang up on an idle client (about 30 s [U]), so a
+command that finds the connection dropped reconnects once (greeting and login again) before it fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from drivers.devices.display import Display, PowerState
+from drivers.errors import DeviceNak, DeviceOffline, NotExecutable, TransportLost
+from drivers.pjlink import codec
+from drivers.pjlink.codec import AuthRefused, Frame, Greeting, Reply
+from drivers.profiles import Profile
+from drivers.transports.base import ByteStream
+from drivers.transports.link import FramedLink
+
+log = logging.getLogger(__name__)
+
+AUTH_FAILED = "PJLink authentication failed"
+
+
+class PjlinkOptions(BaseModel):
+    """Family settings a profile may override (facts protocols.md marks [U] or models vary on)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    av_mute_on: str = Field("31", pattern=r"^[123]1$")  # AVMT code that blanks: 31 picture+sound, 11 picture
+    av_mute_off: str = Field("30", pattern=r"^[123]0$")
+    greeting_timeout_ms: float = Field(2000, gt=0)  # how long to wait for "PJLINK 0|1" after connecting
+
+
+class AuthenticationFailed(DeviceOffline):
+    """The projector refused the password (``PJLINK ERRA``) or wants one and none is configured."""
+
+
+class PjlinkProjector(Display):
+    """A PJLink class 1 projector; ``password`` None means the projector is expected to ask for none."""
+
+    def __init__(
+        self,
+        device_id: str,
+        profile: Profile,
+        transport: ByteStream,
+        *,
+        password: str | None,
+        options: PjlinkOptions,
+    ) -> None:
+        super().__init__(device_id, profile)
+        self.options = options
+        self._password = password
+        self.link: FramedLink[Frame] = FramedLink(
+            transport, codec.LineSplitter(), profile.protocol.timing, handshake=self._login
+        )
+        self._connected = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Connect and log in, read the projector's identity, then its state."""
+        try:
+            await self.link.ensure_open()
+            self._connected = True
+            await self._identify()
+            await self.poll()
+        except BaseException:
+            self._connected = False
+            await self.link.close()
+            raise
+
+    async def close(self) -> None:
+        """Hang up; never raises."""
+        self._connected = False
+        await self.link.close()
+
+    async def _login(self, link: FramedLink[Frame]) -> None:
+        greeting = await link.receive(self.options.greeting_timeout_ms)
+        if not isinstance(greeting, Greeting):
+            raise DeviceNak(f"{link.name}: expected a PJLink greeting, got {greeting}")
+        if not greeting.secured:
+            return
+        if self._password is None:
+            raise AuthenticationFailed(f"{AUTH_FAILED}: the projector wants a password (set options.password_file)")
+        assert greeting.seed is not None
+        # The token must be followed by a command in the same write: ask for the power state.
+        await link.send(codec.digest(greeting.seed, self._password).encode("ascii") + codec.query("POWR"))
+        answer = await link.receive()
+        if isinstance(answer, AuthRefused):
+            raise AuthenticationFailed(AUTH_FAILED)
+        if isinstance(answer, Reply) and answer.body == "POWR" and answer.error is None:
+            self._set_power(codec.parse_power(answer.param))
+
+    async def _identify(self) -> None:
+        for body, key in (("INF1", "manufacturer"), ("INF2", "product"), ("NAME", "name"), ("CLSS", "class")):
+            try:
+                self.info.extra[key] = await self._ask(body, "?")
+            except DeviceNak as exc:  # optional on some units
+                log.debug("%s: %s ? refused: %s", self.device_id, body, exc)
+        other = self.info.extra.get("manufacturer"), self.info.extra.get("product")
+        log.info("%s: PJLink projector %s", self.device_id, " ".join(str(x) for x in other if x))
+
+    async def poll(self) -> None:
+        """Power, then (when on) input and AV mute, then the error status and lamp hours the model reports."""
+        if not self._connected:
+            raise DeviceOffline(f"{self.device_id} is not connected")
+        before = self.snapshot()
+        self._set_power(codec.parse_power(await self._ask("POWR", "?")))
+        caps = self.info.capabilities
+        try:
+            if self.state.power_state == "on" and "input" in caps:
+                self.state.input = self.input_name(codec.parse_input(await self._ask("INPT", "?")))
+            if self.state.power_state == "on" and "av_mute" in caps:
+                self.state.av_mute = codec.parse_av_mute(await self._ask("AVMT", "?"))[0]
+        except NotExecutable:  # switched off by its remote since the power query: read again next poll
+            pass
+        if "error_status" in caps:
+            self.state.errors = codec.parse_errors(await self._ask("ERST", "?"))
+        if "lamp" in caps:
+            self.state.lamp_hours = [hours for hours, _ in codec.parse_lamps(await self._ask("LAMP", "?"))]
+        if self.snapshot() != before:
+            self._changed()
+
+    # -- requests --------------------------------------------------------------------------------------------
+    async def _ask(self, body: str, param: str) -> str:
+        """Send one command and return its reply's parameter; refusals become typed errors."""
+        data = codec.command(body, param)
+        accept: Callable[[Frame], bool] = lambda f: isinstance(f, Reply) and f.body == body  # noqa: E731
+        try:
+            reply = await self.link.request(data, accept)
+        except TransportLost as exc:
+            # The projector hung up an idle connection (perhaps just as we wrote): reconnect once.
+            log.info("%s: connection dropped (%s), reconnecting once", self.device_id, exc)
+            reply = await self.link.request(data, accept)
+        self._heard()
+        assert isinstance(reply, Reply)
+        if reply.error is not None:
+            await self._refused(body, param, reply.error)
+        return reply.param
+
+    async def _refused(self, body: str, param: str, error: str) -> None:
+        what = f"{body} {param}: {codec.DEVICE_ERRORS[error]} ({error})"
+        code = int(error[3])
+        if error == "ERR3":
+            if body != "POWR":
+                self._set_power(codec.parse_power(await self._ask("POWR", "?")))
+                self._changed()
+            reason = {
+                "warming": "projector is warming up",
+                "cooling": "projector is cooling down",
+                "off": "projector is in standby",
+            }.get(self.state.power_state or "", "projector cannot do this now")
+            raise NotExecutable(f"{self.device_id}: {reason}: {what}", code)
+        if error == "ERR4":
+            raise NotExecutable(f"{self.device_id}: projector failure, check its error status: {what}", code)
+        raise DeviceNak(f"{self.device_id}: {what}", code)
+
+    def _set_power(self, state: PowerState) -> None:
+        self.state.power_state = state
+        self.state.power = state in ("on", "warming")
+
+    # -- Display primitives ----------------------------------------------------------------------------------
+    async def _power(self, on: bool) -> None:
+        self._require()
+        await self._ask("POWR", "1" if on else "0")
+        await self.poll()
+
+    async def _input(self, code: str) -> None:
+        self._require()
+        await self._ask("INPT", code)
+        self.state.input = self.input_name(code)
+        self._changed()
+
+    async def _av_mute(self, on: bool) -> None:
+        self._require()
+        await self._ask("AVMT", self.options.av_mute_on if on else self.options.av_mute_off)
+        self.state.av_mute = on
+        self._changed()
+
+    def _require(self) -> None:
+        if not self._connected:
+            raise DeviceOffline(f"{self.device_id} is not connected")

@@ -1,0 +1,73 @@
+"""Teaches the DeviceFactory the ``pjlink`` family; ``register()`` is called once at start-up.
+
+Room config device options: ``password_file`` (a file holding the projector's PJLink password; preferred,
+so the secret stays out of the room config) or ``password`` (inline, meant for tests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from drivers.devices.base import Device
+from drivers.errors import ConfigError
+from drivers.factory import BuildRequest, DeviceFactory
+from drivers.pjlink.device import PjlinkOptions, PjlinkProjector
+from drivers.profiles import parse_options, register_options
+from drivers.transports.tcp import open_stream
+
+FAMILY = "pjlink"
+MAX_PASSWORD = 32  # PJLink passwords are up to 32 characters
+
+
+class PjlinkDeviceOptions(BaseModel):
+    """A room config's options for one PJLink projector."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    password_file: Path | None = None
+    password: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PjlinkDeviceOptions:
+        if self.password_file is not None and self.password is not None:
+            raise ValueError("give password_file or password, not both")
+        return self
+
+
+def read_password(request: BuildRequest, options: PjlinkDeviceOptions) -> str | None:
+    """The password from ``options.password_file`` (first line, surrounding blanks dropped) or ``options.password``."""
+    if options.password_file is None:
+        return options.password
+    where = request.where("options.password_file")
+    try:
+        text = options.password_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read {options.password_file}: {exc.strerror}") from None
+    lines = text.strip().splitlines()
+    password = lines[0].strip() if lines else ""
+    if not 1 <= len(password) <= MAX_PASSWORD:
+        raise ConfigError(f"{where}: {options.password_file} must hold a password of 1..{MAX_PASSWORD} characters")
+    return password
+
+
+def build_pjlink(factory: DeviceFactory, request: BuildRequest) -> Device:
+    """A PjlinkProjector on its own TCP connection (``tcp://host[:4352]``)."""
+    profile = request.profile
+    device_options = parse_options(PjlinkDeviceOptions, request.options, request.where(), ConfigError)
+    family_options = parse_options(PjlinkOptions, profile.options(), f"{profile.model.ref}: options")
+    transport = open_stream(request.port, request.serial, profile.protocol.default_tcp_port)
+    return PjlinkProjector(
+        request.device_id,
+        profile,
+        transport,
+        password=read_password(request, device_options),
+        options=family_options,
+    )
+
+
+def register() -> None:
+    """Register the PJLink builder and options model (idempotent)."""
+    register_options(FAMILY, PjlinkOptions)
+    DeviceFactory.register(FAMILY, build_pjlink)

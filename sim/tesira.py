@@ -1,0 +1,362 @@
+"""A simulated Biamp Tesira speaking the Tesira Text Protocol over telnet (shared/protocols.md section 5.1).
+
+Each connection gets telnet option requests (``IAC DO opt``); once the client has answered every one, the
+welcome banner follows and command lines (LF-terminated) are served. Level and mute blocks are the instance
+tags of the model's ``points`` and the room config's device ``options.points``, each with ``simulate.channels``
+channels. Subscriptions are per connection: the first value is pushed at once, then every change, at most
+once per the subscription's rate. Choices where the reference is silent: a level set outside the block's
+range is clamped; an unknown instance tag answers ``-ERR address not found``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.endpoints import Endpoint, Session, TcpEndpoint
+from sim.errors import SimConfigError
+from sim.room import BuiltLine, DeviceSpec, register_family
+
+IAC, DONT, DO, WONT, WILL = 0xFF, 0xFE, 0xFD, 0xFC, 0xFB
+NEGOTIATE = (DO, 0x18), (DO, 0x20), (DO, 0x23), (DO, 0x27)  # terminal type, speed, X display, environment
+WELCOME = b"Welcome to the Tesira Text Protocol Server...\r\n"
+ATTRIBUTES = ("level", "mute")
+
+
+def garble(line: bytes) -> bytes:
+    """Default corruption of one reply line: its bytes get the top bit set (no longer UTF-8)."""
+    return bytes(b | 0x80 for b in line.rstrip(b"\r\n")) + b"\r\n"
+
+
+@dataclass
+class Block:
+    """A level block: per channel a level (dB) and a mute."""
+
+    channels: int
+    min_db: float = -100.0
+    max_db: float = 12.0
+
+    def __post_init__(self) -> None:
+        self.levels = [0.0] * self.channels
+        self.mutes = [False] * self.channels
+
+
+def _fmt(value: float | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else f"{value:.6f}"
+
+
+def _tokens(line: str) -> list[str]:
+    """Words of a command line; double quotes group words (``"Level 1" get level 1``)."""
+    out, word, quoted, started = [], "", False, False
+    for char in line:
+        if char == '"':
+            quoted, started = not quoted, True
+        elif char.isspace() and not quoted:
+            if started:
+                out.append(word)
+            word, started = "", False
+        else:
+            word, started = word + char, True
+    if started:
+        out.append(word)
+    return out
+
+
+class Tesira:
+    """The DSP's blocks, shared by every connection, and the test handle (AudioProcessorHandle)."""
+
+    def __init__(
+        self,
+        endpoint: TcpEndpoint,
+        blocks: Mapping[str, Block],
+        *,
+        echo: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.endpoint = endpoint
+        self.blocks = dict(blocks)
+        self.echo = echo
+        self.clock = clock
+        self.silent = False
+        self.received: list[str] = []  # every command line, for tests
+        self.presets: list[int] = []
+        self._garbles: list[Callable[[bytes], bytes]] = []
+        self._connections: list[_Connection] = []
+        endpoint.serve_sessions(self._session)
+
+    # -- line ------------------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self.endpoint.url
+
+    def open(self) -> None:
+        self.endpoint.open()
+
+    def close(self) -> None:
+        self.endpoint.close()
+
+    def _session(self, session: Session) -> _Connection:
+        connection = _Connection(self, session)
+        self._connections.append(connection)
+        return connection
+
+    # -- AudioProcessorHandle --------------------------------------------------------------------------------
+    def level(self, tag: str, index: int) -> float:
+        return self.blocks[tag].levels[index - 1]
+
+    def muted(self, tag: str, index: int) -> bool:
+        return self.blocks[tag].mutes[index - 1]
+
+    def turn_knob(self, tag: str, index: int, level_db: float) -> None:
+        """A wall panel changed a level: subscribed connections are told."""
+        self._store(tag, "level", index, level_db)
+
+    def press_mute(self, tag: str, index: int, on: bool) -> None:
+        """A wall panel's mute button."""
+        self._store(tag, "mute", index, on)
+
+    @property
+    def subscriptions(self) -> int:
+        """How many subscriptions the open connections hold."""
+        return sum(len(c.subs) for c in self._connections)
+
+    # -- faults ----------------------------------------------------------------------------------------------
+    def unplug(self) -> None:
+        self.endpoint.unplug()
+
+    def replug(self) -> None:
+        self.endpoint.replug()
+
+    def fall_silent(self, silent: bool = True) -> None:
+        """Ignore everything (no banner, no replies, no pushes) until called with False."""
+        self.silent = silent
+
+    def garble(self, count: int = 1, transform: Callable[[bytes], bytes] | None = None) -> None:
+        """Corrupt the next ``count`` lines sent."""
+        self._garbles.extend([transform or garble] * count)
+
+    # -- state -----------------------------------------------------------------------------------------------
+    def _store(self, tag: str, attribute: str, index: int, value: float | bool) -> None:
+        block = self.blocks[tag]
+        if attribute == "level":
+            block.levels[index - 1] = max(block.min_db, min(block.max_db, float(value)))
+        else:
+            block.mutes[index - 1] = bool(value)
+        for connection in list(self._connections):
+            connection.changed(tag, attribute, index)
+
+    def value(self, tag: str, attribute: str, index: int) -> float | bool:
+        block = self.blocks[tag]
+        return block.levels[index - 1] if attribute == "level" else block.mutes[index - 1]
+
+    def outgoing(self, line: bytes) -> bytes:
+        return self._garbles.pop(0)(line) if self._garbles else line
+
+    def forget(self, connection: _Connection) -> None:
+        if connection in self._connections:
+            self._connections.remove(connection)
+
+    def execute(self, connection: _Connection, line: str) -> str:
+        """The reply line (without line end) to one command line; pushes may go out before it."""
+        self.received.append(line)
+        words = _tokens(line)
+        if len(words) < 2:
+            return "-ERR Parse error at 0: could not parse command"
+        tag, command, rest = words[0], words[1], words[2:]
+        if tag == "SESSION" and command == "set" and rest[:1] == ["verbose"] and len(rest) == 2:
+            connection.verbose = rest[1] == "true"
+            return "+OK"
+        if tag == "DEVICE" and command == "recallPreset" and len(rest) == 1 and rest[0].isdigit():
+            self.presets.append(int(rest[0]))
+            return "+OK"
+        if command not in ("get", "set", "increment", "decrement", "toggle", "subscribe", "unsubscribe"):
+            return f"-ERR Parse error at {len(tag) + 1}: unknown command"
+        if len(rest) < 2 or not rest[1].isdigit():  # parsed before the address is looked up
+            at = line.find(rest[1], len(tag) + len(command) + len(rest[0]) + 2) if len(rest) > 1 else len(line)
+            return f"-ERR Parse error at {at}: could not parse value"
+        block = self.blocks.get(tag)
+        if block is None:
+            return '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}'
+        if rest[0] not in ATTRIBUTES:
+            return f"-ERR INVALID_PARAMETER unknown attribute {rest[0]}"
+        attribute = rest[0]
+        index = int(rest[1])
+        if not 1 <= index <= block.channels:
+            return f"-ERR INVALID_PARAMETER Index out of range:channelIndex min:1 max:{block.channels} received:{index}"
+        args = rest[2:]
+        if command == "get":
+            return f'+OK "value":{_fmt(self.value(tag, attribute, index))}'
+        if command in ("subscribe", "unsubscribe"):
+            token = args[0] if args else ""
+            rate = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+            return connection.subscribe(tag, attribute, index, token, rate, on=command == "subscribe")
+        return self._change(tag, attribute, index, command, args)
+
+    def _change(self, tag: str, attribute: str, index: int, command: str, args: list[str]) -> str:
+        current = self.value(tag, attribute, index)
+        if command == "toggle":
+            if attribute != "mute":
+                return "-ERR INVALID_PARAMETER toggle needs a boolean attribute"
+            self._store(tag, attribute, index, not current)
+            return "+OK"
+        if len(args) != 1:
+            return "-ERR Parse error: could not parse value"
+        text = args[0]
+        if attribute == "mute":
+            if command != "set" or text not in ("true", "false"):
+                return "-ERR Parse error: could not parse value"
+            self._store(tag, attribute, index, text == "true")
+            return "+OK"
+        try:
+            amount = float(text)
+        except ValueError:
+            return "-ERR Parse error: could not parse value"
+        if not math.isfinite(amount):
+            return "-ERR INVALID_PARAMETER value out of range"
+        step = {"set": 0.0, "increment": float(current), "decrement": float(current)}[command]
+        self._store(tag, attribute, index, step - amount if command == "decrement" else step + amount)
+        return "+OK"
+
+
+@dataclass
+class _Subscription:
+    token: str
+    rate_s: float
+    last: float = float("-inf")
+    timer: asyncio.TimerHandle | None = None
+
+
+class _Connection:
+    """One telnet client: negotiation, banner, command lines, its own subscriptions."""
+
+    def __init__(self, dsp: Tesira, session: Session) -> None:
+        self.dsp = dsp
+        self.session = session
+        self.buf = b""
+        self.verbose = True
+        self.subs: dict[tuple[str, str, int], _Subscription] = {}
+        self._awaiting = {option for _, option in NEGOTIATE}
+        self._greeted = False
+        if not dsp.silent:
+            session.write(b"".join(bytes([IAC, verb, option]) for verb, option in NEGOTIATE))
+
+    def send(self, line: str) -> None:
+        if not self.dsp.silent:
+            self.session.write(self.dsp.outgoing(line.encode() + b"\r\n"))
+
+    def received(self, data: bytes) -> None:
+        if self.dsp.silent:
+            return
+        self.buf += data
+        while IAC in self.buf:  # telnet answers: WONT/DONT/WILL/DO + option
+            at = self.buf.index(IAC)
+            if len(self.buf) < at + 3:
+                return
+            self._awaiting.discard(self.buf[at + 2])
+            self.buf = self.buf[:at] + self.buf[at + 3 :]
+        if not self._greeted:
+            if self._awaiting:
+                return
+            self._greeted = True
+            self.session.write(WELCOME)
+        while b"\n" in self.buf and self.session.open:
+            raw, self.buf = self.buf.split(b"\n", 1)
+            line = raw.decode("utf-8", "replace").strip()
+            if not line:
+                continue
+            if self.dsp.echo:
+                self.send(line)
+            self.send(self.dsp.execute(self, line))
+
+    def subscribe(self, tag: str, attribute: str, index: int, token: str, rate_ms: int, *, on: bool) -> str:
+        key = (tag, attribute, index)
+        old = self.subs.pop(key, None)
+        if old is not None and old.timer is not None:
+            old.timer.cancel()
+        if on:
+            if not token:
+                return "-ERR Parse error: could not parse value"
+            self.subs[key] = _Subscription(token, rate_ms / 1000)
+            self._push(key)
+        return "+OK"
+
+    def changed(self, tag: str, attribute: str, index: int) -> None:
+        key = (tag, attribute, index)
+        sub = self.subs.get(key)
+        if sub is None or sub.timer is not None:
+            return
+        wait = sub.last + sub.rate_s - self.dsp.clock()
+        if wait > 0:
+            sub.timer = asyncio.get_running_loop().call_later(wait, self._push, key)
+        else:
+            self._push(key)
+
+    def _push(self, key: tuple[str, str, int]) -> None:
+        sub = self.subs.get(key)
+        if sub is None:
+            return
+        sub.timer = None
+        sub.last = self.dsp.clock()
+        value = _fmt(self.dsp.value(*key))
+        self.send(f'! "publishToken":"{sub.token}" "value":{value}' if self.verbose else f'! "{sub.token}" {value}')
+
+    def lost(self) -> None:
+        for sub in self.subs.values():
+            if sub.timer is not None:
+                sub.timer.cancel()
+        self.subs.clear()
+        self.dsp.forget(self)
+
+
+def _points(raw: object, where: str) -> list[tuple[str, int, float, float]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        raise SimConfigError(f"{where}: expected a mapping of points")
+    out = []
+    for name, point in raw.items():
+        if not isinstance(point, Mapping) or not isinstance(point.get("tag"), str):
+            raise SimConfigError(f"{where}.{name}: expected a mapping with a 'tag'")
+        index = point.get("index", 1)
+        if isinstance(index, bool) or not isinstance(index, int) or index < 1:
+            raise SimConfigError(f"{where}.{name}.index: expected an integer >= 1")
+        out.append((point["tag"], index, float(point.get("min_db", -100.0)), float(point.get("max_db", 12.0))))
+    return out
+
+
+def from_spec(endpoint: TcpEndpoint, spec: DeviceSpec) -> Tesira:
+    """A DSP whose blocks are the instance tags the model's and the room's points name."""
+    simulate: Any = spec.model.get("simulate") or {}
+    if not isinstance(simulate, Mapping):
+        raise SimConfigError(f"{spec.model_file}: simulate: expected a mapping")
+    channels = simulate.get("channels", 8)
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise SimConfigError(f"{spec.model_file}: simulate.channels: expected an integer >= 1")
+    points = _points(spec.model.get("points"), f"{spec.model_file}: points")
+    points += _points(spec.options.get("points"), f"device {spec.id!r}: options.points")
+    blocks: dict[str, Block] = {}
+    for tag, index, min_db, max_db in points:
+        block = blocks.setdefault(tag, Block(channels, min_db, max_db))
+        if index > block.channels:
+            grown = Block(index, block.min_db, block.max_db)
+            grown.levels[: block.channels] = block.levels
+            blocks[tag] = grown
+    return Tesira(endpoint, blocks, echo=bool(simulate.get("echo", False)))
+
+
+def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
+    if not isinstance(endpoint, TcpEndpoint):
+        raise SimConfigError(f"device {devices[0].id!r}: port {devices[0].port} must be a tcp:// URL for Tesira")
+    if len(devices) != 1:
+        raise SimConfigError(f"port {devices[0].port}: one Tesira per address, got {len(devices)}")
+    dsp = from_spec(endpoint, devices[0])
+    return BuiltLine(dsp, {devices[0].id: dsp})
+
+
+def register() -> None:
+    """Teach the simulator the ``tesira-ttp`` family (one DSP per TCP port)."""
+    register_family("tesira-ttp", {"audio_processor"}, _build)
