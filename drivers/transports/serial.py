@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import termios
 
 import serial_asyncio_fast
@@ -49,6 +50,8 @@ class SerialTransport:
         if self._writer is not None:
             await self.close()
         s = self.settings
+        if s.parity != "N" and (await asyncio.to_thread(os.path.realpath, self.port)).startswith("/dev/pts/"):
+            s = s.model_copy(update={"parity": "N"})  # a pty carries no parity: Linux clears PARENB, then EINVAL
         try:
             reader, writer = await serial_asyncio_fast.open_serial_connection(
                 url=self.port,

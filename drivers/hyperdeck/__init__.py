@@ -1,0 +1,1 @@
+"""Blackmagic HyperDeck recorders over the HyperDeck Ethernet protocol (TCP 9993)."""
