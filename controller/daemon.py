@@ -34,8 +34,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     await journal.open()
     room = Room(config, library, journal=journal)
     hearing = HearingService(room, journal)
+    bridge = MqttBridge(room, config.broker, session, hearing)  # before restore(): it keeps the gap's events
     restored = await restore(hearing, journal)
-    bridge = MqttBridge(room, config.broker, session, hearing)
 
     loop = asyncio.get_running_loop()
     own_signals = stop is None

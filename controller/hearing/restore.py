@@ -12,7 +12,7 @@ import logging
 import time
 
 from controller.hearing.check import recorder_ids
-from controller.hearing.service import HearingService
+from controller.hearing.service import SETTLE_S, HearingService
 from controller.journal import Journal
 from controller.mqtt.contract import Interruption, RecorderState, now_ms
 from controller.settings import REASON_LABELS
@@ -57,17 +57,15 @@ async def restore(service: HearingService, journal: Journal) -> bool:
             s.marks += 1
     gap_from = last.ts_ms if last is not None else now_ms()
     clean = last is not None and last.kind == "daemon_stopped"
-    await journal.append(
-        "controller_gap",
-        {
-            "from_ts": gap_from,
-            "to_ts": now_ms(),
-            "gap_s": round((now_ms() - gap_from) / 1000, 1),
-            "clean_stop": clean,
-            "state": s.phase,
-        },
-        hearing_id=s.hearing_id,
-    )
+    gap = {
+        "from_ts": gap_from,
+        "to_ts": now_ms(),
+        "gap_s": round((now_ms() - gap_from) / 1000, 1),
+        "clean_stop": clean,
+        "state": s.phase,
+    }
+    await s._journal("controller_gap", gap, "system", "critical")
+    s._settling_until = float("inf")  # no recovery before verify_recording() has judged the gap's effect
     log.warning("restored hearing %s (%s), %s", s.hearing_id, s.case_no, s.phase)
     s._changed()
     return True
@@ -76,6 +74,13 @@ async def restore(service: HearingService, journal: Journal) -> bool:
 async def verify_recording(service: HearingService, timeout_s: float = 15.0) -> None:
     """After a restore: once every recorder answered (or ``timeout_s``), a recorder that is not recording
     while the hearing expected it means the recording was affected: journal a ``fault`` interruption."""
+    try:
+        await _verify(service, timeout_s)
+    finally:
+        service._settling_until = time.monotonic() + SETTLE_S
+
+
+async def _verify(service: HearingService, timeout_s: float) -> None:
     if not service.expect_recording or service.phase != "in_session":
         return
     room = service.room
