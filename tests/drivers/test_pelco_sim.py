@@ -46,7 +46,7 @@ def make_profiles(root: Path) -> Path:
         _edit_yaml(root / "protocols" / f"{family}.yaml", lambda d: d["timing"].update(timing))
     for name in ("pelco-d-dome", "pelco-p-dome"):
         path = root / "models" / "generic" / f"{name}.yaml"
-        _edit_yaml(path, lambda d: d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
+        _edit_yaml(path, lambda d: "motion" in d and d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
     return root
 
 

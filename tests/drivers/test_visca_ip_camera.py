@@ -54,7 +54,7 @@ def make_profiles(root: Path) -> Path:
     for family in ("visca", "visca-ip"):
         _edit_yaml(root / "protocols" / f"{family}.yaml", lambda d: d["timing"].update(TIMING))
     for path in (root / "models").glob("*/*.yaml"):
-        _edit_yaml(path, lambda d: d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
+        _edit_yaml(path, lambda d: "motion" in d and d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
     return root
 
 

@@ -42,7 +42,7 @@ def make_profiles(root: Path) -> Path:
     timing = {"inter_frame_gap_ms": 1, "ack_timeout_ms": 200, "completion_timeout_ms": 3000, "inquiry_timeout_ms": 200}
     _edit_yaml(root / "protocols" / "visca.yaml", lambda d: d["timing"].update(timing))
     for path in (root / "models").glob("*/*.yaml"):
-        _edit_yaml(path, lambda d: d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
+        _edit_yaml(path, lambda d: "motion" in d and d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
     shutil.copy(root / "models" / "sony" / "evi-d70.yaml", root / "models" / "sony" / "evi-d70-v1.yaml")
     _edit_yaml(root / "models" / "sony" / "evi-d70-v1.yaml", lambda d: d.update(simulate={"rom": 0x0150}))
     return root

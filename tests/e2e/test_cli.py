@@ -31,7 +31,7 @@ async def _courtroom(*args: str, timeout: float = 60) -> tuple[int, str, str]:
 async def test_check_accepts_the_example_room() -> None:
     code, out, err = await _courtroom("check", str(EXAMPLE))
     assert code == 0, err
-    assert "room b2-cr104" in out and "7 devices" in out and "cam-panorama" in out
+    assert "room b2-cr104" in out and "14 devices" in out and "cam-panorama" in out
 
 
 async def test_check_names_file_key_and_problem(tmp_path: Path) -> None:
@@ -46,6 +46,7 @@ async def test_check_names_file_key_and_problem(tmp_path: Path) -> None:
     assert f"{bad}: devices[3].transport.port: missing" in err
 
     del data["devices"][3]
+    data["seats"] = [seat for seat in data["seats"] if seat.get("camera") != "cam-witness"]
     bad.write_text(yaml.safe_dump(data, allow_unicode=True))
     code, _, err = await _courtroom("check", str(bad))
     assert code == 1 and "address 3" in err and "cam-plaintiff" in err

@@ -18,6 +18,7 @@ from tests.sim.conftest import ClientFactory, is_link
 STANDARD = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
 CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"]  # one RS-485 line
 DEVICES = [*CAMERAS, "cam-evidence", "cam-gallery"]
+DEVICES += ["disp-judge", "disp-parties", "proj-evidence", "rec-main", "rec-backup", "dsp", "mics"]
 
 
 async def test_python_m_sim_prints_endpoints_and_exits_on_sigint(tmp_path: Path, connect: ClientFactory) -> None:

@@ -17,6 +17,7 @@ from tests.sim.conftest import ClientFactory, is_link
 STANDARD = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
 CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama"]  # one RS-485 line
 OTHERS = ["cam-evidence", "cam-gallery"]  # VISCA over IP, and a Pelco-D dome on a line of its own
+REST = ["disp-judge", "disp-parties", "proj-evidence", "rec-main", "rec-backup", "dsp", "mics"]
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
@@ -38,10 +39,10 @@ async def test_standard_room_has_five_cameras_on_one_bus(tmp_path: Path, connect
         assert {d: room.endpoints[d] for d in CAMERAS} == dict.fromkeys(CAMERAS, link)
         assert room.endpoints["cam-evidence"].startswith("udp://127.0.0.1:")
         assert room.endpoints["cam-gallery"] == str(run_dir / "courtroom-rs485-gallery")
-        assert room.device_ids == CAMERAS + OTHERS
+        assert room.device_ids == CAMERAS + OTHERS + REST
         bus = room.bus_for("cam-judge")
         assert all(room.bus_for(d) is bus for d in CAMERAS)
-        assert len(room.lines) == 3 and room.lines[0] is bus
+        assert len(room.lines) == 3 + len(REST) and room.lines[0] is bus  # every other device on a line of its own
         assert [room.camera(d).address for d in CAMERAS] == [1, 2, 3, 4, 5]
         assert room.camera("cam-judge").camera.profile.ref == "sony/evi-d70"
         assert room.camera("cam-witness").camera.profile.ref == "generic/visca-ptz-20x"
