@@ -98,3 +98,41 @@ class AudioProcessorHandle(Faults, Protocol):
 
     def turn_knob(self, tag: str, index: int, level_db: float) -> None:
         """A level changed by someone else (a wall panel): subscribed clients are told."""
+
+
+@runtime_checkable
+class CameraHandle(Protocol):
+    """A simulated PTZ camera (VISCA, VISCA over IP, Pelco); its faults are per camera on a shared line."""
+
+    @property
+    def power(self) -> bool: ...
+
+    @property
+    def pan(self) -> int: ...
+
+    @property
+    def tilt(self) -> int: ...
+
+    @property
+    def zoom(self) -> int: ...
+
+    @property
+    def moving(self) -> bool: ...
+
+    @property
+    def presets(self) -> dict[int, tuple[int, int, int]]:
+        """Stored presets by wire number: (pan, tilt, zoom)."""
+
+    def set_position(self, *, pan: int | None = None, tilt: int | None = None, zoom: int | None = None) -> None:
+        """Put the head somewhere at once (scenario set-up, not a command)."""
+
+    def unplug(self) -> None: ...
+
+    def replug(self) -> None: ...
+
+    def fall_silent(self) -> None:
+        """Stop answering until ``resume()``."""
+
+    def resume(self) -> None: ...
+
+    def garble_next_reply(self, count: int = 1) -> None: ...
