@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from drivers.devices.base import Device
@@ -74,8 +75,9 @@ class DeviceFactory:
 
     builders: ClassVar[dict[str, Builder]] = {"visca": build_visca}
 
-    def __init__(self, library: ProfileLibrary) -> None:
+    def __init__(self, library: ProfileLibrary, state_dir: Path | None = None) -> None:
         self.library = library
+        self.state_dir = state_dir  # the room's state_dir: where builders keep what a device cannot (UVC presets)
         self.ports: dict[str, PortUse] = {}
 
     @classmethod

@@ -1,0 +1,1 @@
+"""USB devices through pyusb: UVC camera controls, a UAC feature unit, HID lights and buttons."""
