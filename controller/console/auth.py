@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drivers.errors import ConfigError
@@ -239,3 +240,6 @@ class SessionStore:
 
     def succeeded(self, user: str, remote: str) -> None:
         self._failures.pop((user, remote), None)
+
+
+SESSION = web.RequestKey("session", Session)  # set by the server's middleware on every request with a session

@@ -41,7 +41,7 @@ def write_users(path: Path, users: dict[str, dict[str, Any]]) -> None:
             out.write(body)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
+        Path(tmp).chmod(0o600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

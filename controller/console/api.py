@@ -1,0 +1,330 @@
+"""The console's JSON API: login, the room's state, device and hearing commands, the journal and the export.
+
+Every request but ``POST /api/login`` needs a session (the server's middleware refuses it with 401 before it
+gets here); every handler names the permission it needs. Commands go through ``Room.execute`` and
+``HearingService.execute``, the operations MQTT and ``courtroom ctl`` use, with the actor ``console:<user>``.
+Errors are ``{"error": {"code": ..., "message": ...}}`` with an HTTP status from the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from controller.console.auth import SESSION, Permission, Session, SessionStore, UserStore
+from controller.console.view import CLERK_ACTIONS, room_snapshot, session_info
+from controller.console.ws import Hub
+from controller.hearing.commands import COMMANDS
+from controller.hearing.record import build_record, find_hearing, render_markdown
+from controller.hearing.service import HearingService
+from controller.journal import Entry, Journal, JournalError, JournalFile
+from controller.room import Room
+from controller.settings import REASON_LABELS, ConsoleConfig
+from drivers.errors import CourtroomError
+
+T = TypeVar("T")
+
+SESSION_COOKIE = "courtroom_session"
+MAX_JOURNAL_ROWS = 2000
+
+STATUS_BY_CODE = {
+    "BAD_REQUEST": 400,
+    "INVALID_ARGUMENT": 400,
+    "UNSUPPORTED": 422,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "LOCKED": 429,
+    "INVALID_STATE": 409,
+    "CHECK_FAILED": 409,
+    "NOT_EXECUTABLE": 409,
+    "BUSY": 409,
+    "DEVICE_NAK": 502,
+    "DECODE_ERROR": 502,
+    "OFFLINE": 503,
+    "TRANSPORT_LOST": 503,
+    "DEVICE_TIMEOUT": 504,
+}
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, code and message (and extra keys for the body)."""
+
+    def __init__(self, code: str, message: str, status: int | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or STATUS_BY_CODE.get(code, 500)
+        self.extra = extra
+
+    def response(self) -> web.Response:
+        body = {"error": {"code": self.code, "message": self.message}, **self.extra}
+        return web.json_response(body, status=self.status, dumps=_dumps)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def ok(data: Any) -> web.Response:
+    return web.json_response(data, dumps=_dumps)
+
+
+def need(request: web.Request, permission: Permission) -> Session:
+    session = request[SESSION]
+    if not session.may(permission):
+        raise ApiError("FORBIDDEN", f"a {session.role} may not do this ({permission})")
+    return session
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is ``{}``."""
+    if request.content_type != "application/json":
+        raise ApiError("BAD_REQUEST", f"Content-Type must be application/json, not '{request.content_type}'", 415)
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError("BAD_REQUEST", f"request body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            "BAD_REQUEST", f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(data, dict):
+        raise ApiError("BAD_REQUEST", f"request body must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def entry_view(entry: Entry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "ts": entry.ts_ms,
+        "hearing_id": entry.hearing_id,
+        "kind": entry.kind,
+        "actor": entry.actor,
+        "data": entry.data,
+    }
+
+
+@dataclass
+class Api:
+    room: Room
+    hearing: HearingService
+    journal: Journal
+    config: ConsoleConfig
+    users: UserStore
+    sessions: SessionStore
+    hub: Hub
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/api/login", self.login),
+            web.post("/api/logout", self.logout),
+            web.get("/api/session", self.session),
+            web.get("/api/state", self.state),
+            web.post("/api/device/{device}/{action}", self.device_command),
+            web.post("/api/hearing/{action}", self.hearing_command),
+            web.get("/api/journal", self.journal_rows),
+            web.get("/api/marks", self.marks),
+            web.get("/api/hearings", self.hearings),
+            web.get("/api/export", self.export),
+            web.get("/api/diagnostics", self.diagnostics),
+        ]
+
+    # -- sessions ------------------------------------------------------------------------------------------
+    async def login(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        user, password = body.get("user"), body.get("password")
+        if not isinstance(user, str) or not isinstance(password, str) or not user or not password:
+            raise ApiError("BAD_REQUEST", "give 'user' and 'password' as strings")
+        remote = request.remote or "?"
+        wait_s = self.sessions.locked_for(user, remote)
+        if wait_s > 0:
+            raise ApiError("LOCKED", f"too many failed logins: try again in {int(wait_s) + 1} s")
+        found = await self.users.authenticate(user, password)
+        if found is None:
+            self.sessions.failed(user, remote)
+            self.journal.record("console_login_failed", {"user": user, "remote": remote}, actor="console")
+            raise ApiError("UNAUTHENTICATED", "wrong user name or password")
+        self.sessions.succeeded(user, remote)
+        session = self.sessions.create(*found)
+        self.journal.record(
+            "console_login", {"user": user, "role": session.role, "remote": remote}, actor=session.actor
+        )
+        response = ok({"user": session.user, "role": session.role})
+        response.set_cookie(
+            SESSION_COOKIE,
+            session.token,
+            max_age=int(self.config.session_hours * 3600),
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+        )
+        return response
+
+    async def logout(self, request: web.Request) -> web.Response:
+        session = request[SESSION]
+        self.sessions.end(session.token)
+        self.journal.record("console_logout", {"user": session.user}, actor=session.actor)
+        await self.hub.end_session(session.token, "logged out")
+        response = ok({"status": "ok"})
+        response.del_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def session(self, request: web.Request) -> web.Response:
+        session = need(request, "view")
+        return ok(
+            {
+                "user": session.user,
+                "role": session.role,
+                "permissions": sorted(session.permissions),
+                "language": self.config.language,
+                "reasons": {k: {"zh-CN": v[0], "en": v[1]} for k, v in REASON_LABELS.items()},
+                **session_info(self.room),
+            }
+        )
+
+    async def state(self, request: web.Request) -> web.Response:
+        need(request, "view")
+        return ok(room_snapshot(self.room, self.hearing))
+
+    # -- commands ------------------------------------------------------------------------------------------
+    async def device_command(self, request: web.Request) -> web.Response:
+        session = need(request, "device")
+        device_id, action = request.match_info["device"], request.match_info["action"]
+        params = await read_json(request)
+        if not session.may("raw"):
+            try:
+                kind = self.room.device(device_id).kind
+            except CourtroomError as exc:
+                raise ApiError(exc.code, str(exc)) from None
+            if action not in CLERK_ACTIONS.get(kind, frozenset()):
+                offered = ", ".join(sorted(CLERK_ACTIONS.get(kind, frozenset()))) or "none"
+                raise ApiError(
+                    "FORBIDDEN",
+                    f"'{action}' on a {kind} is the technician's raw command (a {session.role} may: {offered})",
+                )
+        try:
+            result = await self.room.execute(device_id, action, params, actor=session.actor)
+        except CourtroomError as exc:
+            raise ApiError(exc.code, str(exc)) from None
+        return ok({"status": "ok", "data": result})
+
+    async def hearing_command(self, request: web.Request) -> web.Response:
+        session = need(request, "hearing")
+        action = request.match_info["action"]
+        if action not in COMMANDS:
+            raise ApiError("NOT_FOUND", f"no hearing action '{action}' (actions: {', '.join(COMMANDS)})")
+        params = await read_json(request)
+        try:
+            result = await self.hearing.execute(action, params, actor=session.actor)
+        except CourtroomError as exc:
+            extra: dict[str, Any] = {}
+            if exc.code == "CHECK_FAILED" and self.hearing.check_result is not None:
+                extra["check"] = self.hearing.check_result.model_dump()
+            raise ApiError(exc.code, str(exc), **extra) from None
+        return ok({"status": "ok", "data": result, "hearing": self.hearing.state().model_dump()})
+
+    # -- the record ----------------------------------------------------------------------------------------
+    async def _in_journal_file(self, fn: Callable[[JournalFile], T]) -> T:
+        """Run ``fn`` on a read connection of its own, in a thread, after pending rows are written."""
+        await self.journal.flush()
+
+        def run() -> T:
+            file = JournalFile(self.journal.path, self.journal.room_id)
+            try:
+                return fn(file)
+            finally:
+                file.close()
+
+        return await asyncio.to_thread(run)
+
+    async def _hearing_id(self, key: str | None) -> str | None:
+        """The hearing a request names: an id or case number; none or ``current``: this or the last hearing."""
+        if key in (None, "", "current"):
+            if self.hearing.hearing_id is not None:
+                return self.hearing.hearing_id
+            hearings = await self._in_journal_file(lambda f: f.hearings())
+            return hearings[-1][0] if hearings else None
+        assert key is not None
+        try:
+            return await self._in_journal_file(lambda f: find_hearing(f, key))
+        except JournalError as exc:
+            raise ApiError("NOT_FOUND", str(exc)) from None
+
+    async def journal_rows(self, request: web.Request) -> web.Response:
+        need(request, "journal")
+        try:
+            limit = max(1, min(int(request.query.get("limit", "500")), MAX_JOURNAL_ROWS))
+        except ValueError:
+            raise ApiError("BAD_REQUEST", f"limit: '{request.query['limit']}' is not a whole number") from None
+        if request.query.get("scope") == "room":
+            need(request, "diagnostics")
+            await self.journal.flush()
+            last = await self.journal.last()
+            after = max(0, last.seq - limit) if last is not None else 0
+            rows = await self.journal.entries(None, after)
+            return ok({"hearing_id": None, "entries": [entry_view(e) for e in rows]})
+        hearing_id = await self._hearing_id(request.query.get("hearing"))
+        rows = await self.journal.entries(hearing_id) if hearing_id is not None else []
+        return ok({"hearing_id": hearing_id, "entries": [entry_view(e) for e in rows[-limit:]]})
+
+    async def marks(self, request: web.Request) -> web.Response:
+        need(request, "view")
+        hearing_id = await self._hearing_id(request.query.get("hearing"))
+        rows = await self.journal.entries(hearing_id) if hearing_id is not None else []
+        return ok({"hearing_id": hearing_id, "marks": [entry_view(e) for e in rows if e.kind == "mark"]})
+
+    async def hearings(self, request: web.Request) -> web.Response:
+        need(request, "export")
+        found = await self._in_journal_file(lambda f: f.hearings())
+        return ok({"hearings": [{"hearing_id": h, "opened_ts": ts, "case_no": case} for h, ts, case in found[-50:]]})
+
+    async def export(self, request: web.Request) -> web.Response:
+        need(request, "export")
+        fmt = request.query.get("format", "md")
+        if fmt not in ("md", "json"):
+            raise ApiError("BAD_REQUEST", f"format: '{fmt}' is not md or json")
+        hearing_id = await self._hearing_id(request.query.get("hearing"))
+        if hearing_id is None:
+            raise ApiError("NOT_FOUND", "no hearing has been opened in this room yet")
+        try:
+            record = await self._in_journal_file(lambda f: build_record(f, hearing_id))
+        except JournalError as exc:
+            raise ApiError("NOT_FOUND", str(exc)) from None
+        name = f"{hearing_id}.{fmt}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        if fmt == "json":
+            return web.Response(text=_dumps(record), content_type="application/json", headers=headers)
+        return web.Response(text=render_markdown(record), content_type="text/markdown", headers=headers)
+
+    async def diagnostics(self, request: web.Request) -> web.Response:
+        need(request, "diagnostics")
+        verify: dict[str, Any] | None = None
+        if request.query.get("verify") == "1":
+            started = time.monotonic()
+            count, bad, why = await self.journal.verify()
+            verify = {
+                "rows": count,
+                "bad_seq": bad,
+                "problem": why or None,
+                "took_s": round(time.monotonic() - started, 3),
+            }
+        return ok(
+            {
+                "supervisors": self.room.diagnostics(),
+                "devices": [entry.model_dump() for entry in self.room.device_entries()],
+                "offline": self.room.offline_devices(),
+                "console": {"sessions": self.sessions.count(), "pages": len(self.hub.clients)},
+                "journal": {"path": str(self.journal.path), "verify": verify},
+            }
+        )

@@ -1,0 +1,339 @@
+// The room's devices: overview tiles, cameras per seat (presets, pan/tilt/zoom, store) with voice-follow,
+// displays (power, input) and microphones (speaking indicators, level meters). Each card is built once and
+// then only its text is updated, so a button held down (pan, zoom) survives the state updates it causes.
+import { t } from "/static/i18n.js";
+import { act, api, can, confirmDialog, deviceAlarms, h, on, replace, seatName, store } from "/static/core.js";
+
+const LEVELS = ["ok", "warning", "error", "offline"];
+const tiles = {}; // device id -> {root, level, reason, summary}
+const cameraCards = {}; // device id -> {root, position, status}
+const displayCards = {};
+let voiceCard = null;
+let micCard = null;
+
+function mayControl(kind, action) {
+  if (!can("device")) return false;
+  if (can("raw")) return true;
+  return (store.session.clerk_actions[kind] || []).includes(action);
+}
+
+function command(device, action, params, button) {
+  return act(button, `${device} ${action}`, () => api("POST", `/api/device/${encodeURIComponent(device)}/${encodeURIComponent(action)}`, params));
+}
+
+// -- overview -------------------------------------------------------------------------------------------
+function tileLevel(view) {
+  let level = view.health.level;
+  let reason = view.health.reason;
+  for (const alarm of deviceAlarms(view.id)) {
+    const alarmLevel = alarm.severity === "critical" ? "error" : "warning";
+    if (LEVELS.indexOf(alarmLevel) > LEVELS.indexOf(level)) level = alarmLevel;
+    reason = reason ? `${reason}; ${alarm.message}` : alarm.message;
+  }
+  return { level, reason };
+}
+
+function summary(view) {
+  const s = view.state;
+  if (!s) return "";
+  switch (view.kind) {
+    case "camera":
+      return t("cam.position", { pan: s.pan, tilt: s.tilt, zoom: s.zoom, preset: s.preset ?? "—" }) + (s.moving ? ` · ${t("cam.moving")}` : "");
+    case "display":
+      return t("disp.state", { power: s.power_state ?? (s.power ? "on" : "off"), input: s.input ?? "—" });
+    case "recorder":
+      return [s.transport, s.timecode, s.clip, s.remaining_s != null ? `${Math.floor(s.remaining_s / 60)} min` : null].filter(Boolean).join(" · ");
+    case "mic_system":
+      return `${t("mic.speaking")}: ${s.active.join(", ") || "—"}` + (s.requests.length ? ` · ${t("mic.requests", { seats: s.requests.join(", ") })}` : "");
+    case "audio_processor":
+      return Object.entries(s.points).map(([name, p]) => `${name} ${p.level_db ?? "?"} dB${p.mute ? " (mute)" : ""}`).join(" · ");
+    default:
+      return "";
+  }
+}
+
+function buildOverview() {
+  const root = document.getElementById("view-overview");
+  const grid = h("div", { class: "tiles", "data-testid": "tiles" });
+  for (const entry of store.session.devices) {
+    const tile = {
+      level: h("span", { class: "level" }),
+      reason: h("div", { class: "reason" }),
+      summary: h("div", { class: "summary", "data-testid": "summary-" + entry.id }),
+    };
+    tile.root = h(
+      "div",
+      { class: "tile", "data-testid": "tile-" + entry.id },
+      h("div", { class: "tile-head" }, h("b", {}, entry.name || entry.id), tile.level),
+      h("div", { class: "tile-kind" }, `${t("kind." + entry.kind)} · ${entry.id} · ${entry.vendor} ${entry.model}`),
+      tile.summary,
+      tile.reason,
+    );
+    tiles[entry.id] = tile;
+    grid.append(tile.root);
+  }
+  replace(root, grid);
+}
+
+function updateTile(view) {
+  const tile = tiles[view.id];
+  if (!tile) return;
+  const { level, reason } = tileLevel(view);
+  tile.root.className = "tile level-" + level;
+  tile.root.dataset.level = level;
+  tile.level.textContent = t("health." + level);
+  tile.reason.textContent = reason || "";
+  tile.summary.textContent = summary(view);
+}
+
+// -- cameras --------------------------------------------------------------------------------------------
+// A button that drives while held: start on press, stop on release or when the pointer leaves.
+function holdButton(label, testid, start, stop, title = label) {
+  let held = false;
+  const release = () => {
+    if (held) {
+      held = false;
+      stop();
+    }
+  };
+  return h("button", {
+    type: "button",
+    class: "nudge",
+    title,
+    "data-testid": testid,
+    onpointerdown: (e) => {
+      e.currentTarget.setPointerCapture(e.pointerId);
+      held = true;
+      start();
+    },
+    onpointerup: release,
+    onpointercancel: release,
+    onlostpointercapture: release,
+    onkeydown: (e) => { if ((e.key === "Enter" || e.key === " ") && !held) { held = true; start(); } },
+    onkeyup: release,
+  }, label);
+}
+
+function buildCameraCard(entry) {
+  const seats = store.session.seats.filter((s) => s.camera === entry.id);
+  const count = Math.min(store.session.preset_counts[entry.id] || 0, 12); // the page offers the first 12
+  const card = { position: h("div", { class: "position", "data-testid": `cam-${entry.id}-position` }), status: h("span", { class: "level" }) };
+  const parts = [
+    h("div", { class: "card-head" }, h("b", {}, entry.name || entry.id), card.status),
+    h("div", { class: "muted" }, seats.length ? t("cam.seat", { seat: seats.map((s) => s.name || s.id).join(", ") }) : entry.id),
+    card.position,
+  ];
+  if (mayControl("camera", "preset_recall") && entry.capabilities.includes("presets")) {
+    const presets = [];
+    for (let n = 0; n < count; n++) {
+      presets.push(h("button", { type: "button", class: "preset", "data-testid": `cam-${entry.id}-preset-${n}`, onclick: (e) => command(entry.id, "preset_recall", { preset: n }, e.currentTarget) }, String(n)));
+    }
+    parts.push(h("div", { class: "label" }, t("cam.presets")), h("div", { class: "presets" }, presets));
+  }
+  if (mayControl("camera", "pan_tilt") && entry.capabilities.includes("pan_tilt")) {
+    const drive = (pan, tilt) => holdButton(
+      { left: "◀", right: "▶", up: "▲", down: "▼" }[pan !== "stop" ? pan : tilt],
+      `cam-${entry.id}-${pan !== "stop" ? pan : tilt}`,
+      () => command(entry.id, "pan_tilt", { pan, tilt }).catch(() => {}),
+      () => command(entry.id, "pan_tilt", { pan: "stop", tilt: "stop" }).catch(() => {}),
+    );
+    const zoom = (direction, label, title) => holdButton(label, `cam-${entry.id}-zoom-${direction}`,
+      () => command(entry.id, "zoom", { direction }).catch(() => {}),
+      () => command(entry.id, "zoom", { direction: "stop" }).catch(() => {}), title);
+    const pad = h("div", { class: "pad" }, h("span"), drive("stop", "up"), h("span"), drive("left", "stop"), entry.capabilities.includes("home") ? h("button", { type: "button", class: "nudge", title: t("cam.home"), onclick: (e) => command(entry.id, "home", {}, e.currentTarget) }, "⌂") : h("span"), drive("right", "stop"), h("span"), drive("stop", "down"), h("span"));
+    const zooms = entry.capabilities.includes("zoom") ? [zoom("tele", "＋", t("cam.zoom_in")), zoom("wide", "－", t("cam.zoom_out"))] : [];
+    card.side = h("div", { class: "side" }, zooms);
+    parts.push(h("div", { class: "row ptz" }, pad, card.side));
+  }
+  if (mayControl("camera", "preset_set") && entry.capabilities.includes("presets") && count > 0) {
+    const select = h("select", { "data-testid": `cam-${entry.id}-store-number` }, Array.from({ length: count }, (_, n) => h("option", { value: String(n) }, String(n))));
+    const store_ = h("button", {
+      type: "button",
+      "data-testid": `cam-${entry.id}-store`,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        const preset = Number(select.value);
+        if (await confirmDialog(t("cam.store"), t("confirm.store", { camera: entry.name || entry.id, preset }), { testid: "store-dialog" })) {
+          await command(entry.id, "preset_set", { preset }, btn);
+        }
+      },
+    }, t("cam.store"));
+    parts.push(h("div", { class: "row store" }, select, store_));
+  }
+  card.root = h("div", { class: "card camera", "data-testid": "camera-" + entry.id }, parts);
+  return card;
+}
+
+function updateCameraCard(view) {
+  const card = cameraCards[view.id];
+  if (!card) return;
+  const s = view.state;
+  card.position.textContent = s ? t("cam.position", { pan: s.pan, tilt: s.tilt, zoom: s.zoom, preset: s.preset ?? "—" }) + (s.moving ? ` · ${t("cam.moving")}` : "") : "—";
+  card.position.dataset.pan = s ? s.pan : "";
+  card.position.dataset.tilt = s ? s.tilt : "";
+  card.position.dataset.zoom = s ? s.zoom : "";
+  const { level } = tileLevel(view);
+  card.status.textContent = t("health." + level);
+  card.root.dataset.level = level;
+}
+
+function buildVoiceCard() {
+  const card = { state: h("div", { class: "vf-state", "data-testid": "vf-state" }), buttons: h("div", { class: "row" }), seats: h("div", { class: "row seats" }) };
+  card.root = h("div", { class: "card voice-follow", "data-testid": "voice-follow" }, h("div", { class: "card-head" }, h("b", {}, t("vf.title"))), card.state, card.buttons, card.seats);
+  if (can("hearing")) {
+    const send = (params, btn) => act(btn, "voice_follow", () => api("POST", "/api/hearing/voice_follow", params));
+    card.buttons.append(
+      h("button", { type: "button", "data-testid": "vf-on", onclick: (e) => send({ enabled: true }, e.currentTarget) }, t("vf.on")),
+      h("button", { type: "button", "data-testid": "vf-off", onclick: (e) => send({ enabled: false }, e.currentTarget) }, t("vf.off")),
+      h("button", { type: "button", "data-testid": "vf-auto", onclick: (e) => send({ auto: true }, e.currentTarget) }, t("vf.auto")),
+    );
+    for (const seat of store.session.seats) {
+      card.seats.append(h("button", { type: "button", class: "seat", "data-testid": "vf-seat-" + seat.id, title: t("vf.shot"), onclick: (e) => send({ seat: seat.id }, e.currentTarget) }, seat.name || seat.id));
+    }
+  }
+  return card;
+}
+
+function updateVoiceCard() {
+  if (!voiceCard || !store.hearing) return;
+  const vf = store.hearing.voice_follow;
+  voiceCard.root.dataset.enabled = String(vf.enabled);
+  voiceCard.root.dataset.mode = vf.mode;
+  replace(
+    voiceCard.state,
+    h("b", { class: vf.enabled ? "on" : "off" }, vf.enabled ? t("vf.enabled") : t("vf.disabled")),
+    ` · ${t("vf.mode." + vf.mode)} · ${t("vf.current", { seat: vf.seat ? seatName(vf.seat) : "—" })}`,
+    vf.speaking.length ? ` · ${t("vf.speaking", { seats: vf.speaking.map(seatName).join(", ") })}` : "",
+  );
+  for (const btn of voiceCard.seats.querySelectorAll("button")) btn.classList.toggle("current", btn.dataset.testid === "vf-seat-" + vf.seat);
+}
+
+function buildCameras() {
+  const root = document.getElementById("view-cameras");
+  voiceCard = buildVoiceCard();
+  const grid = h("div", { class: "cards" });
+  for (const entry of store.session.devices.filter((d) => d.kind === "camera")) {
+    cameraCards[entry.id] = buildCameraCard(entry);
+    grid.append(cameraCards[entry.id].root);
+  }
+  replace(root, voiceCard.root, grid);
+}
+
+// -- displays and microphones ---------------------------------------------------------------------------
+function buildDisplayCard(entry) {
+  const card = { state: h("div", { class: "position", "data-testid": `display-${entry.id}-state` }) };
+  const parts = [h("div", { class: "card-head" }, h("b", {}, entry.name || entry.id)), card.state];
+  if (mayControl("display", "power")) {
+    parts.push(h("div", { class: "row" },
+      h("button", { type: "button", "data-testid": `display-${entry.id}-on`, onclick: (e) => command(entry.id, "power", { on: true }, e.currentTarget) }, t("disp.on")),
+      h("button", { type: "button", "data-testid": `display-${entry.id}-off`, onclick: (e) => command(entry.id, "power", { on: false }, e.currentTarget) }, t("disp.off"))));
+  }
+  const inputs = (entry.details || {}).inputs || [];
+  if (mayControl("display", "input") && inputs.length) {
+    card.inputs = inputs.map((name) => h("button", { type: "button", class: "input", "data-input": name, "data-testid": `display-${entry.id}-input-${name}`, onclick: (e) => command(entry.id, "input", { input: name }, e.currentTarget) }, name));
+    parts.push(h("div", { class: "row" }, h("span", { class: "label" }, t("disp.input")), card.inputs));
+  }
+  card.root = h("div", { class: "card display", "data-testid": "display-" + entry.id }, parts);
+  return card;
+}
+
+function updateDisplayCard(view) {
+  const card = displayCards[view.id];
+  if (!card) return;
+  const s = view.state;
+  const { level, reason } = tileLevel(view);
+  card.state.textContent = (s ? t("disp.state", { power: s.power_state ?? "—", input: s.input ?? "—" }) : "—") + ` · ${t("health." + level)}` + (reason ? ` (${reason})` : "");
+  for (const btn of card.inputs || []) btn.classList.toggle("current", !!s && btn.dataset.input === s.input);
+}
+
+function micSeats() {
+  return store.session.seats.filter((s) => s.mics.length);
+}
+
+function buildMicCard() {
+  const card = { rows: {}, requests: h("div", { class: "muted", "data-testid": "mic-requests" }) };
+  const rows = micSeats().map((seat) => {
+    const row = {
+      indicator: h("span", { class: "speaking", "data-testid": "speaking-" + seat.id }),
+      meter: h("div", { class: "meter", title: t("mic.meter_pending") }, h("div", { class: "meter-fill" })),
+    };
+    const buttons = seat.mics.flatMap((mic) => (mayControl("mic_system", "mic_on") ? [
+      h("button", { type: "button", class: "small", "data-testid": `mic-${seat.id}-on`, onclick: (e) => command(mic.device, "mic_on", { seat: mic.seat }, e.currentTarget) }, t("mic.on")),
+      h("button", { type: "button", class: "small", "data-testid": `mic-${seat.id}-off`, onclick: (e) => command(mic.device, "mic_off", { seat: mic.seat }, e.currentTarget) }, t("mic.off")),
+    ] : []));
+    card.rows[seat.id] = row;
+    return h("div", { class: "mic-row" }, h("b", {}, seat.name || seat.id), row.indicator, row.meter, buttons);
+  });
+  const allOff = [];
+  for (const id of new Set(micSeats().flatMap((s) => s.mics.map((m) => m.device)))) {
+    if (mayControl("mic_system", "all_off")) allOff.push(h("button", { type: "button", "data-testid": `mic-all-off-${id}`, onclick: (e) => command(id, "all_off", {}, e.currentTarget) }, `${t("mic.all_off")} (${id})`));
+  }
+  card.root = h("div", { class: "card mics", "data-testid": "mics" }, h("div", { class: "card-head" }, h("b", {}, t("mic.title"))), rows, card.requests, h("div", { class: "row" }, allOff));
+  return card;
+}
+
+function updateMicCard() {
+  if (!micCard) return;
+  const requests = [];
+  for (const seat of micSeats()) {
+    const row = micCard.rows[seat.id];
+    let speaking = false;
+    let level = null;
+    for (const mic of seat.mics) {
+      const view = store.devices[mic.device];
+      const s = view && view.state;
+      if (s && s.active.includes(mic.seat)) speaking = true;
+      if (s && s.requests.includes(mic.seat)) requests.push(seat.name || seat.id);
+      const meter = store.meters[mic.device];
+      const value = meter && meter.levels[String(mic.seat)];
+      if (typeof value === "number") level = Math.max(level ?? -120, value);
+    }
+    row.indicator.textContent = speaking ? t("mic.speaking") : t("mic.silent");
+    row.indicator.className = "speaking " + (speaking ? "on" : "off");
+    row.indicator.dataset.speaking = String(speaking);
+    const fill = row.meter.firstChild;
+    fill.style.width = level === null ? "0%" : `${Math.max(0, Math.min(100, ((level + 60) / 60) * 100))}%`;
+    row.meter.classList.toggle("live", level !== null);
+  }
+  micCard.requests.textContent = requests.length ? t("mic.requests", { seats: requests.join(", ") }) : "";
+}
+
+function buildAv() {
+  const root = document.getElementById("view-av");
+  const grid = h("div", { class: "cards" });
+  for (const entry of store.session.devices.filter((d) => d.kind === "display")) {
+    displayCards[entry.id] = buildDisplayCard(entry);
+    grid.append(displayCards[entry.id].root);
+  }
+  micCard = micSeats().length ? buildMicCard() : null;
+  replace(root, micCard ? micCard.root : null, grid);
+}
+
+// -- wiring ---------------------------------------------------------------------------------------------
+function updateDevice(view) {
+  updateTile(view);
+  updateCameraCard(view);
+  updateDisplayCard(view);
+  if (view.kind === "mic_system") updateMicCard();
+}
+
+function buildAll() {
+  buildOverview();
+  buildCameras();
+  buildAv();
+  for (const view of Object.values(store.devices)) updateDevice(view);
+  updateVoiceCard();
+  updateMicCard();
+}
+
+export function initDevices() {
+  on("session", buildAll);
+  on("language", buildAll);
+  on("device", updateDevice);
+  on("devices", () => Object.values(store.devices).forEach(updateDevice));
+  on("hearing", () => {
+    updateVoiceCard();
+    Object.values(store.devices).forEach(updateTile); // alarms colour the tiles
+  });
+  on("meter", updateMicCard);
+}
