@@ -2,7 +2,7 @@
 # machine lacks (system packages with apt-get, the project into .venv/) and then does its job.
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
-APT_PKGS := mosquitto mosquitto-clients
+APT_PKGS := mosquitto mosquitto-clients chromium fonts-wqy-microhei portaudio19-dev alsa-utils gcc python3-dev
 
 .PHONY: demo test check pytest bench sysdeps venv clean
 
@@ -20,6 +20,8 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/command_latency.py
+	$(PY) bench/signals.py
+	$(PY) bench/voice_follow.py
 
 sysdeps:
 	@missing=""; \

@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("action", choices=("check", "open", "interrupt", "resume", "close", "mark", "voice_follow"))
     h.add_argument("params", nargs="*")
     p.set_defaults(func=_cmd_ctl)
+
+    from controller.console.users import add_user_parser
+
+    add_user_parser(sub)
     return parser
 
 

@@ -116,7 +116,13 @@ class RoomConfig(_Strict):
             if seat.camera is not None:
                 need(f"seats[{i}].camera", seat.camera, "camera")
             for j, mic in enumerate(seat.mics):
-                need(f"seats[{i}].mics[{j}].device", mic.device, "mic_system")
+                if mic.device not in kinds:
+                    problems.append(f"seats[{i}].mics[{j}].device: no device '{mic.device}'")
+                elif kinds[mic.device] not in ("mic_system", "audio_input"):
+                    problems.append(
+                        f"seats[{i}].mics[{j}].device: '{mic.device}' is a {kinds[mic.device]}, "
+                        "not a mic_system or audio_input"
+                    )
             for j, step in enumerate(seat.switch):
                 need(f"seats[{i}].switch[{j}].device", step.device)
         for i, rec in enumerate(self.hearing.recorders or []):

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from controller.config import load_config, load_profiles
+from controller.console.server import start_console
 from controller.hearing.restore import restore, verify_recording
 from controller.hearing.service import HearingService
 from controller.journal import Journal
@@ -36,6 +37,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     hearing = HearingService(room, journal)
     bridge = MqttBridge(room, config.broker, session, hearing)  # before restore(): it keeps the gap's events
     restored = await restore(hearing, journal)
+    console = await start_console(config, room, hearing, journal)  # after the bridge: it chains the hearing's hooks
 
     loop = asyncio.get_running_loop()
     own_signals = stop is None
@@ -65,6 +67,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         if verify_task is not None:
             verify_task.cancel()
             await asyncio.gather(verify_task, return_exceptions=True)
+        await console.stop()
         await hearing.stop()
         await room.stop()
         await bridge.stop(bridge_task)

@@ -1,15 +1,18 @@
 """`courtroom demo`: the example courtroom simulated, a private mosquitto and the daemon, with a short tour.
 
-Everything runs on this machine: the cameras are simulated on a pseudo-terminal the driver opens like a real
-serial port, the broker listens on a free loopback port, and the tour drives the room over MQTT only.
+Everything runs on this machine: every device of the standard courtroom is simulated on the endpoint a real one
+would have (ptys for serial lines, TCP and UDP ports for network devices), the broker listens on a free loopback
+port, and the tour drives the room over MQTT only, apart from the simulated people pressing buttons.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import signal
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,13 @@ from typing import Any
 import yaml
 
 from controller import ctl
+from controller.console.users import add_user
 from controller.daemon import run_daemon
 from controller.localbroker import LocalBroker
 from drivers.errors import CourtroomError
+
+DEMO_USERS = {"clerk": "clerk", "judge": "judge", "technician": "technician"}
+DEMO_PASSWORD = "demo-password"  # a demo on loopback only; a real room adds users with `courtroom console-user add`
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "examples" / "courtroom-standard.yaml"
 
@@ -31,6 +38,13 @@ SEAT_SHOTS = {
     "witness": (300, -100, 12000),
     "panorama": (0, 0, 0),
 }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _say(text: str = "") -> None:
@@ -55,21 +69,134 @@ async def _send(target: ctl.Target, device: str, action: str, **params: Any) -> 
     return reply
 
 
-async def _tour(target: ctl.Target, devices: list[dict[str, Any]]) -> None:
-    _say("\n1. Store a seat shot as preset 1 on every camera (absolute move, then preset_set):")
-    for dev in devices:
+class _EventTap:
+    """Collects the room's hearing events while the tour runs (alarms come and go faster than a poll)."""
+
+    def __init__(self, target: ctl.Target) -> None:
+        self.target = target
+        self.events: list[dict[str, Any]] = []
+        self.state: dict[str, Any] = {}
+        self._new = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def __aenter__(self) -> _EventTap:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.wait_for(self._ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        async with self.target.client() as client:
+            await client.subscribe(f"{self.target.root}/hearing/+", qos=1)
+            self._ready.set()
+            async for message in client.messages:
+                payload = json.loads(message.payload)
+                if message.topic.value.endswith("/state"):
+                    self.state = payload
+                else:
+                    self.events.append(payload)
+                self._new.set()
+
+    async def wait(self, event: str, timeout_s: float = 10.0) -> dict[str, Any]:
+        """The latest hearing event named ``event``, waiting for one if there is none yet."""
+        await self._until(lambda: any(e.get("event") == event for e in self.events), event, timeout_s)
+        return [e for e in self.events if e.get("event") == event][-1]
+
+    async def until(self, what: str, test: Any, timeout_s: float = 10.0) -> dict[str, Any]:
+        """The hearing state once ``test(state)`` holds."""
+        await self._until(lambda: bool(self.state) and test(self.state), what, timeout_s)
+        return self.state
+
+    async def _until(self, ready: Any, what: str, timeout_s: float) -> None:
+        try:
+            async with asyncio.timeout(timeout_s):
+                while not ready():
+                    self._new.clear()
+                    await self._new.wait()
+        except TimeoutError:
+            raise CourtroomError(f"the tour waited {timeout_s:g} s for {what}; hearing/state is {self.state}") from None
+
+
+async def _tour(target: ctl.Target, devices: list[dict[str, Any]], sim: Any, journal_path: Path) -> None:
+    async with _EventTap(target) as tap:
+        await _tour_steps(target, devices, sim, journal_path, tap)
+
+
+async def _tour_steps(
+    target: ctl.Target, devices: list[dict[str, Any]], sim: Any, journal_path: Path, tap: _EventTap
+) -> None:
+    cameras = [d for d in devices if d["kind"] == "camera"]
+    _say("\n1. Store each seat's shot as preset 0 on its camera (absolute move, then preset_set):")
+    for dev in cameras:
         pan, tilt, zoom = SEAT_SHOTS.get(dev.get("role") or "", (0, 0, 0))
-        await _send(target, dev["id"], "pan_tilt_to", pan=pan, tilt=tilt)
-        await _send(target, dev["id"], "zoom_to", position=zoom)
-        await _send(target, dev["id"], "preset_set", preset=1)
-    _say("\n2. Send every camera home, then recall preset 1 on all of them at once (five share one RS-485 line):")
-    await asyncio.gather(*(_send(target, d["id"], "home") for d in devices))
-    await asyncio.gather(*(_send(target, d["id"], "preset_recall", preset=1) for d in devices))
-    _say("\n3. Bad input is refused before it reaches the wire:")
-    await _send(target, devices[0]["id"], "preset_recall", preset=200)
-    await _send(target, devices[0]["id"], "zoom_to", position="far")
-    await asyncio.sleep(0.5)
-    _say("\n4. The room as the central platform sees it (courtroom ctl status):")
+        if "pan_tilt_to" in dev["actions"]:
+            await _send(target, dev["id"], "pan_tilt_to", pan=pan, tilt=tilt)
+        if "zoom_to" in dev["actions"]:
+            await _send(target, dev["id"], "zoom_to", position=zoom)
+        await _send(target, dev["id"], "preset_set", preset=0)
+    _say("\n2. Bad input is refused before it reaches the wire:")
+    await _send(target, cameras[0]["id"], "preset_recall", preset=200)
+    await _send(target, "disp-judge", "input", input="vga9")
+    await _send(target, "hearing", "resume")
+
+    _say("\n3. The hearing (开庭): pre-hearing check, then open; the scene macro powers the displays, takes")
+    _say("   each seat's shot and starts both recorders with a clip named after the room and case:")
+    await _send(target, "hearing", "check")
+    await _send(
+        target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]
+    )
+    state = await tap.until("recording", lambda s: s.get("recording") == "recording")
+    _say(f"   hearing/state: {state['state']}, recording={state['recording']}, recorders={state['recorders']}")
+
+    _say("\n4. Voice-follow (声像联动): delegates press their microphone buttons; the seat's camera takes its shot:")
+    mics = sim.device("mics")
+    for seat_no, seat in ((3, "plaintiff"), (4, "defendant"), (1, "judge")):
+        mics.press(seat_no)
+        state = await tap.until(seat, lambda s, seat=seat: s["voice_follow"]["seat"] == seat)
+        _say(f"   mic {seat_no} on -> shot: {state['voice_follow']['seat']}")
+        mics.release(seat_no)
+    await _send(target, "hearing", "mark", text="原告陈述完毕", seat="plaintiff")
+
+    _say("\n5. 休庭 (recess): the recording pauses; resuming starts a new clip:")
+    await _send(target, "hearing", "interrupt", reason="recess", note="休庭十分钟")
+    state = await tap.until("paused", lambda s: s.get("recording") == "paused")
+    _say(f"   hearing/state: {state['state']} ({state['interruption']['label']}), recording={state['recording']}")
+    await _send(target, "hearing", "resume")
+
+    _say("\n6. A recorder fault: someone presses stop on the recording host. NOT RECORDING is raised at once,")
+    _say("   the controller restarts the recording and says so:")
+    await tap.until("recording", lambda s: s.get("recording") == "recording")
+    tap.events.clear()
+    sim.device("rec-main").press_stop()
+    raised = await tap.wait("alarm_raised")
+    _say(f"   hearing/event alarm_raised ({raised['severity']}): {raised['data']['message']}")
+    attempt = await tap.wait("recovery_attempt")
+    _say(f"   hearing/event recovery_attempt: {attempt['data']['action']} ok={attempt['data']['ok']}")
+    cleared = await tap.wait("alarm_cleared")
+    _say(f"   hearing/event alarm_cleared after {cleared['data']['duration_s']} s")
+    await _send(target, "hearing", "mark", text="质证结束")
+    await _send(target, "hearing", "close")
+    state = await tap.until("closed", lambda s: s.get("state") == "closed")
+
+    _say("\n7. The case-file record (courtroom journal export), with the failure statement the fault calls for:")
+    from controller.hearing.record import build_record, render_markdown
+    from controller.journal import JournalFile
+
+    def export() -> str:
+        journal = JournalFile(journal_path, state["hearing_id"].rsplit("-", 2)[0])
+        try:
+            return render_markdown(build_record(journal, state["hearing_id"]))
+        finally:
+            journal.close()
+
+    for line in (await asyncio.to_thread(export)).splitlines():
+        _say(f"   {line}")
+    _say("\n8. The room as the central platform sees it (courtroom ctl status):")
     _say(ctl.format_status(target, await ctl.read_retained(target)))
 
 
@@ -78,6 +205,7 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
     from sim.room import SimulatedRoom  # the simulator is only needed here, not by the daemon
 
     workdir = Path(tempfile.mkdtemp(prefix="courtroom-demo-"))
+    console_port = _free_port()
     broker = LocalBroker(workdir / "broker")
     sim = SimulatedRoom(config or EXAMPLE, run_dir=workdir / "sim", wire_time=True)
     stop = asyncio.Event()
@@ -93,6 +221,10 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         data = yaml.safe_load(room_cfg.read_text())
         data["broker"] = {"host": "127.0.0.1", "port": broker.port}
         data["state_dir"] = str(workdir / "state")
+        users = workdir / "console-users.yaml"
+        for name, role in DEMO_USERS.items():
+            add_user(users, name, role, DEMO_PASSWORD)
+        data["console"] = {"port": console_port, "users_file": str(users)}
         room_cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         _say(f"Simulated courtroom {data['room']['id']} ({data['room']['name']})")
         for dev_id, endpoint in sim.endpoints.items():
@@ -102,11 +234,14 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         daemon = asyncio.create_task(run_daemon(room_cfg, stop))
         target = ctl.Target("127.0.0.1", broker.port, data["room"]["id"])
         retained = await _wait_online(target)
-        await _tour(target, retained["$ctl/devices"]["devices"])
+        await _tour(target, retained["$ctl/devices"]["devices"], sim, workdir / "state" / "journal.sqlite")
         _say("\nWatch every message of the room:")
         _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} -t 'courtroom/v1/#' -v")
+        url = f"http://127.0.0.1:{console_port}/"
+        _say(f"The clerk console: {url}  (users clerk, judge, technician; password {DEMO_PASSWORD})")
         _say("Send a command:")
-        _say(f"  .venv/bin/courtroom ctl --config {room_cfg} send cam-witness preset_recall preset=1")
+        _say(f"  .venv/bin/courtroom ctl --config {room_cfg} send cam-witness preset_recall preset=0")
+        _say(f"  .venv/bin/courtroom ctl --config {room_cfg} hearing open case_no=A-1")
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} status")
         if not tour_only:
             _say(

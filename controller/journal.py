@@ -230,8 +230,13 @@ class Journal:
     async def append(
         self, kind: str, data: dict[str, Any], *, actor: str = "system", hearing_id: str | None = None
     ) -> Entry:
-        """Write one row and return it once it is on disk."""
+        """Write one row and return it once it is on disk (after the rows ``record()`` still holds, so the
+        journal's order is the order things happened)."""
         file = self._open_file()
+        if self._batch:
+            if self._flush_handle is not None:
+                self._flush_handle.cancel()
+            self._flush_soon()  # the worker thread runs jobs in order: these rows are written first
         write = functools.partial(file.append, hearing_id=hearing_id, ts_ms=int(time.time() * 1000))
         entry: Entry = await self._run(write, kind, actor, data)
         return entry

@@ -58,7 +58,7 @@ class Room:
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
         register_all()
-        factory = DeviceFactory(library)
+        factory = DeviceFactory(library, state_dir=config.state_dir)
         self.supervisors: dict[str, DeviceSupervisor] = {}
         for dev in config.devices:
             device = factory.build(

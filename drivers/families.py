@@ -19,6 +19,8 @@ FAMILY_PACKAGES = (
     "tesira",
     "dcs6000",
     "dis_ccu",
+    "usb",
+    "signals",
 )
 """Packages under drivers/ whose ``register`` module teaches the factory their families."""
 

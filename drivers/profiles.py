@@ -73,7 +73,7 @@ class ProtocolProfile(_Strict):
     family: str
     device_class: DeviceClass
     description: str = ""
-    link: Literal["serial", "tcp", "udp"] = "serial"  # what a room config's transport.port usually names
+    link: Literal["serial", "tcp", "udp", "usb"] = "serial"  # what a room config's transport.port usually names
     default_tcp_port: int | None = Field(None, ge=1, le=65535)
     serial: SerialSettings = SerialSettings()
     timing: Timing = Timing()

@@ -114,6 +114,9 @@ SIM_FAMILY_MODULES = (
     "tesira",
     "dcs6000",
     "dis_ccu",
+    "usb",
+    "audio",
+    "video",
 )
 """Modules under sim/ with a ``register()`` that calls ``register_family``."""
 
@@ -336,8 +339,20 @@ class SimulatedRoom:
             self._endpoint_of[spec.id] = endpoints[spec.port]
 
     def _endpoint(self, port: str, used: set[str]) -> Endpoint:
+        if port.startswith("alsa:"):
+            from sim.audio import AlsaEndpoint  # sim.audio imports this module
+
+            return AlsaEndpoint(port, self.run_dir)
+        if port.startswith("video:"):
+            from sim.video import VideoEndpoint  # sim.video imports this module
+
+            return VideoEndpoint(port, self.run_dir)
         if port.startswith(("socket://", "tcp://")):
             return TcpEndpoint()
+        if port.startswith("usb:"):
+            from sim.usb import UsbEndpoint  # lazily: pyusb is loaded only for a room with USB devices
+
+            return UsbEndpoint(port)
         if port.startswith("udp://"):
             from sim.visca_ip import UdpEndpoint  # sim.visca_ip imports this module
 

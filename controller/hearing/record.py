@@ -160,6 +160,9 @@ def _effect(fault: dict[str, Any]) -> str:
         return f"录像中断 {span}（recording stopped on {fault['device']}）"
     if kind == "controller_gap":
         return "控制系统未运行，期间录像状态未受监控（recording not supervised during the gap）"
+    if kind == "recovery_attempt":
+        ok = fault["severity"] == "info"
+        return "录像已恢复（recording restored）" if ok else "录像未能恢复（recording not restored）"
     if kind == "disk_low":
         return "录像未中断，存储空间不足（recording continued; disk space low）"
     return "录像未中断（recording not interrupted）"

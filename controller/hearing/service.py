@@ -266,6 +266,11 @@ class HearingService:
         if phase != self.phase:
             self.phase = phase
             self.since_ms = now_ms()
+            armed = phase == "in_session"  # silence on a seat matters only while the hearing is in session
+            for device_id in self.room.ids_of_kind("audio_input"):
+                arm = getattr(self.room.device(device_id), "set_hearing_open", None)
+                if callable(arm):
+                    arm(armed)
         self._changed()
 
     def _recording_status(self, recorders: dict[str, str | None]) -> RecordingStatus:
@@ -351,7 +356,7 @@ class HearingService:
     def _evaluate(self) -> None:
         self._evaluate_soon = None
         settled = time.monotonic() >= self._settling_until
-        self.watchdog.evaluate(self.expect_recording and settled, self.phase == "in_session")
+        self.watchdog.evaluate(self.expect_recording and settled, self.phase == "in_session" and settled)
         self._changed()
 
     async def _take_shot(self, seat: SeatConfig, why: str) -> None:

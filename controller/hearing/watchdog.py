@@ -14,7 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from controller.hearing.check import recorder_ids, recorder_problem
-from controller.mqtt.contract import Alarm, DisplayState, RecorderState, now_ms
+from controller.mqtt.contract import (
+    Alarm,
+    AudioInputState,
+    DisplayState,
+    RecorderState,
+    VideoInputState,
+    now_ms,
+)
 from controller.room import Room
 
 Report = Callable[[str, str, dict[str, object]], None]
@@ -46,6 +53,7 @@ class Watchdog:
         return [raised.alarm for raised in self.active.values()]
 
     def evaluate(self, expect_recording: bool, in_session: bool) -> None:
+        """``in_session``: also look at the other devices (warnings); both False after a transition settles."""
         wanted: dict[str, tuple[str, str, str | None, str]] = {}  # id -> kind, severity, device, message
         if expect_recording:
             for rec in recorder_ids(self.room):
@@ -70,6 +78,20 @@ class Watchdog:
                 if dev.id not in recorders and not self.room.online(dev.id):
                     reason = self.room.availability(dev.id).reason or "no answer"
                     wanted[f"device_offline:{dev.id}"] = ("device_offline", "warning", dev.id, f"{dev.id}: {reason}")
+            for dev in self.room.config.devices:
+                state = self.room.state(dev.id)
+                if isinstance(state, AudioInputState) and self.room.online(dev.id):
+                    for alarm in state.alarms:  # "silent:witness", "clipping:judge"
+                        kind, _, seat = alarm.partition(":")
+                        message = f"{dev.id}: seat {seat} {'is silent' if kind == 'silent' else 'is clipping'}"
+                        wanted[f"audio_{kind}:{dev.id}:{seat}"] = (f"audio_{kind}", "warning", dev.id, message)
+                elif (
+                    isinstance(state, VideoInputState)
+                    and self.room.online(dev.id)
+                    and state.signal not in ("ok", "unknown")
+                ):
+                    message = f"{dev.id}: picture {state.signal.replace('_', ' ')}"
+                    wanted[f"video_{state.signal}:{dev.id}"] = (f"video_{state.signal}", "warning", dev.id, message)
             for display in self.room.config.hearing.display_inputs:
                 state = self.room.state(display)
                 if self.room.online(display) and isinstance(state, DisplayState) and state.power is False:

@@ -21,7 +21,9 @@ from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
 from drivers.families import register_all
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, Timing
+from drivers.usb.backend import set_backend as set_usb_backend
 from sim.room import SimulatedRoom
+from sim.usb import BUS as USB_BUS
 
 FAST = {"ack_timeout_ms": 400, "inquiry_timeout_ms": 400, "completion_timeout_ms": 2000, "poll_interval_s": 0.5}
 
@@ -37,6 +39,10 @@ def port_for(library: ProfileLibrary, ref: str, name: str) -> str:
     protocol = library.protocols[library.models[ref].protocol]
     if protocol.link == "tcp":
         return f"tcp://192.0.2.10:{protocol.default_tcp_port or 9000}"
+    if protocol.link == "usb":
+        identity = library.models[ref].identity
+        assert identity is not None, f"{ref}: a USB model needs an identity (vendor_id, model_id)"
+        return f"usb:{identity.vendor_id:04x}:{identity.model_id:04x}"
     if protocol.link == "udp":
         return "udp://192.0.2.10:52381"
     return f"/dev/courtroom/{name}"
@@ -123,6 +129,7 @@ async def rig(
     source = tmp_path / "room.yaml"
     source.write_text(yaml.safe_dump(config), encoding="utf-8")
     sim = SimulatedRoom(source, tmp_path / "run", profiles_dir=profiles_dir)
+    set_usb_backend(USB_BUS)  # USB devices of the simulated room sit on this process's simulated bus
     await sim.start()
     device: Device | None = None
     try:
@@ -142,6 +149,7 @@ async def rig(
         if device is not None:
             await device.close()
         await sim.stop()
+        set_usb_backend(None)
         await asyncio.get_running_loop().shutdown_default_executor()
 
 

@@ -45,7 +45,8 @@ async def test_power_and_presets_move_the_head(tmp_path: Path, ref: str) -> None
         spot = (ranges.pan.max // 4, ranges.tilt.max // 4, ranges.zoom.max // 2)
         handle.set_position(pan=spot[0], tilt=spot[1], zoom=spot[2])
         await cam.store_preset(1)
-        await r.until(lambda: spot in handle.presets.values(), 5, "the preset stored")  # Pelco: no ACK
+        if cam.profile.model.protocol != "uvc":  # a UVC camera stores no presets: the controller keeps them
+            await r.until(lambda: spot in handle.presets.values(), 5, "the preset stored")  # Pelco: no ACK
         handle.set_position(pan=ranges.pan.min // 2, tilt=0, zoom=0)
         await cam.recall_preset(1)  # Pelco has no ACK: the head may start moving after the call returns
         await r.until(lambda: (handle.pan, handle.tilt, handle.zoom) == spot, 10, f"the head at {spot}")
