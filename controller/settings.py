@@ -102,7 +102,7 @@ class VoiceFollowConfig(_Strict):
     """声像联动: which shot to take when someone speaks."""
 
     enabled: bool = True  # switched on by opening a hearing
-    reaction_ms: int = Field(80, ge=0, le=5000)  # a speaker must be on this long before the shot changes
+    reaction_ms: int = Field(110, ge=0, le=5000)  # a mic on for less (a tap, a noise burst) never moves a camera
     hold_s: float = Field(2.0, ge=0)  # a shot is held at least this long before a lower-priority change
     silence_after_s: float = Field(8.0, gt=0)  # nobody speaking this long -> the silence shot
     silence_shot: Role = "panorama"
