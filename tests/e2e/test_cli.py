@@ -184,10 +184,15 @@ async def test_courtroom_sim_emits_a_config_the_daemon_accepts(tmp_path: Path) -
 async def test_demo_tour_runs_end_to_end() -> None:
     code, out, err = await _courtroom("demo", "--tour-only", timeout=120)
     assert code == 0, out + err
-    assert out.count("preset_recall preset=1  ->  ok") == 7
+    assert out.count("preset_set preset=0  ->  ok") == 7
     assert "INVALID_ARGUMENT: preset: 200 is outside 0..5" in out
-    assert "room b2-cr104" in out and "online" in out
-    assert "mosquitto_sub -h 127.0.0.1 -p" in out
+    assert "INVALID_STATE: cannot resume while the hearing is idle" in out
+    for seat in ("plaintiff", "defendant", "judge"):
+        assert f"-> shot: {seat}" in out
+    assert "recording=paused" in out and "alarm_raised (critical)" in out and "recovery_attempt: record ok=True" in out
+    assert "审判长（签名）" in out and "| 休庭 (recess) |" in out
+    assert "room b2-cr104" in out and "online" in out and "hearing: closed" in out
+    assert "mosquitto_sub -h 127.0.0.1 -p" in out and "The clerk console: http://127.0.0.1:" in out
 
 
 async def test_commands_and_faults_are_journaled_with_who_asked(
