@@ -127,6 +127,11 @@ class RoomConfig(_Strict):
                 need(f"seats[{i}].switch[{j}].device", step.device)
         for i, rec in enumerate(self.hearing.recorders or []):
             need(f"hearing.recorders[{i}]", rec, "recorder")
+        for i, light in enumerate(self.hearing.recording_lights or []):
+            need(f"hearing.recording_lights[{i}]", light, "indicator")
+        for name in ("mark_buttons", "alarm_buttons"):
+            for i, button in enumerate(getattr(self.hearing, name)):
+                need(f"hearing.{name}[{i}]", button, "button")
         for display in self.hearing.display_inputs:
             need(f"hearing.display_inputs.{display}", display, "display")
         for name in ("open", "interrupt", "resume", "close"):

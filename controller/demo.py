@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import signal
 import socket
@@ -28,7 +29,21 @@ from drivers.errors import CourtroomError
 DEMO_USERS = {"clerk": "clerk", "judge": "judge", "technician": "technician"}
 DEMO_PASSWORD = "demo-password"  # a demo on loopback only; a real room adds users with `courtroom console-user add`
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "examples" / "courtroom-standard.yaml"
+EXAMPLES = Path(__file__).resolve().parent.parent / "deploy" / "examples"
+EXAMPLE = EXAMPLES / "courtroom-standard.yaml"
+EXTRAS = EXAMPLES / "courtroom-av-extras.yaml"  # USB light and foot switch, audio levels, camera pictures
+
+
+def demo_config(base: Path, out: Path) -> Path:
+    """The room to simulate: ``base``, plus the AV extras when it is the standard room."""
+    data = yaml.safe_load(base.read_text(encoding="utf-8"))
+    if base.resolve() == EXAMPLE.resolve():
+        extras = yaml.safe_load(EXTRAS.read_text(encoding="utf-8"))
+        data["devices"] += extras["devices"]
+        data["hearing"] = {**data.get("hearing", {}), **extras["hearing"]}
+    out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
 
 # Where each camera looks when its seat is in shot: (pan, tilt, zoom) in the model's units.
 SEAT_SHOTS = {
@@ -38,6 +53,16 @@ SEAT_SHOTS = {
     "witness": (300, -100, 12000),
     "panorama": (0, 0, 0),
 }
+
+
+def _attach_local_hardware(run_dir: Path) -> None:
+    """The daemon runs in this process: hand it the simulator's USB bus and ALSA configuration."""
+    from drivers.usb.backend import set_backend
+    from sim.audio import alsa_env
+    from sim.usb import BUS
+
+    set_backend(BUS)
+    os.environ.update(alsa_env(run_dir))
 
 
 def _free_port() -> int:
@@ -162,6 +187,33 @@ async def _tour_steps(
         mics.release(seat_no)
     await _send(target, "hearing", "mark", text="原告陈述完毕", seat="plaintiff")
 
+    devices_by_id = {d["id"]: d for d in devices}
+    if "rec-light" in devices_by_id and "foot-switch" in devices_by_id:
+        _say("\n   Without the mouse: the recording light is on; the clerk taps the foot switch to add a mark:")
+        _say(f"   rec-light on={sim.device('rec-light').on} color={sim.device('rec-light').color}")
+        marks_before = len([e for e in tap.events if e.get("event") == "mark"])
+        sim.device("foot-switch").tap()
+        await tap._until(lambda: len([e for e in tap.events if e.get("event") == "mark"]) > marks_before, "mark", 5)
+        mark = [e for e in tap.events if e.get("event") == "mark"][-1]
+        _say(
+            f"   hearing/event mark by {mark['data']['actor']}: {mark['data']['text']} at {mark['data']['offset_s']} s"
+        )
+    signals = [d["id"] for d in devices if d["kind"] in ("audio_input", "video_input")]
+    if signals:
+        _say("\n   Signals: microphone levels and voice activity per seat, camera pictures checked twice a second:")
+        retained = await ctl.read_retained(target)
+        for device_id in signals:
+            state = retained.get(f"{device_id}/state", {})
+            if "seats" in state:
+                shown = ", ".join(
+                    f"{seat} {lvl['rms_dbfs']:.0f} dBFS{' speaking' if lvl['speaking'] else ''}"
+                    for seat, lvl in state["seats"].items()
+                    if lvl.get("rms_dbfs") is not None
+                )
+                _say(f"   {device_id}: {shown}")
+            elif "signal" in state:
+                _say(f"   {device_id}: signal={state['signal']} fps={state['fps']} {state['width']}x{state['height']}")
+
     _say("\n5. 休庭 (recess): the recording pauses; resuming starts a new clip:")
     await _send(target, "hearing", "interrupt", reason="recess", note="休庭十分钟")
     state = await tap.until("paused", lambda s: s.get("recording") == "paused")
@@ -207,7 +259,9 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="courtroom-demo-"))
     console_port = _free_port()
     broker = LocalBroker(workdir / "broker")
-    sim = SimulatedRoom(config or EXAMPLE, run_dir=workdir / "sim", wire_time=True)
+    source = demo_config(config or EXAMPLE, workdir / "room-source.yaml")
+    sim = SimulatedRoom(source, run_dir=workdir / "sim", wire_time=True)
+    _attach_local_hardware(workdir / "sim")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -92,6 +92,9 @@ class HearingConfig(_Strict):
     recorders: list[str] | None = None  # None: every recorder of the room
     display_inputs: dict[str, str] = Field(default_factory=dict)  # display id -> input name to take on open
     disk_headroom_s: int = Field(1800, ge=0)  # less recording time left than this is an alarm
+    recording_lights: list[str] | None = None  # indicators that show "recording"; None: every indicator
+    mark_buttons: list[str] = Field(default_factory=list)  # buttons (a foot switch) whose press adds a mark
+    alarm_buttons: list[str] = Field(default_factory=list)  # buttons whose press raises a critical hearing event
     display_warmup_s: float = Field(90.0, ge=0, le=300)  # how long an input is retried while a projector warms
     watchdog_interval_s: float = Field(0.5, gt=0, le=2)
     recovery_retry_s: float = Field(5.0, gt=0)

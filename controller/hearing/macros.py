@@ -59,6 +59,19 @@ def recording_steps(room: Room, action: Literal["record", "stop"], clip: str | N
     return steps
 
 
+def light_steps(room: Room, on: bool) -> list[Step]:
+    """The recording lights on (red where the model has colours) or off."""
+    lights = room.config.hearing.recording_lights
+    ids = list(lights) if lights is not None else room.ids_of_kind("indicator")
+    steps = []
+    for light in ids:
+        params: dict[str, Any] = {"on": on}
+        if on and "color" in room.device(light).info.capabilities:
+            params["color"] = "red"
+        steps.append(Step(device=light, action="set", params=params))
+    return steps
+
+
 def default_steps(
     room: Room, transition: Transition, *, reason: str | None = None, clip: str | None = None
 ) -> list[Step]:
@@ -75,13 +88,17 @@ def default_steps(
             if seat.camera is not None:
                 steps.append(Step(device=seat.camera, action="preset_recall", params={"preset": seat.preset}))
         steps.extend(recording_steps(room, "record", clip))
+        steps.extend(light_steps(room, True))
     elif transition == "interrupt":
         if reason in PAUSING_REASONS:
             steps.extend(recording_steps(room, "stop"))
+            steps.extend(light_steps(room, False))
     elif transition == "resume":
         steps.extend(recording_steps(room, "record", clip))
+        steps.extend(light_steps(room, True))
     elif transition == "close":
         steps.extend(recording_steps(room, "stop"))
+        steps.extend(light_steps(room, False))
         for display in cfg.hearing.display_inputs:
             steps.append(Step(device=display, action="power", params={"on": False}, background=True))
     return _unique(steps)

@@ -103,6 +103,7 @@ class HearingService:
         self._evaluate_soon: asyncio.Handle | None = None
         self._task: asyncio.Task[None] | None = None
         self._published: dict[str, Any] | None = None
+        self._button_tasks: set[asyncio.Task[dict[str, Any]]] = set()
         room.event_hooks.append(self._device_event)
         room.watchers.append(self._device_changed)
 
@@ -333,11 +334,28 @@ class HearingService:
             seat = event.data.get("seat")
             for s in self._seats_for(device_id, seat):
                 self.voice.speech(s.id, event.event.endswith("_on"))
+        elif event.event == "pressed":
+            self._button(device_id)
         elif event.event == "all_off":
             seats = event.data.get("seats")
             for number in seats if isinstance(seats, list) else []:
                 for s in self._seats_for(device_id, number):
                     self.voice.speech(s.id, False)
+
+    def _button(self, device_id: str) -> None:
+        """A foot switch adds a mark; an alarm button raises a critical event. Neither needs the mouse."""
+        cfg = self.room.config.hearing
+        if device_id in cfg.alarm_buttons:
+            self._record("alarm_button", {"device": device_id}, f"button:{device_id}", "critical")
+        if device_id in cfg.mark_buttons:
+            if self.phase in ALLOWED["mark"]:
+                task = asyncio.get_running_loop().create_task(
+                    self.execute("mark", {"text": "标记 (foot switch)"}, actor=f"button:{device_id}")
+                )
+                self._button_tasks.add(task)
+                task.add_done_callback(self._button_tasks.discard)
+            else:
+                self._emit("button_ignored", "info", {"device": device_id, "reason": f"no mark while {self.phase}"})
 
     def _seats_for(self, device_id: str, number: object) -> list[SeatConfig]:
         return [
@@ -431,6 +449,9 @@ class HearingService:
         if self._evaluate_soon is not None:
             self._evaluate_soon.cancel()
             self._evaluate_soon = None
+        for task in list(self._button_tasks):
+            task.cancel()
+        await asyncio.gather(*self._button_tasks, return_exceptions=True)
         await self.voice.close()
         await self.watchdog.close()
         await self.macros.close()

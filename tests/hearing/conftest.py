@@ -70,8 +70,14 @@ def fast_config(sim: SimulatedRoom, tmp_path: Path, **changes: Any) -> Path:
 
 
 @pytest.fixture
-async def court(tmp_path: Path) -> AsyncIterator[Court]:
-    sim = SimulatedRoom(EXAMPLE, run_dir=tmp_path / "sim")
+def room_source() -> Path:
+    """The room the court fixture simulates (tests may override this fixture)."""
+    return EXAMPLE
+
+
+@pytest.fixture
+async def court(tmp_path: Path, room_source: Path) -> AsyncIterator[Court]:
+    sim = SimulatedRoom(room_source, run_dir=tmp_path / "sim")
     await sim.start()
     path = fast_config(sim, tmp_path)
     config = load_config(path)

@@ -1,0 +1,47 @@
+"""The standard room with the AV extras: the recording light follows the recording, the clerk's foot switch adds
+a mark (ignored once the hearing is closed), and the audio inputs are armed for silence only while the hearing is in session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from controller.demo import EXAMPLE, demo_config
+from drivers.signals.audio import AudioInput
+from drivers.usb.backend import set_backend
+from sim.audio import alsa_env
+from sim.usb import BUS
+from tests.hearing.conftest import Court
+
+
+@pytest.fixture
+def room_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for key, value in alsa_env(tmp_path / "sim").items():
+        monkeypatch.setenv(key, value)  # PyAudio in this process reads the simulator's ALSA configuration
+    set_backend(BUS)  # the USB devices sit on this process's simulated bus
+    yield demo_config(EXAMPLE, tmp_path / "room-source.yaml")
+    set_backend(None)
+
+
+async def test_light_foot_switch_and_armed_audio(court: Court) -> None:
+    hearing, light = court.hearing, court.handle("rec-light")
+    audio = court.room.device("mic-levels")
+    assert isinstance(audio, AudioInput)
+    assert not light.on and not audio.hearing_open
+    await hearing.execute("open", {"case_no": "AV-1"}, "clerk:wang")
+    assert light.on and light.color == "red" and audio.hearing_open
+    court.handle("foot-switch").tap()
+    await court.until(lambda: "mark" in court.kinds(), 3, "a mark from the foot switch")
+    mark = next(e for e in court.events if e.event == "mark")
+    assert mark.data["actor"] == "button:foot-switch" and mark.data["offset_s"] >= 0
+    await hearing.execute("interrupt", {"reason": "mediation"}, "clerk:wang")
+    assert not light.on and not audio.hearing_open
+    await hearing.execute("resume", {}, "clerk:wang")
+    assert light.on
+    await hearing.execute("close", {}, "clerk:wang")
+    assert not light.on
+    court.handle("foot-switch").tap()
+    await court.until(lambda: "button_ignored" in court.kinds(), 3, "the press ignored once closed")
+    assert hearing.marks == 1
