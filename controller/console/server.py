@@ -18,6 +18,7 @@ import importlib.resources
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -58,6 +59,19 @@ def load_assets() -> dict[str, tuple[bytes, str]]:
         if item.is_file() and suffix in CONTENT_TYPES:
             assets[item.name] = (item.read_bytes(), CONTENT_TYPES[suffix])
     return assets
+
+
+def flatten_meter(seat_names: dict[object, object], levels: dict[str, Any]) -> dict[str, float | None]:
+    """``{"seats": {name: {rms_dbfs, speaking}}}`` keyed by the channel numbers of ``seat_names`` (the audio
+    input's ``options.seats``): ``{"3": -20.5, "3:speaking": 1.0}``, as the page looks them up."""
+    seats = levels.get("seats", {})
+    flat: dict[str, float | None] = {}
+    for number, name in seat_names.items():
+        seat = seats.get(str(name)) if isinstance(seats, dict) else None
+        if isinstance(seat, dict):
+            flat[str(number)] = seat.get("rms_dbfs")
+            flat[f"{number}:speaking"] = 1.0 if seat.get("speaking") else 0.0
+    return flat
 
 
 class ConsoleServer:
@@ -141,6 +155,7 @@ class ConsoleServer:
     def _hook(self) -> None:
         self.room.watchers.append(self._device_changed)
         self.room.event_hooks.append(self._device_event)
+        self.room.meter_hooks.append(self._device_meter)
         self._prev_on_state, self._prev_on_event = self.hearing.on_state, self.hearing.on_event
         self.hearing.on_state = self._hearing_changed
         self.hearing.on_event = self._hearing_event
@@ -154,6 +169,8 @@ class ConsoleServer:
             self.room.watchers.remove(self._device_changed)
         with contextlib.suppress(ValueError):
             self.room.event_hooks.remove(self._device_event)
+        with contextlib.suppress(ValueError):
+            self.room.meter_hooks.remove(self._device_meter)
         if self.hearing.on_state == self._hearing_changed and self._prev_on_state is not None:
             self.hearing.on_state = self._prev_on_state
         if self.hearing.on_event == self._hearing_event and self._prev_on_event is not None:
@@ -186,6 +203,20 @@ class ConsoleServer:
             self.hub.hearing_event(event)
         except Exception:
             log.exception("console: hearing event")
+
+    def _device_meter(self, device_id: str, levels: dict[str, Any]) -> None:
+        """An audio input's levels (keyed by seat name) as the page reads them: by the channel number a room
+        seat's ``mics`` entry names, RMS in dBFS."""
+        flat = flatten_meter(self._audio_seats(device_id), levels)
+        if flat:
+            self.meter(device_id, flat)
+
+    def _audio_seats(self, device_id: str) -> dict[object, object]:
+        for dev in self.room.config.devices:
+            if dev.id == device_id:
+                seats = dev.options.get("seats")
+                return seats if isinstance(seats, dict) else {}
+        return {}
 
     def meter(self, device_id: str, levels: dict[str, float | None]) -> None:
         """Push level meters of one device to the pages (issue 4 calls this at up to 10 Hz)."""

@@ -282,10 +282,11 @@ function updateMicCard() {
     for (const mic of seat.mics) {
       const view = store.devices[mic.device];
       const s = view && view.state;
-      if (s && s.active.includes(mic.seat)) speaking = true;
-      if (s && s.requests.includes(mic.seat)) requests.push(seat.name || seat.id);
+      if (s && Array.isArray(s.active) && s.active.includes(mic.seat)) speaking = true;
+      if (s && Array.isArray(s.requests) && s.requests.includes(mic.seat)) requests.push(seat.name || seat.id);
       const meter = store.meters[mic.device];
       const value = meter && meter.levels[String(mic.seat)];
+      if (meter && meter.levels[`${mic.seat}:speaking`] === 1) speaking = true; // voice activity of an audio input
       if (typeof value === "number") level = Math.max(level ?? -120, value);
     }
     row.indicator.textContent = speaking ? t("mic.speaking") : t("mic.silent");
