@@ -6,6 +6,8 @@ command that started it. Choices where the reference is silent (the tests pin th
 - Error replies (`0F 01` sequence, `0F 02` message) go as control replies (`02 01`) with the offending number.
 - Numbering starts free: the first request after start or replug is taken whatever its number. After that, in
   strict mode, a request must carry the last number + 1; RESET (`02 00 ... 01`) sets the last number to 0.
+  (The python `visca-over-ip` client numbers its first request after RESET 2; whether a real camera takes
+  that is not documented [U]: run the camera with `strict=False` for such clients.)
 - A request that repeats the last number is a retransmit: the replies already sent for it are sent again and the
   command is not run twice.
 - Device-setting messages (`01 20`) and control payloads other than RESET get `0F 02`; datagrams shorter than a
@@ -84,6 +86,7 @@ class UdpEndpoint(Endpoint):
             return
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a client may bind the camera's port too
             sock.bind((self.host, self.port))
             sock.setblocking(False)
         except OSError as exc:
