@@ -45,3 +45,22 @@ async def test_light_foot_switch_and_armed_audio(court: Court) -> None:
     court.handle("foot-switch").tap()
     await court.until(lambda: "button_ignored" in court.kinds(), 3, "the press ignored once closed")
     assert hearing.marks == 1
+
+
+async def test_a_lost_picture_is_a_warning_that_never_touches_the_recording(court: Court) -> None:
+    hearing = court.hearing
+    await hearing.execute("open", {"case_no": "AV-2"}, "clerk:wang")
+    court.handle("video-judge").unplug()
+
+    def warned() -> bool:
+        return any(a.kind == "video_no_signal" and a.device == "video-judge" for a in hearing.watchdog.alarms)
+
+    await court.until(warned, 8, "the no-signal warning")
+    alarm = next(a for a in hearing.watchdog.alarms if a.kind == "video_no_signal")
+    assert alarm.severity == "warning"
+    assert hearing.state().recording == "recording" and court.handle("rec-main").transport == "record"
+    court.handle("video-judge").replug()
+    await court.until(lambda: not warned(), 8, "the warning cleared")
+    await hearing.execute("close", {}, "clerk:wang")
+    kinds = [(e.event, e.data.get("kind")) for e in court.events]
+    assert ("alarm_raised", "video_no_signal") in kinds and ("alarm_cleared", "video_no_signal") in kinds
