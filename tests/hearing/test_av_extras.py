@@ -1,5 +1,6 @@
-"""The standard room with the AV extras: the recording light follows the recording, the clerk's foot switch adds
-a mark (ignored once the hearing is closed), and the audio inputs are armed for silence only while the hearing is in session."""
+"""The standard room with the AV extras: the recording light follows the recording, the clerk's foot switch
+adds a mark (ignored once the hearing is closed), the audio inputs are armed for silence only in session, and
+a lost picture is a warning."""
 
 from __future__ import annotations
 
