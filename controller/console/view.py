@@ -30,6 +30,10 @@ CLERK_ACTIONS: dict[str, frozenset[str]] = {
     "recorder": frozenset({"refresh"}),  # recording follows the hearing; a stop by hand is the technician's
     "mic_system": frozenset({"mic_on", "mic_off", "all_off", "refresh"}),
     "audio_processor": frozenset({"refresh"}),
+    "video_input": frozenset({"snapshot", "refresh"}),  # a look at a camera's picture
+    "indicator": frozenset({"refresh"}),  # the recording light follows the hearing
+    "button": frozenset({"refresh"}),
+    "audio_input": frozenset({"refresh"}),
 }
 
 # Hearing events a judge's page receives: transitions, marks, alarms and their clearing.

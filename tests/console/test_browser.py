@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -307,4 +308,18 @@ async def test_the_technician_sends_a_raw_command(browser: Browser, mqtt_rig: Co
     await page.get_by_test_id("raw-send").click()
     await expect(page.get_by_test_id("raw-result")).to_contain_text("INVALID_ARGUMENT")
     await shot(page, "50-diagnostics")
+    errors.check()
+
+
+async def test_the_clerk_takes_a_snapshot_of_a_camera_picture(browser: Browser, mqtt_rig: ConsoleRig) -> None:
+    rig = mqtt_rig
+    page, errors = await login(browser, rig, "clerk")
+    await page.get_by_test_id("tab-av").click()
+    await expect(page.get_by_test_id("video-video-judge-state")).to_contain_text("正常", timeout=10000)
+    await page.get_by_test_id("video-video-judge-snapshot").click()
+    image = page.get_by_test_id("video-video-judge-image")
+    await expect(image).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,/9j/"))
+    width = await image.evaluate("img => img.naturalWidth")
+    assert width > 0, "the JPEG decodes in the browser"
+    await shot(page, "60-video-snapshot")
     errors.check()

@@ -246,6 +246,39 @@ function updateDisplayCard(view) {
   for (const btn of card.inputs || []) btn.classList.toggle("current", !!s && btn.dataset.input === s.input);
 }
 
+const videoCards = {};
+
+function buildVideoCard(entry) {
+  const card = {
+    state: h("div", { class: "position", "data-testid": `video-${entry.id}-state` }),
+    image: h("img", { class: "snapshot", alt: "", "data-testid": `video-${entry.id}-image` }),
+  };
+  const parts = [h("div", { class: "card-head" }, h("b", {}, entry.name || entry.id)), card.state];
+  if (mayControl("video_input", "snapshot")) {
+    parts.push(h("div", { class: "row" }, h("button", {
+      type: "button",
+      "data-testid": `video-${entry.id}-snapshot`,
+      onclick: async (e) => {
+        const reply = await command(entry.id, "snapshot", {}, e.currentTarget);
+        const data = (reply || {}).data || {};
+        if (data.data) card.image.src = `data:image/jpeg;base64,${data.data}`;
+      },
+    }, t("video.snapshot"))));
+  }
+  parts.push(card.image);
+  card.root = h("div", { class: "card video", "data-testid": "video-" + entry.id }, parts);
+  return card;
+}
+
+function updateVideoCard(view) {
+  const card = videoCards[view.id];
+  if (!card) return;
+  const s = view.state;
+  const { level, reason } = tileLevel(view);
+  const shown = s ? t("video.state", { signal: t("video.signal." + s.signal), fps: s.fps ?? "—" }) : "—";
+  card.state.textContent = `${shown} · ${t("health." + level)}` + (reason ? ` (${reason})` : "");
+}
+
 function micSeats() {
   return store.session.seats.filter((s) => s.mics.length);
 }
@@ -306,6 +339,10 @@ function buildAv() {
     displayCards[entry.id] = buildDisplayCard(entry);
     grid.append(displayCards[entry.id].root);
   }
+  for (const entry of store.session.devices.filter((d) => d.kind === "video_input")) {
+    videoCards[entry.id] = buildVideoCard(entry);
+    grid.append(videoCards[entry.id].root);
+  }
   micCard = micSeats().length ? buildMicCard() : null;
   replace(root, micCard ? micCard.root : null, grid);
 }
@@ -315,6 +352,7 @@ function updateDevice(view) {
   updateTile(view);
   updateCameraCard(view);
   updateDisplayCard(view);
+  updateVideoCard(view);
   if (view.kind === "mic_system") updateMicCard();
 }
 
