@@ -85,6 +85,15 @@ class MacroConfig(_Strict):
     close: list[Step] = Field(default_factory=list)
 
 
+class RecordingFolder(_Strict):
+    """Where a software recording host writes its files: recording means the newest file keeps growing."""
+
+    path: Path
+    name: str = ""
+    pattern: str = "*"
+    stall_s: float = Field(5.0, gt=0, le=600)
+
+
 class HearingConfig(_Strict):
     """What a hearing needs in this room and what its transitions do."""
 
@@ -92,6 +101,7 @@ class HearingConfig(_Strict):
     recorders: list[str] | None = None  # None: every recorder of the room
     display_inputs: dict[str, str] = Field(default_factory=dict)  # display id -> input name to take on open
     disk_headroom_s: int = Field(1800, ge=0)  # less recording time left than this is an alarm
+    recording_folders: list[RecordingFolder] = Field(default_factory=list)  # software recordings to watch
     recording_lights: list[str] | None = None  # indicators that show "recording"; None: every indicator
     mark_buttons: list[str] = Field(default_factory=list)  # buttons (a foot switch) whose press adds a mark
     alarm_buttons: list[str] = Field(default_factory=list)  # buttons whose press raises a critical hearing event

@@ -278,6 +278,7 @@ class HearingService:
         any_recording = any(t == "record" for t in recorders.values())
         if self.expect_recording:
             ok = recorders and all(t == "record" and self.room.online(r) for r, t in recorders.items())
+            ok = ok and not any(a.kind == "not_recording" for a in self.watchdog.alarms)  # software recordings too
             return "recording" if ok else "not_recording"
         if self.phase == "interrupted":
             return "recording" if any_recording else "paused"
@@ -439,6 +440,8 @@ class HearingService:
         interval = self.room.config.hearing.watchdog_interval_s
         while True:
             await asyncio.sleep(interval)
+            for folder in self.watchdog.folders:
+                await folder.sample()
             self._evaluate()
 
     async def stop(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from controller.hearing.check import recorder_ids, recorder_problem
+from controller.hearing.folders import FolderWatch
 from controller.mqtt.contract import (
     Alarm,
     AudioInputState,
@@ -41,6 +42,7 @@ class Watchdog:
 
     def __init__(self, room: Room, report: Report, recover: Recover) -> None:
         self.room = room
+        self.folders = [FolderWatch(folder) for folder in room.config.hearing.recording_folders]
         self.report = report
         self.recover = recover
         self.active: dict[str, _Raised] = {}
@@ -72,6 +74,11 @@ class Watchdog:
                         self._maybe_recover(rec)
                 elif problem is not None:
                     wanted[f"disk_low:{rec}"] = ("disk_low", "critical", rec, f"{rec}: {problem}")
+            for folder in self.folders:
+                problem = folder.problem()
+                if problem is not None:
+                    message = f"software recording {folder.name} is not recording: {problem}"
+                    wanted[f"not_recording:{folder.name}"] = ("not_recording", "critical", None, message)
         if in_session:
             recorders = set(recorder_ids(self.room))
             for dev in self.room.config.devices:
