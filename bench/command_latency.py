@@ -63,6 +63,8 @@ def client(port: int, name: str) -> aiomqtt.Client:
 def one_camera_config(work: Path, name: str) -> Path:
     data = yaml.safe_load(EXAMPLE.read_text())
     data["devices"] = [dict(data["devices"][0], transport={"port": f"/dev/bench-{name}"})]
+    for key in ("seats", "hearing", "voice_follow"):  # they name the rest of the room
+        data.pop(key, None)
     path = work / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     return path
@@ -78,6 +80,7 @@ async def running_room(config: Path, work: Path, broker: LocalBroker) -> AsyncIt
     data = yaml.safe_load(cfg.read_text())
     data["broker"] = {"host": "127.0.0.1", "port": broker.port}
     data["state_dir"] = str(work / f"state-{config.stem}")
+    data["console"] = {"port": 0}  # any free port: two daemons run during the benchmark
     cfg.write_text(yaml.safe_dump(data, allow_unicode=True))
     daemon = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "controller.cli", "--log-level", "WARNING", "run", str(cfg), cwd=REPO

@@ -60,6 +60,7 @@ def room_config(tmp_path: Path, sim_room: SimulatedRoom, broker: LocalBroker) ->
         "password_file": str(secret),
     }
     data["state_dir"] = str(tmp_path / "state")
+    data["console"] = {"port": 0}  # a free port: the machine's 8080 may be taken
     out.write_text(yaml.safe_dump(data, allow_unicode=True))
     return out
 
