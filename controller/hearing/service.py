@@ -58,6 +58,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+EVALUATE_DELAY_S = 0.05
 SETTLE_S = 1.0
 """After a transition's macro, how long recorders get to report the transport they were told to take."""
 
@@ -100,7 +101,7 @@ class HearingService:
         self.macros = MacroRunner(room, self._late_step)
         self._lock = asyncio.Lock()
         self._settling_until = 0.0  # recorders told to record get this long to report it before the watchdog looks
-        self._evaluate_soon: asyncio.Handle | None = None
+        self._evaluate_soon: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._published: dict[str, Any] | None = None
         self._button_tasks: set[asyncio.Task[dict[str, Any]]] = set()
@@ -366,8 +367,10 @@ class HearingService:
         ]
 
     def _device_changed(self, device_id: str) -> None:
+        # a little later, not on the next loop turn: a burst of changes is evaluated once, and the reply the
+        # change belongs to goes out first (the alarm's 2 s budget is not touched by 50 ms)
         if self._evaluate_soon is None:
-            self._evaluate_soon = asyncio.get_running_loop().call_soon(self._evaluate)
+            self._evaluate_soon = asyncio.get_running_loop().call_later(EVALUATE_DELAY_S, self._evaluate)
 
     def _arm_evaluate(self, delay: float) -> None:
         asyncio.get_running_loop().call_later(delay, self._evaluate)
