@@ -7,7 +7,6 @@ simulator hands out) is the same thing. ``open_stream()`` picks TCP or serial fr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 from urllib.parse import urlsplit
@@ -16,10 +15,10 @@ from drivers.errors import ConfigError, TransportLost
 from drivers.profiles import SerialSettings
 from drivers.transports.base import ByteStream
 from drivers.transports.serial import SerialTransport
+from drivers.transports.stream import StreamTransport
 
 log = logging.getLogger(__name__)
 
-READ_CHUNK = 4096
 TCP_SCHEMES = ("tcp://", "socket://")
 
 
@@ -37,23 +36,20 @@ def parse_tcp_url(url: str, default_port: int | None = None) -> tuple[str, int]:
     return parts.hostname, port
 
 
-class TcpTransport:
+class TcpTransport(StreamTransport):
     """One TCP connection, reopenable: ``open()`` connects (within ``connect_timeout_s``)."""
 
+    eof_text = "the device closed the connection"
+
     def __init__(self, url: str, default_port: int | None = None, connect_timeout_s: float = 3.0) -> None:
+        super().__init__()
         self.url = url
         self.host, self.port = parse_tcp_url(url, default_port)
         self.connect_timeout_s = connect_timeout_s
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
 
     @property
     def name(self) -> str:
         return self.url
-
-    @property
-    def is_open(self) -> bool:
-        return self._writer is not None and not self._writer.is_closing()
 
     async def open(self) -> None:
         if self.is_open:
@@ -70,36 +66,6 @@ class TcpTransport:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._reader, self._writer = reader, writer
         log.debug("connected %s", self.url)
-
-    async def write(self, data: bytes) -> None:
-        writer = self._writer
-        if writer is None or writer.is_closing():
-            raise TransportLost(f"{self.url}: not connected")
-        try:
-            writer.write(data)
-            await writer.drain()
-        except (OSError, RuntimeError) as exc:
-            raise TransportLost(f"{self.url}: write failed: {exc}") from exc
-
-    async def read(self) -> bytes:
-        reader = self._reader
-        if reader is None:
-            raise TransportLost(f"{self.url}: not connected")
-        try:
-            data = await reader.read(READ_CHUNK)
-        except (OSError, RuntimeError) as exc:
-            raise TransportLost(f"{self.url}: connection lost: {exc}") from exc
-        if not data:
-            raise TransportLost(f"{self.url}: the device closed the connection")
-        return data
-
-    async def close(self) -> None:
-        writer, self._writer, self._reader = self._writer, None, None
-        if writer is None:
-            return
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
 
 
 def open_stream(port: str, settings: SerialSettings, default_tcp_port: int | None = None) -> ByteStream:

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import sys
 import time
 from pathlib import Path
 
 import aiohttp
-import pytest
 import yaml
 
-import controller.daemon
 from controller.localbroker import LocalBroker, free_port
 from sim.room import SimulatedRoom
 from tests.console.conftest import ROOM_CONFIG, USERS, write_room
-
-pytestmark = pytest.mark.skipif(
-    "start_console" not in inspect.getsource(controller.daemon),
-    reason="controller/daemon.py does not start the console yet",
-)
 
 
 async def test_the_daemon_serves_the_console(tmp_path: Path, broker: LocalBroker) -> None:
