@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
+from sim.faults import LineFaults
 
 if TYPE_CHECKING:
     from sim.room import BuiltLine, DeviceSpec
@@ -84,15 +85,15 @@ class LgSet:
         return True, data
 
 
-class LgHandle:
+class LgHandle(LineFaults):
     """A test's grip on one simulated set: its state, the remote control and the faults."""
+
+    line: LgLine
 
     def __init__(self, line: LgLine, lg_set: LgSet, device_id: str | None = None) -> None:
         self.line = line
         self.set = lg_set
         self.device_id = device_id
-        self.silent = False
-        self.garbles = 0
         self.requests: list[bytes] = []  # every request this set heard
 
     power = property(lambda self: self.set.power, doc="On (no warm-up).")
@@ -119,22 +120,6 @@ class LgHandle:
     def set_silent_in_standby(self, silent: bool) -> None:
         """Whether the set answers nothing while off."""
         self.set.silent_in_standby = silent
-
-    def unplug(self) -> None:
-        """The line's port vanishes (every set on it)."""
-        self.line.endpoint.unplug()
-
-    def replug(self) -> None:
-        """The port comes back."""
-        self.line.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        """Ignore everything (a hung set) until called with False."""
-        self.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        """The next ``count`` replies lose their OK/NG."""
-        self.garbles += count
 
 
 class _Client:

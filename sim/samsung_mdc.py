@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
+from sim.faults import LineFaults
 
 if TYPE_CHECKING:
     from sim.room import BuiltLine, DeviceSpec
@@ -120,15 +121,15 @@ class MdcDisplay:
         return True
 
 
-class MdcHandle:
+class MdcHandle(LineFaults):
     """A test's grip on one simulated display: its state, the remote control and the faults."""
+
+    line: MdcLine
 
     def __init__(self, line: MdcLine, display: MdcDisplay, device_id: str | None = None) -> None:
         self.line = line
         self.display = display
         self.device_id = device_id
-        self.silent = False
-        self.garbles = 0
         self.requests: list[bytes] = []  # every good request addressed to this display
 
     power = property(lambda self: self.display.power, doc="On (the display has no warm-up).")
@@ -157,22 +158,6 @@ class MdcHandle:
     def set_tls(self, on: bool) -> None:
         """Secured network firmware: new TCP clients get MDCSTART<<TLS>> and no plain MDC."""
         self.line.tls = on
-
-    def unplug(self) -> None:
-        """The line's port vanishes (every display on it)."""
-        self.line.endpoint.unplug()
-
-    def replug(self) -> None:
-        """The port comes back."""
-        self.line.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        """Ignore everything (a hung display) until called with False."""
-        self.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        """The next ``count`` replies carry a wrong checksum."""
-        self.garbles += count
 
 
 class _Client:
