@@ -84,10 +84,6 @@ class AudioProcessor(Device):
     async def _do_set_mute(self, p: PointMuteParams) -> None:
         await self._set_mute(self.points[p.point], p.on)
 
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()
-
     @abstractmethod
     async def _set_level(self, point: AudioPoint, level_db: float) -> None: ...
 

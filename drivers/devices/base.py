@@ -159,6 +159,11 @@ class Device(ABC):
         """Validate, then run one operation; returns JSON-ready data for the reply."""
         return await self.run(action, self.validate(action, params))
 
+    async def _do_refresh(self, _: ActionParams) -> dict[str, Any]:
+        """Every class's ``refresh`` action: read the state from the device now and return it."""
+        await self.poll()
+        return self.snapshot()
+
     async def run(self, action: str, params: ActionParams) -> dict[str, Any]:
         """Run an operation whose parameters ``validate()`` already returned."""
         handler: Callable[[ActionParams], Awaitable[dict[str, Any] | None]] = getattr(self, f"_do_{action}")

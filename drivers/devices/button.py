@@ -43,7 +43,3 @@ class Button(Device):
         elif not first:
             self._emit("released", presses=self.presses)
         self._changed()
-
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()

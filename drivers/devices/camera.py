@@ -193,10 +193,6 @@ class Camera(Device):
     async def _do_preset_reset(self, p: PresetParams) -> None:
         await self._preset("reset", p.preset)
 
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()
-
     # -- protocol primitives: arguments are already validated ------------------------------------------------
     @abstractmethod
     async def _power(self, on: bool) -> None: ...

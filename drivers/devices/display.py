@@ -129,10 +129,6 @@ class Display(Device):
     async def _do_av_mute(self, p: MuteParams) -> None:
         await self._av_mute(p.on)
 
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()
-
     # -- protocol primitives: arguments are already validated ------------------------------------------------
     @abstractmethod
     async def _power(self, on: bool) -> None: ...

@@ -65,10 +65,6 @@ class Indicator(Device):
         self.on, self.color, self.blink = p.on, color, p.blink
         self._changed()
 
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()
-
     @abstractmethod
     async def _set(self, on: bool, color: str | None, blink: bool) -> None:
         """Show ``on`` in ``color`` (None for a one-colour light), blinking or steady."""

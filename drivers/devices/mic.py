@@ -104,10 +104,6 @@ class MicSystem(Device):
     async def _do_all_off(self, _: NoParams) -> None:
         await self._set_all_off()
 
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()
-
     @abstractmethod
     async def _set_mic(self, seat: int, on: bool) -> None: ...
 

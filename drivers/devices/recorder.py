@@ -97,10 +97,6 @@ class Recorder(Device):
     async def _do_play(self, _: NoParams) -> None:
         await self._play()
 
-    async def _do_refresh(self, _: NoParams) -> dict[str, Any]:
-        await self.poll()
-        return self.snapshot()
-
     # -- protocol primitives ---------------------------------------------------------------------------------
     @abstractmethod
     async def _record(self, clip: str | None) -> None:

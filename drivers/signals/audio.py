@@ -138,7 +138,7 @@ class AudioInput(Device):
     def snapshot(self) -> dict[str, Any]:
         return self._state
 
-    async def _do_refresh(self, _params: NoParams) -> dict[str, Any]:
+    async def _do_refresh(self, _params: ActionParams) -> dict[str, Any]:
         self._publish_state()
         return {}
 

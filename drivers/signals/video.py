@@ -129,7 +129,7 @@ class VideoInput(Device):
         age = round(max(0.0, self.clock.now() - taken_at), 2)
         return {"format": "jpeg", "encoding": "base64", "width": width, "height": height, "age_s": age, "data": data}
 
-    async def _do_refresh(self, _params: NoParams) -> dict[str, Any]:
+    async def _do_refresh(self, _params: ActionParams) -> dict[str, Any]:
         self._publish_state()
         return {}
 
