@@ -219,7 +219,7 @@ class ConsoleServer:
         return {}
 
     def meter(self, device_id: str, levels: dict[str, float | None]) -> None:
-        """Push level meters of one device to the pages (issue 4 calls this at up to 10 Hz)."""
+        """Push level meters of one device to the pages (audio inputs, up to 10 Hz)."""
         self.hub.meter(device_id, levels)
 
     # -- origin --------------------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ class Hub:
         self._send(f"ev:{next(self._seq)}", text, lambda c: c.session.role != "judge")
 
     def meter(self, device_id: str, levels: dict[str, float | None]) -> None:
-        """Level meters of one device (issue 4): coalesced, so a slow page skips frames instead of lagging."""
+        """Level meters of one device: coalesced, so a slow page skips frames instead of lagging."""
         text = encode({"type": "meter", "id": device_id, "levels": levels, "ts": now_ms()})
         self._send(f"meter:{device_id}", text, lambda _c: True)
 
