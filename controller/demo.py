@@ -40,6 +40,8 @@ def demo_config(base: Path, out: Path) -> Path:
     if base.resolve() == EXAMPLE.resolve():
         extras = yaml.safe_load(EXTRAS.read_text(encoding="utf-8"))
         data["devices"] += extras["devices"]
+        for seat in data.get("seats", []):  # the seats' microphone channels, for their level meters
+            seat["mics"] = seat.get("mics", []) + extras.get("seat_mics", {}).get(seat["id"], [])
         data["hearing"] = {**data.get("hearing", {}), **extras["hearing"]}
     out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out

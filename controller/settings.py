@@ -45,6 +45,7 @@ class MicRef(_Strict):
 
     device: str
     seat: int = Field(ge=0)
+    follow: bool = True  # its speech moves the cameras; False: its levels are shown, voice-follow ignores it
 
 
 class Step(_Strict):

@@ -363,7 +363,7 @@ class HearingService:
         return [
             seat
             for seat in self.room.config.seats
-            if any(mic.device == device_id and mic.seat == number for mic in seat.mics)
+            if any(mic.device == device_id and mic.seat == number and mic.follow for mic in seat.mics)
         ]
 
     def _device_changed(self, device_id: str) -> None:

@@ -65,3 +65,12 @@ async def test_a_lost_picture_is_a_warning_that_never_touches_the_recording(cour
     await hearing.execute("close", {}, "clerk:wang")
     kinds = [(e.event, e.data.get("kind")) for e in court.events]
     assert ("alarm_raised", "video_no_signal") in kinds and ("alarm_cleared", "video_no_signal") in kinds
+
+
+async def test_audio_channels_marked_follow_false_show_levels_but_never_move_a_camera(court: Court) -> None:
+    heard: list[str] = []
+    court.room.event_hooks.append(lambda device, event: heard.append(f"{device}:{event.event}"))
+    await court.hearing.execute("open", {"case_no": "AV-3"}, "clerk:wang")
+    await court.until(lambda: "mic-levels:speech_on" in heard, 8, "voice activity on the audio interface")
+    assert court.hearing.voice.speaking == [] and court.hearing.voice.switches == 0
+    await court.hearing.execute("close", {}, "clerk:wang")
