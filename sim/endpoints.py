@@ -100,6 +100,22 @@ class _Channel:
             self._on_lost()
 
 
+def bound_socket(kind: socket.SocketKind, host: str, port: int) -> socket.socket:
+    """A non-blocking socket bound to host:port (0: a free port), listening when it is TCP; SimError if taken."""
+    sock = socket.socket(socket.AF_INET, kind)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # replug at once; a client may share a UDP port
+        sock.bind((host, port))
+        if kind == socket.SOCK_STREAM:
+            sock.listen(8)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        what = "listen on" if kind == socket.SOCK_STREAM else "bind UDP"
+        raise SimError(f"cannot {what} {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
 class Endpoint(ABC):
     """Where a driver connects: bytes in to the attached callback, bytes out with `write()`."""
 
@@ -319,15 +335,7 @@ class TcpEndpoint(Endpoint):
         """Listen again on the same port."""
         if self.plugged:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            sock.listen(8)
-            sock.setblocking(False)
-        except OSError as exc:
-            sock.close()
-            raise SimError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
+        sock = bound_socket(socket.SOCK_STREAM, self.host, self.port)
         self.port = sock.getsockname()[1]
         self._listener = sock
         self._loop = asyncio.get_running_loop()

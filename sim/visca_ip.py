@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sim.camera_handle import CameraView
-from sim.endpoints import Endpoint
-from sim.errors import SimConfigError, SimError
+from sim.endpoints import Endpoint, bound_socket
+from sim.errors import SimConfigError
 from sim.profile import CameraProfile
 from sim.room import BuiltLine, DeviceSpec, register_family
 from sim.visca_camera import ViscaCamera
@@ -84,14 +84,7 @@ class UdpEndpoint(Endpoint):
         """Bind again on the same port."""
         if self.plugged:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a client may bind the camera's port too
-            sock.bind((self.host, self.port))
-            sock.setblocking(False)
-        except OSError as exc:
-            sock.close()
-            raise SimError(f"cannot bind UDP {self.host}:{self.port}: {exc.strerror}") from exc
+        sock = bound_socket(socket.SOCK_DGRAM, self.host, self.port)
         self.port = sock.getsockname()[1]
         self._sock = sock
         self._loop = asyncio.get_running_loop()
