@@ -109,6 +109,16 @@ def _cmd_journal(args: argparse.Namespace) -> int:
         journal.close()
 
 
+def _cmd_key(args: argparse.Namespace) -> int:
+    from controller.config import load_config
+    from controller.signing import RoomKey
+
+    path = load_config(args.config).signing_key_path
+    key = RoomKey.load_or_create(path) if args.key_command == "init" else RoomKey.load(path)
+    print(f"key {key.path}\nfingerprint {key.fingerprint}\npublic {key.public_text}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="courtroom", description="Technology courtroom device controller")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default INFO; WARNING for demo)")
@@ -152,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="room config (its state_dir holds journal.sqlite) or a journal file (default /etc/courtroom/room.yaml)",
     )
     p.set_defaults(func=_cmd_journal)
+
+    p = sub.add_parser("key", help="the room's Ed25519 signing key (journal checkpoints, recording manifests)")
+    key_sub = p.add_subparsers(dest="key_command", required=True)
+    for name, text in (
+        ("init", "create the key when there is none (0600), then print its public half"),
+        ("show", "print the public half and fingerprint, for the central platform to keep"),
+    ):
+        k = key_sub.add_parser(name, help=text)
+        k.add_argument("config", type=Path, help="room config (its signing_key or state_dir)")
+    p.set_defaults(func=_cmd_key)
 
     p = sub.add_parser("ctl", help="talk to a running room over MQTT")
     p.add_argument("--config", type=Path, help="room config to take the broker and room id from")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,6 +26,20 @@ class _Strict(BaseModel):
 class RoomInfo(_Strict):
     id: str = Field(pattern=ROOM_ID_PATTERN)
     name: str = ""
+    timezone: str = "Asia/Shanghai"  # the room's local time: records, the time overlay, the console
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (an IANA name such as Asia/Shanghai)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class BrokerConfig(_Strict):
@@ -79,12 +94,20 @@ class RoomConfig(_Strict):
     room: RoomInfo
     broker: BrokerConfig = BrokerConfig()
     state_dir: Path = Path("/var/lib/courtroom")
+    signing_key: Path | None = None  # the room's Ed25519 key; default <state_dir>/keys/signing-key.pem
     profiles_dir: Path | None = None
     devices: list[DeviceConfig] = Field(default_factory=list)
     seats: list[SeatConfig] = Field(default_factory=list)
     hearing: HearingConfig = HearingConfig()
     voice_follow: VoiceFollowConfig = VoiceFollowConfig()
     console: ConsoleConfig = ConsoleConfig()
+
+    @property
+    def signing_key_path(self) -> Path:
+        """Where the room's signing key lives (``signing_key``, or its default under ``state_dir``)."""
+        from controller.signing import default_key_path
+
+        return self.signing_key or default_key_path(self.state_dir)
 
     @field_validator("devices")
     @classmethod
