@@ -241,6 +241,11 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
             factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options)
         except CourtroomError as exc:
             problems.append(f"{source}: devices[{index}]: {exc}")
+    if not problems:
+        try:
+            factory.link_all()  # a software recorder's inputs exist and are of the right kind
+        except ConfigError as exc:
+            problems.append(f"{source}: {exc}")
     if problems:
         raise ConfigError("\n".join(problems))
     return library

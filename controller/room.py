@@ -70,6 +70,7 @@ class Room:
                 device, self._availability_changed, self._state_changed, backoff or Backoff()
             )
             self._availability[dev.id] = Availability(state="offline", reason="not connected yet")
+        factory.link_all()
         self._tasks: list[asyncio.Task[None]] = []
 
     @property

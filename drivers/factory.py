@@ -79,6 +79,7 @@ class DeviceFactory:
         self.library = library
         self.state_dir = state_dir  # the room's state_dir: where builders keep what a device cannot (UVC presets)
         self.ports: dict[str, PortUse] = {}
+        self.devices: dict[str, Device] = {}  # every device built so far (a recorder finds its inputs here)
 
     @classmethod
     def register(cls, family: str, builder: Builder) -> None:
@@ -110,7 +111,20 @@ class DeviceFactory:
         request = BuildRequest(
             device_id, profile, port, address, profile.serial_settings(serial_override), dict(options or {})
         )
-        return builder(self, request)
+        device = builder(self, request)
+        self.devices[device_id] = device
+        return device
+
+    def link_all(self) -> None:
+        """Once every device is built: let each find the devices it uses; ConfigError lists every problem."""
+        problems = []
+        for device in self.devices.values():
+            try:
+                device.link_devices()
+            except ConfigError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ConfigError("\n".join(problems))
 
     def port_use(self, request: BuildRequest, make_line: Callable[[], SharedLine], address: int | None) -> PortUse:
         """The port's shared record, created with ``make_line()`` for its first device; checks that the

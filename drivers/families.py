@@ -21,6 +21,7 @@ FAMILY_PACKAGES = (
     "dis_ccu",
     "usb",
     "signals",
+    "recording",
 )
 """Packages under drivers/ whose ``register`` module teaches the factory their families."""
 

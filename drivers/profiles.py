@@ -73,7 +73,7 @@ class ProtocolProfile(_Strict):
     family: str
     device_class: DeviceClass
     description: str = ""
-    link: Literal["serial", "tcp", "udp", "usb"] = "serial"  # what a room config's transport.port usually names
+    link: Literal["serial", "tcp", "udp", "usb", "dir"] = "serial"  # what a room config's transport.port usually names
     default_tcp_port: int | None = Field(None, ge=1, le=65535)
     serial: SerialSettings = SerialSettings()
     timing: Timing = Timing()
@@ -145,7 +145,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {"power", "zoom", "zoom_direct", "pan_tilt", "pan_tilt_absolute", "pan_tilt_relative", "home", "presets"}
     ),
     "display": frozenset({"power", "input", "volume", "mute", "av_mute", "error_status", "lamp"}),
-    "recorder": frozenset({"record", "record_named", "stop", "play", "timecode", "slot_info", "notify"}),
+    "recorder": frozenset(
+        {"record", "record_named", "stop", "play", "timecode", "slot_info", "notify", "composite", "segments"}
+    ),
     "audio_processor": frozenset({"level", "mute", "subscribe"}),
     "mic_system": frozenset({"mic_control", "mic_events", "request_events", "all_off"}),
     "indicator": frozenset({"light", "color", "blink"}),

@@ -106,6 +106,21 @@ class DisplayState(Payload):
     lamp_hours: list[int] | None
 
 
+class RecordingStream(BaseModel):
+    """One stream of a software recorder (a camera, ``composite``, ``seats``): what it wrote and how it is fed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    frames: int  # pictures written (0 for the seat tracks)
+    dropped: int  # pictures the encoder could not take in time
+    samples: int  # audio samples written
+    failed: str | None = None  # why the stream stopped (a full disk)
+    frames_in: int | None = None  # frames the camera delivered
+    repeated: int | None = None  # written pictures that repeat the previous camera frame
+    stalled: bool = False  # the input sends nothing: black pictures (or silence) are recorded
+    silence_s: float | None = None  # seat tracks: silence written while the audio input stalled
+
+
 class RecorderState(Payload):
     """`<device>/state` of a recorder: transport, clip, timecode and the disk it records to."""
 
@@ -120,6 +135,7 @@ class RecorderState(Payload):
     disk_present: bool | None
     remaining_s: int | None
     remote_enabled: bool | None
+    streams: dict[str, RecordingStream] | None = None  # a software recorder's streams; None for hardware
 
 
 class AudioPointState(BaseModel):

@@ -88,6 +88,10 @@ class Device(ABC):
         """Note a good answer: a device heard from recently needs no liveness poll."""
         self.last_heard = time.monotonic()
 
+    def link_devices(self) -> None:
+        """Called once every device of the room is built: find the devices this one uses (a software recorder's
+        cameras); ConfigError names a missing one. Most devices use none."""
+
     # -- lifecycle -------------------------------------------------------------------------------------------
     @abstractmethod
     async def connect(self) -> None:

@@ -42,6 +42,10 @@ class Stream(Protocol):
     def close(self) -> None: ...
 
 
+BlockTap = Callable[[bytes, int, float], None]
+"""``tap(data, frames, read_at)``: every block as read (interleaved S16_LE, all channels), its frame count and the
+clock time the read returned, called in the reader thread: a tap only queues the block and returns."""
+
 Opener = Callable[[str, int, int, int], Stream]
 """``opener(device_name, channels, rate, frames_per_block)`` -> an open stream (blocking; run in a thread)."""
 
@@ -88,6 +92,16 @@ class AudioInput(Device):
         self._failure: str | None = None
         self._session = 0
         self._connected = False
+        self._taps: list[BlockTap] = []
+
+    # -- blocks for a recorder -------------------------------------------------------------------------------
+    def add_block_tap(self, tap: BlockTap) -> None:
+        """Hand every block to ``tap`` (in the reader thread) from now on, across reconnects."""
+        self._taps.append(tap)
+
+    def remove_block_tap(self, tap: BlockTap) -> None:
+        if tap in self._taps:
+            self._taps.remove(tap)
 
     # -- hearing ---------------------------------------------------------------------------------------------
     def set_hearing_open(self, open_: bool) -> None:
@@ -150,7 +164,10 @@ class AudioInput(Device):
             while not stop.is_set():
                 started = self.clock.now()
                 data = stream.read(self.block_frames)
-                took = self.clock.now() - started
+                read_at = self.clock.now()
+                took = read_at - started
+                for tap in list(self._taps):
+                    tap(data, len(data) // (2 * channels), read_at)
                 levels = block_levels(split_block(data, channels), clip_dbfs)
                 loop.call_soon_threadsafe(self._on_block, session, levels)
                 if pacer.after_read(self.block_s, took):

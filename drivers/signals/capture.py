@@ -52,6 +52,11 @@ class Source:
         return path.parent.is_dir() if "%" in path.name else path.is_file()
 
 
+FrameTap = Callable[[NDArray[np.uint8], float], None]
+"""``tap(frame, taken_at)``: every decoded frame (BGR) and the clock time it was grabbed, called in the reader
+thread: a tap only queues the frame (a recorder's ring buffer) and returns."""
+
+
 @dataclass(frozen=True)
 class Check:
     """One health check, handed to the event loop."""
@@ -109,6 +114,7 @@ class CaptureWorker:
         self._latest: NDArray[np.uint8] | None = None
         self._latest_at = 0.0
         self._grabs: deque[float] = deque()
+        self.taps: list[FrameTap] = []  # while any is attached, every frame is decoded and handed to them
         self.thread = threading.Thread(target=self._run, name=f"video-{source.spec}", daemon=True)
 
     def latest(self) -> tuple[NDArray[np.uint8] | None, float]:
@@ -155,13 +161,23 @@ class CaptureWorker:
             grabbed += 1
             now = self.clock.now()
             self._count(now)
+            taps = list(self.taps)
+            frame: NDArray[np.uint8] | None = None
+            if taps:  # a recorder needs every frame, decoded
+                ok, got = capture.retrieve()
+                frame = np.asarray(got, dtype=np.uint8) if ok and got is not None else None
+                for tap in taps:
+                    if frame is not None:
+                        tap(frame, now)
             if now >= next_check:
                 next_check = max(next_check + interval, now)
                 if not self.source.present():
                     break
-                ok, frame = capture.retrieve()
-                if ok and frame is not None:
-                    self._check(np.asarray(frame, dtype=np.uint8), now)
+                if frame is None:
+                    ok, got = capture.retrieve()
+                    frame = np.asarray(got, dtype=np.uint8) if ok and got is not None else None
+                if frame is not None:
+                    self._check(frame, now)
             if pacer is not None and pacer.after_read(1.0 / fps, now - started):
                 break
         return grabbed

@@ -21,7 +21,7 @@ from pydantic import Field
 from drivers.devices.base import ActionParams, ActionSpec, Device
 from drivers.errors import DeviceOffline, NotExecutable
 from drivers.profiles import Profile
-from drivers.signals.capture import CaptureWorker, Check, Source, open_capture
+from drivers.signals.capture import CaptureWorker, Check, FrameTap, Source, open_capture
 from drivers.signals.clock import Clock, MonotonicClock
 from drivers.signals.health import Signal
 from drivers.signals.options import VideoOptions
@@ -81,6 +81,17 @@ class VideoInput(Device):
         self._state: dict[str, Any] = self._build_state()
         self._refreshed_at = 0.0
         self._connected = False
+        self._taps: list[FrameTap] = []
+
+    # -- frames for a recorder -------------------------------------------------------------------------------
+    def add_frame_tap(self, tap: FrameTap) -> None:
+        """Hand every frame to ``tap`` (in the reader thread) from now on, across reconnects."""
+        self._taps.append(tap)
+
+    def remove_frame_tap(self, tap: FrameTap) -> None:
+        """Stop handing frames to ``tap``; the reader goes back to decoding only the frames it checks."""
+        if tap in self._taps:
+            self._taps.remove(tap)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -89,6 +100,7 @@ class VideoInput(Device):
         worker = CaptureWorker(
             self.source, self.options, self.clock, lambda check: self._hand_over(loop, worker, check), open_capture
         )
+        worker.taps = self._taps  # the same list: taps added later reach the running reader
         self._worker = worker
         self._checked_at = self.clock.now()
         worker.thread.start()

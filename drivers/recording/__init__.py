@@ -1,0 +1,1 @@
+"""The software recording unit: the room's cameras and seat microphones recorded to sealed, segmented files."""
