@@ -197,8 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ctl)
 
     from controller.console.users import add_user_parser
+    from controller.recording.cli import add_recording_parser
 
     add_user_parser(sub)
+    add_recording_parser(sub)
     return parser
 
 

@@ -15,7 +15,9 @@ from controller.hearing.service import HearingService
 from controller.journal import Journal
 from controller.mqtt.bridge import MqttBridge
 from controller.mqtt.session import SessionCounter
+from controller.recording.service import RecordingService
 from controller.room import Room
+from controller.signing import RoomKey
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     await journal.open()
     room = Room(config, library, journal=journal)
     hearing = HearingService(room, journal)
+    recording = RecordingService(room, hearing, journal, RoomKey.load_or_create(config.signing_key_path))
     bridge = MqttBridge(room, config.broker, session, hearing)  # before restore(): it keeps the gap's events
     restored = await restore(hearing, journal)
     console = await start_console(config, room, hearing, journal)  # after the bridge: it chains the hearing's hooks
@@ -55,6 +58,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     await journal.append("daemon_started", {"devices": [d.id for d in config.devices], "session": session.value})
     room.start()
     hearing.start()
+    recording.start()
     verify_task = asyncio.create_task(verify_recording(hearing), name="verify-recording") if restored else None
     bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
     # Everything loaded so far lives as long as the daemon: keep it out of the collector's generations, so a
@@ -69,7 +73,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
             await asyncio.gather(verify_task, return_exceptions=True)
         await console.stop()
         await hearing.stop()
-        await room.stop()
+        await room.stop()  # a software recorder closes and seals its last segments here
+        await recording.stop()
         await bridge.stop(bridge_task)
         await journal.append("daemon_stopped", {})
         await journal.close()

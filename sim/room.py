@@ -117,6 +117,7 @@ SIM_FAMILY_MODULES = (
     "usb",
     "audio",
     "video",
+    "recording_store",
 )
 """Modules under sim/ with a ``register()`` that calls ``register_family``."""
 
@@ -343,6 +344,10 @@ class SimulatedRoom:
             from sim.audio import AlsaEndpoint  # sim.audio imports this module
 
             return AlsaEndpoint(port, self.run_dir)
+        if port.startswith("dir:"):
+            from sim.recording_store import StoreEndpoint  # sim.recording_store imports this module
+
+            return StoreEndpoint(port, self.run_dir)
         if port.startswith("video:"):
             from sim.video import VideoEndpoint  # sim.video imports this module
 

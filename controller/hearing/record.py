@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from controller.journal import Entry, JournalError, JournalFile
+from controller.recording.export import render_files, segment_row
 from controller.settings import REASON_LABELS
 
 
@@ -61,6 +62,7 @@ def build_record(journal: JournalFile, hearing_id: str) -> dict[str, Any]:
         "interruptions": [],
         "marks": [],
         "faults": [],
+        "recording_files": [],  # the software recording's sealed segments
     }
     segment: dict[str, Any] | None = {"part": 1, "clip": opened.data.get("clip"), "from_ts": opened.ts_ms}
     interruption: dict[str, Any] | None = None
@@ -95,6 +97,8 @@ def build_record(journal: JournalFile, hearing_id: str) -> dict[str, Any]:
                 segment["to_ts"] = r.ts_ms
                 record["segments"].append(segment)
                 segment = None
+        elif r.kind == "recording_segment":
+            record["recording_files"].append(segment_row(r))
         elif r.kind == "mark":
             record["marks"].append(
                 {
@@ -189,6 +193,7 @@ def render_markdown(record: dict[str, Any]) -> str:
         f"| {s['part']} | {s['clip'] or '—'} | {_fmt(s['from_ts'])} | {_fmt(s.get('to_ts'))} |"
         for s in record["segments"]
     ]
+    lines += render_files(record.get("recording_files", []))
     lines += ["", "## 中断 Interruptions", ""]
     if record["interruptions"]:
         lines += ["| 原因 reason | 开始 from | 结束 to | 时长 s | 说明 note | 操作人 by |", "|---|---|---|---|---|---|"]

@@ -29,6 +29,9 @@ Report = Callable[[str, str, dict[str, object]], None]
 """report(kind, severity, data): journal and publish one watchdog happening."""
 Recover = Callable[[str], Awaitable[str | None]]
 """recover(recorder) -> None on success, else the error message."""
+AlarmSource = Callable[[bool, bool], dict[str, tuple[str, str, str | None, str]]]
+"""source(expect_recording, in_session) -> {alarm id: (kind, severity, device, message)}: alarms another part of
+the controller wants raised (the software recording's backup and disk forecast)."""
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Watchdog:
         self._last_attempt: dict[str, float] = {}
         self._recovering: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.sources: list[AlarmSource] = []
 
     @property
     def alarms(self) -> list[Alarm]:
@@ -103,6 +107,9 @@ class Watchdog:
                 state = self.room.state(display)
                 if self.room.online(display) and isinstance(state, DisplayState) and state.power is False:
                     wanted[f"display_off:{display}"] = ("display_off", "warning", display, f"{display} is off")
+        for source in self.sources:
+            for source_id, raised in source(expect_recording, in_session).items():
+                wanted.setdefault(source_id, raised)
         for alarm_id in [a for a in self.active if a not in wanted]:
             self._clear(alarm_id)
         for alarm_id, (kind, severity, device, message) in wanted.items():

@@ -35,7 +35,6 @@ from drivers.signals.video import VideoInput
 
 log = logging.getLogger(__name__)
 
-MIN_FREE_BYTES = 64 << 20  # below this a recording is not started: the disk is full
 MEASURE_AFTER_S = 5.0  # the measured rate replaces the nominal one after this much recording
 DEFAULT_SIZE = (1280, 720)
 
@@ -64,6 +63,7 @@ class SoftwareRecorder(Recorder):
         super().__init__(device_id, profile)
         self.store = store
         self.options = options
+        self.reserve = options.reserve_mb << 20
         self.backup = None if options.backup is None else (store.parent / options.backup)
         self._devices = devices
         self.cameras: dict[str, VideoInput] = {}
@@ -132,7 +132,7 @@ class SoftwareRecorder(Recorder):
         if free is None:
             self.state.remaining_s = None
         else:
-            self.state.remaining_s = int(max(0, free - MIN_FREE_BYTES) / self._bytes_per_s())
+            self.state.remaining_s = int(max(0, free - self.reserve) / self._bytes_per_s())
         engine = self.engine
         if engine is not None:
             self._streams = engine.counters()
@@ -176,7 +176,7 @@ class SoftwareRecorder(Recorder):
         if not self._connected:
             raise NotExecutable(f"{self.device_id}: not connected")
         free = await asyncio.to_thread(self._free_bytes)
-        if free is None or free < MIN_FREE_BYTES:
+        if free is None or free < self.reserve:
             self.state.remaining_s = 0
             self._changed()
             raise NotExecutable(f"{self.device_id}: disk full: {self.store} has {(free or 0) >> 20} MB free")

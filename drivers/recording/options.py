@@ -50,6 +50,7 @@ class RecordingOptions(_Options):
     backup: Path | None = None  # the backup store (the controller copies and verifies); relative: beside the store
     backup_late_s: float = Field(120.0, gt=0)  # a segment not copied this long after it closed is late
     forecast_warn_s: int = Field(7200, ge=0)  # less recording time than this left at the measured rate: a warning
+    reserve_mb: int = Field(64, ge=0)  # free space kept: below it a recording is not started
     nominal_mbph: float = Field(1500.0, gt=0)  # MB an hour assumed for the forecast before a rate is measured
 
     @model_validator(mode="after")

@@ -1,0 +1,1 @@
+"""The controller's side of the software recording unit: sealing, backup, forecast, verification and the record."""
