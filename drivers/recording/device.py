@@ -35,7 +35,6 @@ from drivers.signals.video import VideoInput
 
 log = logging.getLogger(__name__)
 
-MEASURE_AFTER_S = 5.0  # the measured rate replaces the nominal one after this much recording
 DEFAULT_SIZE = (1280, 720)
 
 
@@ -153,7 +152,7 @@ class SoftwareRecorder(Recorder):
         engine = self.engine
         if engine is not None and self.state.transport == "record":
             elapsed = time.monotonic() - self._started_mono
-            if elapsed >= MEASURE_AFTER_S:
+            if elapsed >= self.options.measure_after_s:
                 written = self._closed_bytes + sum(_size(w.current_path) for w in engine.writers.values())
                 if written > 0:
                     self._rate_bps = written / elapsed

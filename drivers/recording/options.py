@@ -52,6 +52,7 @@ class RecordingOptions(_Options):
     forecast_warn_s: int = Field(7200, ge=0)  # less recording time than this left at the measured rate: a warning
     reserve_mb: int = Field(64, ge=0)  # free space kept: below it a recording is not started
     nominal_mbph: float = Field(1500.0, gt=0)  # MB an hour assumed for the forecast before a rate is measured
+    measure_after_s: float = Field(30.0, gt=0)  # recording time before the measured rate replaces the nominal one
 
     @model_validator(mode="after")
     def _sizes(self) -> RecordingOptions:
