@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 Frame = NDArray[np.uint8]
 Samples = NDArray[np.int16]  # (frames, channels)
-MP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+MP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof", "flush_packets": "1"}
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class StreamWriter:
         if path.suffix == ".mp4":
             container = av.open(str(path), "w", format="mp4", options=MP4_OPTIONS)
         else:
-            container = av.open(str(path), "w", format="matroska")
+            container = av.open(str(path), "w", format="matroska", options={"flush_packets": "1"})
         self._container = container
         self._file = ClosedFile(self.name, self._index, path, self._start_ts, self._start_ts, 0, 0)
         self.current_path = path
