@@ -26,6 +26,7 @@ from aiohttp import web
 from controller.config import RoomConfig
 from controller.console.api import SESSION_COOKIE, Api, ApiError
 from controller.console.auth import SESSION, SessionStore, UserStore
+from controller.console.replay import Replay
 from controller.console.users import users_path
 from controller.console.ws import Hub
 from controller.hearing.service import HearingService
@@ -110,6 +111,7 @@ class ConsoleServer:
             client_max_size=MAX_BODY_BYTES,
         )
         app.add_routes(self.api.routes())
+        app.add_routes(Replay(self.room, self.journal, lambda: self._file("replay.html")).routes())
         app.add_routes(
             [
                 web.get("/", self._index),
