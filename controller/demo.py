@@ -250,6 +250,10 @@ async def _tour_steps(
 
     for line in (await asyncio.to_thread(export)).splitlines():
         _say(f"   {line}")
+    if "rec-soft" in {d["id"] for d in devices}:
+        _say("\n   The software recording: sealed segments per camera, the composite and the seat tracks, listed from")
+        _say("   the hearing's signed manifest and checked in both stores (courtroom recording list|verify):")
+        _say(f"   .venv/bin/courtroom recording verify {state['hearing_id']} --config <the daemon's room.yaml>")
     _say("\n8. The room as the central platform sees it (courtroom ctl status):")
     _say(ctl.format_status(target, await ctl.read_retained(target)))
 
@@ -281,6 +285,9 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         for name, role in DEMO_USERS.items():
             add_user(users, name, role, DEMO_PASSWORD)
         data["console"] = {"port": console_port, "users_file": str(users)}
+        for device in data["devices"]:  # the software recorder's backup store: beside its store, in the demo folder
+            if device.get("profile") == "generic/software-recorder":
+                device.setdefault("options", {})["backup"] = str(workdir / "sim" / "recordings" / "backup")
         room_cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         _say(f"Simulated courtroom {data['room']['id']} ({data['room']['name']})")
         for dev_id, endpoint in sim.endpoints.items():
@@ -295,6 +302,8 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} -t 'courtroom/v1/#' -v")
         url = f"http://127.0.0.1:{console_port}/"
         _say(f"The clerk console: {url}  (users clerk, judge, technician; password {DEMO_PASSWORD})")
+        _say(f"The replay view (pick the hearing, click a mark): {url}replay")
+        _say(f"  courtroom recording list|verify HEARING --config {room_cfg}")
         _say("Send a command:")
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} send cam-witness preset_recall preset=0")
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} hearing open case_no=A-1")
