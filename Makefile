@@ -22,6 +22,7 @@ bench: $(STAMP)
 	$(PY) bench/command_latency.py
 	$(PY) bench/signals.py
 	$(PY) bench/voice_follow.py
+	$(PY) bench/recording.py
 
 sysdeps:
 	@missing=""; \
