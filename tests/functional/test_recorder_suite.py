@@ -11,7 +11,8 @@ from drivers.errors import CourtroomError, NotExecutable
 from sim.handles import RecorderHandle
 from tests.functional.harness import Rig, refs, rig
 
-MODELS = refs("recorder")
+MODELS = [ref for ref in refs("recorder") if ref != "generic/software-recorder"]
+"""Recorders with a simulated twin; the software recorder is itself the program (its suite: tests/recording/)."""
 
 
 def _recorder(r: Rig) -> Recorder:
