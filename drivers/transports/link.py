@@ -1,20 +1,23 @@
-"""FramedLink: one reader task, one request at a time, unsolicited frames to listeners.
+"""The one request engine every line and link runs on, and FramedLink, the simple case of it.
 
-The pattern every request/reply family shares (MDC, LG, PJLink, 9-pin, HyperDeck, Tesira, the mic systems):
-a sans-IO splitter cuts the byte stream into frames (or typed DecodeErrors, after which it resynchronises);
-``request()`` writes one frame and waits for the first frame its ``accept`` predicate takes; frames nobody
-waits for go to the listeners (notifications, subscriptions, mic events). A handshake (greeting, login,
-telnet refusal) runs once after each open, reading frames with ``receive()``.
+``LinkCore`` owns what all of them share: a byte stream (serial, TCP, or UDP datagrams), a sans-IO splitter
+that cuts it into frames (or typed DecodeErrors, after which it resynchronises), one reader task handing each
+frame to ``_route``, writes paced by the profile's ``inter_frame_gap_ms`` (plus a frame's wire time where the
+family counts it), exchanges in flight by key (a request, its first reply and, for a command that completes
+later, its end; resent a bounded number of times on a lossy link), and a teardown that fails every waiter with
+TransportLost. Each family routes replies its own way: FramedLink by a predicate, one request at a time (MDC,
+LG, PJLink, 9-pin, HyperDeck, Tesira, the mic systems); ViscaLine by camera address and socket; ViscaIpLink by
+sequence number; PelcoLine by dome address and axis.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, Protocol, TypeVar
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
 
 from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
@@ -23,7 +26,15 @@ from drivers.transports.base import ByteStream, SharedLink
 log = logging.getLogger(__name__)
 
 F = TypeVar("F")
+R = TypeVar("R")
 F_co = TypeVar("F_co", covariant=True)
+
+
+def fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    """Fail ``future`` unless it is done, marking the error retrieved (a waiter that gave up must not log it)."""
+    if not future.done():
+        future.set_exception(exc)
+        future.exception()
 
 
 class Splitter(Protocol[F_co]):
@@ -35,12 +46,252 @@ class Splitter(Protocol[F_co]):
         """Forget a partial frame (the link was reopened)."""
 
 
-FrameListener = Callable[[F], None]
+def _new_future() -> asyncio.Future[Any]:
+    return asyncio.get_running_loop().create_future()
+
+
+@dataclass(eq=False)
+class Exchange(Generic[R]):
+    """One request in flight: what was sent, its first reply and, for a command that ends later, its end."""
+
+    data: bytes
+    first: asyncio.Future[R] = field(default_factory=_new_future)  # a refusal arrives as its exception
+    done: asyncio.Future[None] = field(default_factory=_new_future)
+    accept: Callable[[R], bool] | None = None  # which frame answers it, where the key alone does not say
+    inquiry: bool = False  # VISCA: an inquiry (an answer comes) rather than a command (ACK, then Completion)
+    detached: bool = False  # its sender stopped waiting for the end: a late Completion or error is absorbed
+
+
 LostListener = Callable[[str], None]
 
 
-class FramedLink(SharedLink, Generic[F]):
-    """A byte stream with framing, request/reply matching and unsolicited frames; opened on first use."""
+class LinkCore(SharedLink, Generic[F, R]):
+    """A byte stream with framing, one reader, paced writes and exchanges by key; opened on first use.
+
+    ``F`` is what the splitter yields, ``R`` what an exchange's first reply holds. Subclasses route frames
+    (``_route``) and may set the line up after each open (``_setup``: a handshake, AddressSet, a RESET).
+    """
+
+    closed_text = "link closed"
+    garbled_level = logging.WARNING  # how loudly skipped input is logged
+    quiet_after_receive = True  # keep the inter-frame gap after a received frame too (a half-duplex wire)
+
+    def __init__(self, transport: ByteStream, splitter: Splitter[F], timing: Timing) -> None:
+        self.transport = transport
+        self.splitter = splitter
+        self.timing = timing
+        self.decode_errors = 0
+        self.retransmitted = 0  # sends repeated because no reply came in time
+        self.exchanges: dict[Hashable, Exchange[R]] = {}
+        self._ready = False
+        self._reader: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # background work of the line, cancelled at teardown
+        self._open_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+        self._locks: defaultdict[Hashable, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._free_at = 0.0  # loop time from which the line may carry the next frame
+        self._lost_listeners: list[LostListener] = []
+
+    @property
+    def name(self) -> str:
+        """The port or URL, for messages."""
+        return self.transport.name
+
+    @property
+    def is_open(self) -> bool:
+        """True once opened and set up, until closed or lost."""
+        return self._ready
+
+    def add_lost_listener(self, listener: LostListener) -> None:
+        """``listener(reason)`` when the link drops after it was open."""
+        self._lost_listeners.append(listener)
+
+    def lock(self, key: Hashable) -> asyncio.Lock:
+        """The lock that keeps requests of one kind (per camera, per axis...) one at a time."""
+        return self._locks[key]
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run ``work`` in the background until it ends or the line is torn down."""
+        task = asyncio.create_task(work, name=f"{name} {self.name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- open and close --------------------------------------------------------------------------------------
+    async def ensure_open(self) -> None:
+        """Open the transport, start reading and set the line up; TransportLost (or the setup's error)."""
+        if self._ready:
+            return
+        async with self._open_lock:
+            if self._ready:
+                return
+            await self.transport.open()
+            self.splitter.reset()
+            self._reader = asyncio.create_task(self._read_loop(), name=f"reader {self.name}")
+            try:
+                await self._setup()
+                if self._reader is None:
+                    raise TransportLost(f"{self.name}: link lost while opening")
+            except BaseException:
+                await self._teardown(TransportLost(f"{self.name}: link lost while opening"))
+                raise
+            self._ready = True
+            self._opened()
+
+    async def _setup(self) -> None:
+        """Run after each open, before any request (nothing by default)."""
+
+    def _opened(self) -> None:
+        """Note that the line is open and set up (nothing by default)."""
+
+    async def close(self) -> None:
+        """Stop reading, fail every waiter with TransportLost and close the transport; never raises."""
+        await self._teardown(TransportLost(f"{self.name}: {self.closed_text}"))
+
+    async def _teardown(self, exc: CourtroomError) -> None:
+        self._ready = False
+        current = asyncio.current_task()
+        tasks = [t for t in (self._reader, *self._tasks) if t is not None and t is not current]
+        self._reader = None
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        try:
+            await self.transport.close()
+        except Exception:  # pragma: no cover - transports never raise on close; the line must close anyway
+            log.exception("%s: closing the transport failed", self.name)
+        self._fail_all(exc)  # last, with no await after it: waiters wake once the lost listeners have heard
+
+    def _fail_all(self, exc: BaseException) -> None:
+        for exchange in self.exchanges.values():
+            fail(exchange.first, exc)
+            fail(exchange.done, exc)
+        self.exchanges.clear()
+
+    async def _lost(self, exc: TransportLost) -> None:
+        """The link dropped (the reader or a write noticed): tear down, then tell the listeners once."""
+        was_ready = self._ready
+        await self._teardown(exc)
+        if was_ready:
+            for listener in list(self._lost_listeners):
+                listener(str(exc))
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def wire_time(self, data: bytes) -> float:
+        """Seconds ``data`` occupies the wire after it is written (0: the transport's pace is enough)."""
+        return 0.0
+
+    async def _send(self, data: bytes) -> None:
+        """Write ``data`` once the line is quiet; a failed write tears the link down (the next use reopens)."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with self._write_lock:
+                wait = self._free_at - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                await self.transport.write(data)
+                self._free_at = loop.time() + self.wire_time(data) + self.timing.inter_frame_gap_ms / 1000
+        except TransportLost as exc:
+            await self._lost(exc)
+            raise
+
+    # -- exchanges -------------------------------------------------------------------------------------------
+    async def exchange(
+        self,
+        key: Hashable,
+        data: bytes,
+        timeout_s: float,
+        timed_out: Callable[[], CourtroomError],
+        *,
+        accept: Callable[[R], bool] | None = None,
+        inquiry: bool = False,
+        sends: int = 1,
+        keep: bool = False,
+    ) -> Exchange[R]:
+        """Send ``data`` as exchange ``key`` and wait until ``_route`` resolves its first reply.
+
+        With ``sends`` > 1 the same bytes go out again when no reply came within ``timeout_s / sends`` (UDP);
+        ``timed_out()`` is raised when every send went unanswered. The exchange stays under ``key`` after its
+        first reply only with ``keep`` (a command waiting for its end); the caller removes it then.
+        """
+        exchange: Exchange[R] = Exchange(data, accept=accept, inquiry=inquiry)
+        self.exchanges[key] = exchange
+        answered = False
+        try:
+            if sends == 1:
+                await self._send(data)
+                async with asyncio.timeout(timeout_s):
+                    await exchange.first
+            else:
+                await self._resend_until_answered(exchange, timeout_s, sends)
+            answered = True
+            return exchange
+        except TimeoutError:
+            raise timed_out() from None
+        finally:
+            if (not keep or not answered) and self.exchanges.get(key) is exchange:
+                del self.exchanges[key]
+
+    async def _resend_until_answered(self, exchange: Exchange[R], timeout_s: float, sends: int) -> None:
+        for send in range(sends):
+            if send:
+                self.retransmitted += 1
+                log.info("%s: no reply, sending again: %s", self.name, exchange.data.hex(" "))
+            await self._send(exchange.data)
+            await asyncio.wait({exchange.first}, timeout=timeout_s / sends)
+            if exchange.first.done():
+                exchange.first.result()  # raises a refusal
+                return
+        raise TimeoutError
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    async def _read_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                data = await self.transport.read()
+                for item in self.splitter.feed(data):
+                    if isinstance(item, DecodeError):
+                        self._garbled(item)
+                        continue
+                    if self.quiet_after_receive:
+                        self._free_at = max(self._free_at, loop.time() + self.timing.inter_frame_gap_ms / 1000)
+                    try:
+                        self._route(item)
+                    except DecodeError as exc:  # a frame the family cannot make sense of is garbled input too
+                        self._garbled(exc)
+                    except Exception:  # a bug in routing or a listener must not stop the reader
+                        log.exception("%s: failed to route %s", self.name, item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # TransportLost, or a transport that broke its contract: the link is unusable
+            lost = exc if isinstance(exc, TransportLost) else TransportLost(f"{self.name}: reader failed: {exc!r}")
+            log.warning("%s: %s", self.name, lost)
+            if self._reader is asyncio.current_task():
+                self._reader = None
+                await self._lost(lost)
+
+    def _garbled(self, exc: DecodeError) -> None:
+        self.decode_errors += 1
+        log.log(self.garbled_level, "%s: discarded garbled input: %s", self.name, exc)
+
+    def _route(self, frame: F) -> None:
+        """Hand one received frame to what waits for it (on the reader task)."""
+        raise NotImplementedError
+
+
+_REPLY = "reply"
+
+
+class FramedLink(LinkCore[F, F]):
+    """One request at a time, its reply picked by a predicate; unsolicited frames go to the listeners.
+
+    A handshake (greeting, login, telnet refusal) runs once after each open, reading frames with ``receive()``.
+    """
+
+    garbled_level = logging.DEBUG
 
     def __init__(
         self,
@@ -50,113 +301,47 @@ class FramedLink(SharedLink, Generic[F]):
         *,
         handshake: Callable[[FramedLink[F]], Awaitable[None]] | None = None,
     ) -> None:
-        self.transport = transport
-        self.splitter = splitter
-        self.timing = timing
+        super().__init__(transport, splitter, timing)
         self.handshake = handshake
-        self.decode_errors = 0
-        self._listeners: list[FrameListener[F]] = []
-        self._lost_listeners: list[LostListener] = []
-        self._reader: asyncio.Task[None] | None = None
-        self._ready = False
-        self._open_lock = asyncio.Lock()
-        self._request_lock = asyncio.Lock()
-        self._waiter: tuple[Callable[[F], bool], asyncio.Future[F]] | None = None
+        self._listeners: list[Callable[[F], None]] = []
         self._handshake_queue: asyncio.Queue[F] | None = None
-        self._quiet_until = 0.0
 
-    @property
-    def name(self) -> str:
-        return self.transport.name
-
-    @property
-    def is_open(self) -> bool:
-        return self._ready
-
-    def add_listener(self, listener: FrameListener[F]) -> None:
+    def add_listener(self, listener: Callable[[F], None]) -> None:
         """``listener(frame)`` for every frame no request is waiting for."""
         self._listeners.append(listener)
 
-    def add_lost_listener(self, listener: LostListener) -> None:
-        """``listener(reason)`` when the link drops."""
-        self._lost_listeners.append(listener)
-
-    # -- open / close ----------------------------------------------------------------------------------------
-    async def ensure_open(self) -> None:
-        """Open the transport, start reading, run the handshake; TransportLost (or the handshake's error)."""
-        if self._ready:
+    async def _setup(self) -> None:
+        if self.handshake is None:
             return
-        async with self._open_lock:
-            if self._ready:
-                return
-            await self.transport.open()
-            self.splitter.reset()
-            self._handshake_queue = asyncio.Queue() if self.handshake is not None else None
-            self._reader = asyncio.create_task(self._read_loop(), name=f"link:{self.name}")
-            try:
-                if self.handshake is not None:
-                    await self.handshake(self)
-            except BaseException:
-                await self._shutdown()
-                raise
-            finally:
-                self._handshake_queue = None
-            self._ready = True
+        self._handshake_queue = asyncio.Queue()
+        try:
+            await self.handshake(self)
+        finally:
+            self._handshake_queue = None
 
-    async def close(self) -> None:
-        """Stop reading and close the transport; never raises."""
-        await self._shutdown()
-
-    async def _shutdown(self, reason: str = "link closed") -> None:
-        self._ready = False
-        reader, self._reader = self._reader, None
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
-            with contextlib.suppress(BaseException):
-                await reader
-        with contextlib.suppress(Exception):
-            await self.transport.close()
-        self._fail_waiter(TransportLost(f"{self.name}: {reason}"))
-
-    # -- requests --------------------------------------------------------------------------------------------
     async def request(
         self, data: bytes, accept: Callable[[F], bool] | None, timeout_ms: float | None = None
     ) -> F | None:
         """Write ``data``; with ``accept``, wait for the first frame it takes (DeviceTimeout after
         ``timeout_ms``, default the profile's ``ack_timeout_ms``). Requests are strictly one at a time."""
-        async with self._request_lock:
+        async with self.lock(_REPLY):
             await self.ensure_open()
-            gap = self._quiet_until - time.monotonic()
-            if gap > 0:
-                await asyncio.sleep(gap)
-            future: asyncio.Future[F] | None = None
-            if accept is not None:
-                future = asyncio.get_running_loop().create_future()
-                self._waiter = (accept, future)
-            try:
-                await self.transport.write(data)
-                if future is None:
-                    return None
-                limit = (timeout_ms if timeout_ms is not None else self.timing.ack_timeout_ms) / 1000
-                try:
-                    async with asyncio.timeout(limit):
-                        return await future
-                except TimeoutError:
-                    raise DeviceTimeout(f"{self.name}: no reply within {limit * 1000:.0f} ms") from None
-            except TransportLost:
-                await self._lost("write failed")
-                raise
-            finally:
-                self._waiter = None
-                self._quiet_until = time.monotonic() + self.timing.inter_frame_gap_ms / 1000
+            if accept is None:
+                await self._send(data)
+                return None
+            limit = (timeout_ms if timeout_ms is not None else self.timing.ack_timeout_ms) / 1000
+            exchange = await self.exchange(
+                _REPLY,
+                data,
+                limit,
+                lambda: DeviceTimeout(f"{self.name}: no reply within {limit * 1000:.0f} ms"),
+                accept=accept,
+            )
+            return exchange.first.result()
 
     async def send(self, data: bytes) -> None:
         """Write without waiting for a reply (handshake answers, telnet refusals)."""
-        try:
-            await self.transport.write(data)
-        except TransportLost:
-            await self._lost("write failed")
-            raise
+        await self._send(data)
 
     async def receive(self, timeout_ms: float | None = None) -> F:
         """The next frame, for a handshake only; DeviceTimeout when none comes in time."""
@@ -170,49 +355,17 @@ class FramedLink(SharedLink, Generic[F]):
         except TimeoutError:
             raise DeviceTimeout(f"{self.name}: nothing received within {limit * 1000:.0f} ms") from None
 
-    # -- reading ---------------------------------------------------------------------------------------------
-    async def _read_loop(self) -> None:
-        try:
-            while True:
-                data = await self.transport.read()
-                for item in self.splitter.feed(data):
-                    self._dispatch(item)
-        except TransportLost as exc:
-            await self._lost(str(exc))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # pragma: no cover - a bug in a splitter or listener must not kill the link silently
-            log.exception("%s: reader failed", self.name)
-            await self._lost("reader failed")
-
-    def _dispatch(self, item: F | DecodeError) -> None:
-        if isinstance(item, DecodeError):
-            self.decode_errors += 1
-            log.debug("%s: %s", self.name, item)
-            return
+    def _route(self, frame: F) -> None:
         if self._handshake_queue is not None:
-            self._handshake_queue.put_nowait(item)
+            self._handshake_queue.put_nowait(frame)
             return
-        waiter = self._waiter
-        if waiter is not None and not waiter[1].done() and waiter[0](item):
-            waiter[1].set_result(item)
+        exchange = self.exchanges.get(_REPLY)
+        accept = exchange.accept if exchange is not None and not exchange.first.done() else None
+        if exchange is not None and accept is not None and accept(frame):
+            exchange.first.set_result(frame)
             return
         for listener in list(self._listeners):
             try:
-                listener(item)
+                listener(frame)
             except CourtroomError as exc:
                 log.warning("%s: %s", self.name, exc)
-
-    async def _lost(self, reason: str) -> None:
-        was_ready = self._ready
-        self._reader = None if self._reader is asyncio.current_task() else self._reader
-        await self._shutdown(reason)
-        if was_ready:
-            for listener in list(self._lost_listeners):
-                listener(reason)
-
-    def _fail_waiter(self, exc: BaseException) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter[1].done():
-            waiter[1].set_exception(exc)
-            waiter[1].exception()
