@@ -30,7 +30,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from drivers.factory import DeviceFactory  # noqa: E402
-from drivers.families import register_all  # noqa: E402
 from drivers.profiles import ProfileLibrary  # noqa: E402
 from drivers.recording.device import SoftwareRecorder  # noqa: E402
 from sim.audio import AlsaEndpoint, SimAudioInput, alsa_env  # noqa: E402
@@ -107,7 +106,6 @@ async def run(
 
 
 async def main(seconds: float) -> dict[str, Any]:
-    register_all()
     library = ProfileLibrary()
     with tempfile.TemporaryDirectory(prefix="bench-recording-") as tmp:
         run_dir = Path(tmp)

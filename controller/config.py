@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from controller.settings import ConsoleConfig, HearingConfig, Role, SeatConfig, VoiceFollowConfig
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride, read_yaml_mapping
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -234,7 +233,6 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
             problems.append(f"{where}.address: a VISCA camera needs an address from 1 to 7")
     if problems:
         raise ConfigError("\n".join(problems))
-    register_all()
     factory = DeviceFactory(library)  # builds driver objects without opening anything: catches line conflicts
     for index, dev in enumerate(config.devices):
         try:

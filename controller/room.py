@@ -19,7 +19,6 @@ from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import ProfileLibrary
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,6 @@ class Room:
         self.watchers: list[StateHook] = []  # told of every availability or state change (the hearing, the console)
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
-        register_all()
         factory = DeviceFactory(library, state_dir=config.state_dir)
         self.supervisors: dict[str, DeviceSupervisor] = {}
         for dev in config.devices:

@@ -1,7 +1,8 @@
 """DeviceFactory: builds the driver object for one configured device from its profile reference.
 
-Builders are registered per protocol family, so Pelco, displays and recorders plug in later beside VISCA.
-Devices on the same port string share one line object; their serial settings must agree.
+The model profile's ``protocol:`` picks a protocol of a family under drivers/ (see ``drivers.families``); the
+factory checks what every family would check (the device class, the kind of port) and hands the rest to the
+protocol's builder. Devices on the same port string share one line object; their serial settings must agree.
 """
 
 from __future__ import annotations
@@ -9,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol, TypeVar, cast
+
+from pydantic import BaseModel
 
 from drivers.devices.base import Device
 from drivers.errors import ConfigError, ProfileError
-from drivers.profiles import Profile, ProfileLibrary, SerialOverride, SerialSettings
-from drivers.visca.camera import ViscaCamera
-from drivers.visca.line import ViscaLine
+from drivers.families import PORT_FORMS, port_transport
+from drivers.profiles import Profile, ProfileLibrary, SerialOverride, SerialSettings, Timing, parse_options
+from drivers.transports.base import ByteStream
+from drivers.transports.link import FramedLink, Splitter
+from drivers.transports.tcp import open_stream
+
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+LineT = TypeVar("LineT", bound="SharedLine")
+F = TypeVar("F")
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,36 @@ class BuildRequest:
         """How a builder names a config key in its errors: ``cam-judge: options``."""
         return f"{self.device_id}: {key}"
 
+    @property
+    def timing(self) -> Timing:
+        """The protocol family's timing."""
+        return self.profile.protocol.timing
+
+    def options_as(self, model: type[OptionsT]) -> OptionsT:
+        """The profile's options, single keys overridden by the room config's, checked with ``model``."""
+        return parse_options(model, {**self.profile.options(), **self.options}, self.where(), ConfigError)
+
+    def profile_options(self, model: type[OptionsT]) -> OptionsT:
+        """The profile's options alone (the room config's mean something else to this family)."""
+        return parse_options(model, self.profile.options(), f"{self.profile.model.ref}: options")
+
+    def device_options(self, model: type[OptionsT]) -> OptionsT:
+        """The room config's options for this device, checked with ``model``."""
+        return parse_options(model, self.options, self.where(), ConfigError)
+
+    def address_in(self, allowed: range, default: int, what: str) -> int:
+        """The configured address (``default`` when none), ConfigError when outside ``allowed``."""
+        address = self.address if self.address is not None else default
+        if address not in allowed:
+            raise ConfigError(
+                f"{self.device_id}: address: {address} is outside {allowed.start}..{allowed.stop - 1} for {what}"
+            )
+        return address
+
+    def stream(self) -> ByteStream:
+        """A byte stream to the port (TCP for tcp:// and socket://, else serial), not opened yet."""
+        return open_stream(self.port, self.serial, self.profile.protocol.default_tcp_port)
+
 
 class SharedLine(Protocol):
     """What the factory needs of a line object shared by the devices on one port."""
@@ -43,48 +82,23 @@ class SharedLine(Protocol):
 
 @dataclass
 class PortUse:
-    """Who uses one port: the family spoken on it, its settings, the shared line and the devices on it."""
+    """Who uses one port: the protocol spoken on it, its settings, the shared line and the devices on it."""
 
-    family: str
+    protocol: str
     settings: SerialSettings
     line: SharedLine
     devices: dict[int | None, str] = field(default_factory=dict)  # address -> device id
 
 
-Builder = Callable[["DeviceFactory", BuildRequest], Device]
-"""Builds one device; may share a line through ``DeviceFactory.port_use``."""
-
-
-def build_visca(factory: DeviceFactory, request: BuildRequest) -> Device:
-    """A ViscaCamera on the port's shared ViscaLine; address defaults to 1."""
-    address = request.address if request.address is not None else 1
-    if not 1 <= address <= 7:
-        raise ConfigError(f"{request.device_id}: address: {address} is outside 1..7 for VISCA")
-    use = factory.port_use(
-        request,
-        lambda: ViscaLine.serial(request.port, request.serial, request.profile.protocol.timing),
-        address,
-    )
-    if not isinstance(use.line, ViscaLine):  # pragma: no cover - the family check above rules this out
-        raise ConfigError(f"{request.device_id}: port {request.port} does not hold a VISCA line")
-    return ViscaCamera(request.device_id, request.profile, use.line, address)
-
-
 class DeviceFactory:
     """Turns (device id, profile reference, port, address, serial override) into a Device ready to connect."""
 
-    builders: ClassVar[dict[str, Builder]] = {"visca": build_visca}
-
     def __init__(self, library: ProfileLibrary, state_dir: Path | None = None) -> None:
         self.library = library
+        self.families = library.families
         self.state_dir = state_dir  # the room's state_dir: where builders keep what a device cannot (UVC presets)
         self.ports: dict[str, PortUse] = {}
         self.devices: dict[str, Device] = {}  # every device built so far (a recorder finds its inputs here)
-
-    @classmethod
-    def register(cls, family: str, builder: Builder) -> None:
-        """Teach every factory to build devices of a protocol family."""
-        cls.builders[family] = builder
 
     def build(
         self,
@@ -96,22 +110,30 @@ class DeviceFactory:
         *,
         options: dict[str, Any] | None = None,
     ) -> Device:
-        """Build one device. Raises ProfileError for an unknown profile or protocol family, and ConfigError
-        for an empty port, an address in use or serial settings that disagree with another device's on
-        the same port.
+        """Build one device. Raises ProfileError for an unknown profile or protocol, and ConfigError for an
+        empty port or one of the wrong kind, a profile of another device class than its protocol drives, an
+        address in use or serial settings that disagree with another device's on the same port.
         """
         profile = self.library.get(profile_ref)
-        family = profile.model.protocol
-        builder = self.builders.get(family)
-        if builder is None:
-            known = ", ".join(sorted(self.builders))
-            raise ProfileError(f"{profile_ref}: protocol: no driver for family '{family}' (drivers: {known})")
+        protocol_id = profile.model.protocol
+        protocol = self.families.protocol(protocol_id)
+        if protocol is None:
+            known = ", ".join(sorted(self.families.protocols))
+            raise ProfileError(f"{profile_ref}: protocol: no driver for family '{protocol_id}' (drivers: {known})")
         if not isinstance(port, str) or not port.strip():
             raise ConfigError(f"{device_id}: transport.port: must be a non-empty port path or URL")
+        if profile.model.device_class != protocol.device_class:
+            raise ConfigError(
+                f"{device_id}: profile {profile_ref} is a {profile.model.device_class}; "
+                f"the {protocol_id} family drives a {protocol.device_class}"
+            )
+        if port_transport(port) not in protocol.transports:
+            forms = " or ".join(PORT_FORMS[t] for t in protocol.transports)
+            raise ConfigError(f"{device_id}: transport.port: {port!r} is not {forms} (family {protocol_id})")
         request = BuildRequest(
             device_id, profile, port, address, profile.serial_settings(serial_override), dict(options or {})
         )
-        device = builder(self, request)
+        device = protocol.build(self, request)
         self.devices[device_id] = device
         return device
 
@@ -126,20 +148,29 @@ class DeviceFactory:
         if problems:
             raise ConfigError("\n".join(problems))
 
+    def line(self, request: BuildRequest, make_line: Callable[[], LineT], address: int | None) -> LineT:
+        """The port's shared line, made with ``make_line()`` for its first device (see ``port_use``)."""
+        # One protocol per port (port_use checks it), and a protocol's builder always makes the same kind of line.
+        return cast(LineT, self.port_use(request, make_line, address).line)
+
+    def framed(self, request: BuildRequest, splitter: Callable[[], Splitter[F]], address: int | None) -> FramedLink[F]:
+        """The port's shared FramedLink over ``request.stream()``, framed by a new ``splitter()``."""
+        return self.line(request, lambda: FramedLink(request.stream(), splitter(), request.timing), address)
+
     def port_use(self, request: BuildRequest, make_line: Callable[[], SharedLine], address: int | None) -> PortUse:
         """The port's shared record, created with ``make_line()`` for its first device; checks that the
-        family and serial settings agree with the devices already there and that ``address`` is free.
+        protocol and serial settings agree with the devices already there and that ``address`` is free.
         """
-        family = request.profile.model.protocol
+        protocol = request.profile.model.protocol
         use = self.ports.get(request.port)
         if use is None:
-            use = PortUse(family, request.serial, make_line())
+            use = PortUse(protocol, request.serial, make_line())
             self.ports[request.port] = use
         first = next(iter(use.devices.values()), None)
-        if use.family != family:
+        if use.protocol != protocol:
             raise ConfigError(
-                f"{request.device_id}: port {request.port} already speaks '{use.family}' for {first}; "
-                f"it cannot also speak '{family}'"
+                f"{request.device_id}: port {request.port} already speaks '{use.protocol}' for {first}; "
+                f"it cannot also speak '{protocol}'"
             )
         if use.settings != request.serial:
             mine, theirs = request.serial.model_dump(), use.settings.model_dump()

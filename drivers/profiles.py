@@ -8,12 +8,15 @@ naming the file, the key and the reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drivers.errors import CourtroomError, ProfileError
+
+if TYPE_CHECKING:  # drivers.families imports this module
+    from drivers.families import Families
 
 DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
 
@@ -265,14 +268,32 @@ class Profile(BaseModel):
         return self.model.options_for(self.protocol, rom)
 
 
-OptionsModel = type[BaseModel]
-FAMILY_OPTIONS: dict[str, OptionsModel] = {}
-"""Each family's options model, registered by the family (``register_options``) and checked when loaded."""
+RENAMED_PROTOCOLS: dict[str, str] = {
+    "visca-ip": "visca_ip",
+    "pelco-d": "pelco.d",
+    "pelco-p": "pelco.p",
+    "uvc": "usb.uvc",
+    "uac": "usb.uac",
+    "hid-light": "usb.hid_light",
+    "hid-button": "usb.hid_button",
+    "samsung-mdc": "samsung_mdc",
+    "lg-rs232": "lg",
+    "sony-9pin": "sony9pin",
+    "tesira-ttp": "tesira",
+    "dis-ccu": "dis_ccu",
+    "pyaudio-input": "signals.audio",
+    "opencv-video": "signals.video",
+    "software-recorder": "recording",
+}
+"""Protocol ids before they became their family's package name (0.1): a profile naming one is told the new id."""
 
 
-def register_options(family: str, model: OptionsModel) -> None:
-    """Declare the options a family reads, so a profile's typo is refused at load time with its file and key."""
-    FAMILY_OPTIONS[family] = model
+def _renamed(path: Path, key: str, protocol: str) -> None:
+    new = RENAMED_PROTOCOLS.get(protocol)
+    if new is not None:
+        raise ProfileError(
+            f"{path}: {key}: '{protocol}' is now called '{new}' (a protocol's id is its drivers/ package name)"
+        )
 
 
 def parse_options(
@@ -310,10 +331,18 @@ def read_yaml_mapping(path: Path, error: type[CourtroomError] = ProfileError) ->
 
 
 class ProfileLibrary:
-    """Every profile under one folder, validated once; look-ups by model reference."""
+    """Every profile under one folder, validated once; look-ups by model reference.
 
-    def __init__(self, root: Path = DEFAULT_PROFILE_DIR) -> None:
+    ``families`` (default: every family under drivers/) check each model's options against its protocol's.
+    """
+
+    def __init__(self, root: Path = DEFAULT_PROFILE_DIR, families: Families | None = None) -> None:
+        if families is None:
+            from drivers.families import families as found  # drivers.families imports this module
+
+            families = found()
         self.root = root
+        self.families = families
         self.protocols: dict[str, ProtocolProfile] = {}
         self.models: dict[str, ModelProfile] = {}
         self._load()
@@ -326,6 +355,7 @@ class ProfileLibrary:
                 proto = ProtocolProfile.model_validate(read_yaml_mapping(path))
             except ValidationError as exc:
                 raise ProfileError(_format_validation(path, exc)) from None
+            _renamed(path, "family", proto.family)
             if proto.family != path.stem:
                 raise ProfileError(f"{path}: family: '{proto.family}' does not match the file name")
             self.protocols[proto.family] = proto
@@ -338,6 +368,7 @@ class ProfileLibrary:
                 model = ModelProfile.model_validate(data)
             except ValidationError as exc:
                 raise ProfileError(_format_validation(path, exc)) from None
+            _renamed(path, "protocol", model.protocol)
             if model.protocol not in self.protocols:
                 known = ", ".join(sorted(self.protocols)) or "none"
                 raise ProfileError(f"{path}: protocol: unknown family '{model.protocol}' (known: {known})")
@@ -345,10 +376,8 @@ class ProfileLibrary:
             self.models[ref] = model
 
     def _check_options(self, path: Path, model: ModelProfile) -> None:
-        from drivers.families import register_all  # the families import this module: look them up lazily
-
-        register_all()
-        options_model = FAMILY_OPTIONS.get(model.protocol)
+        spec = self.families.protocol(model.protocol)
+        options_model = spec.options if spec is not None else None
         if options_model is None:
             return
         protocol = self.protocols[model.protocol]

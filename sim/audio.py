@@ -23,7 +23,7 @@ from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
 from sim.room import BuiltLine, DeviceSpec, register_family
 
-FAMILY = "pyaudio-input"
+FAMILY = "signals.audio"
 
 PCM_TEMPLATE = """pcm.{name} {{
     type file
@@ -159,5 +159,5 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 
 
 def register() -> None:
-    """Teach the simulator the ``pyaudio-input`` family (one input device per ``alsa:`` port)."""
+    """Teach the simulator the ``signals.audio`` family (one input device per ``alsa:`` port)."""
     register_family(FAMILY, {"audio_input"}, _build)

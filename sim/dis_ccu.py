@@ -242,7 +242,7 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``dis-ccu`` family (idempotent)."""
+    """Teach ``sim.room`` the ``dis_ccu`` family (idempotent)."""
     from sim.room import register_family
 
-    register_family("dis-ccu", {"mic_system"}, build_line)
+    register_family("dis_ccu", {"mic_system"}, build_line)

@@ -263,7 +263,7 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``lg-rs232`` family (idempotent)."""
+    """Teach ``sim.room`` the ``lg`` family (idempotent)."""
     from sim.room import register_family
 
-    register_family("lg-rs232", {"display"}, build_line)
+    register_family("lg", {"display"}, build_line)

@@ -44,7 +44,7 @@ Clock = Callable[[], float]
 
 SYNC: dict[Variant, int] = {"D": 0xFF, "P": 0xA0}
 LENGTH: dict[Variant, int] = {"D": 7, "P": 8}
-FAMILY_VARIANT: dict[str, Variant] = {"pelco-d": "D", "pelco-p": "P"}
+FAMILY_VARIANT: dict[str, Variant] = {"pelco.d": "D", "pelco.p": "P"}
 QUERIES = {0x51: ("pan", 0x59), 0x53: ("tilt", 0x5B), 0x55: ("zoom", 0x5D)}
 POSITIONS = {0x4B: "pan", 0x4D: "tilt", 0x4F: "zoom"}
 
@@ -412,7 +412,7 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach `sim.room` the `pelco-d` and `pelco-p` families (idempotent)."""
+    """Teach `sim.room` the `pelco.d` and `pelco.p` families (idempotent)."""
     from sim.room import register_family
 
     for family in FAMILY_VARIANT:

@@ -15,7 +15,7 @@ from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
 from sim.room import BuiltLine, DeviceSpec, register_family
 
-FAMILY = "software-recorder"
+FAMILY = "recording"
 
 
 class StoreEndpoint(Endpoint):
@@ -80,5 +80,5 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 
 
 def register() -> None:
-    """Teach the simulator the ``software-recorder`` family (its store folder)."""
+    """Teach the simulator the ``recording`` family (its store folder)."""
     register_family(FAMILY, {"recorder"}, _build)

@@ -311,7 +311,7 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``samsung-mdc`` family (idempotent)."""
+    """Teach ``sim.room`` the ``samsung_mdc`` family (idempotent)."""
     from sim.room import register_family
 
-    register_family("samsung-mdc", {"display"}, build_line)
+    register_family("samsung_mdc", {"display"}, build_line)

@@ -314,7 +314,7 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach `sim.room` the `sony-9pin` family (idempotent)."""
+    """Teach `sim.room` the `sony9pin` family (idempotent)."""
     from sim.room import register_family
 
-    register_family("sony-9pin", {"recorder"}, build_line)
+    register_family("sony9pin", {"recorder"}, build_line)

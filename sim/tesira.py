@@ -358,5 +358,5 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 
 
 def register() -> None:
-    """Teach the simulator the ``tesira-ttp`` family (one DSP per TCP port)."""
-    register_family("tesira-ttp", {"audio_processor"}, _build)
+    """Teach the simulator the ``tesira`` family (one DSP per TCP port)."""
+    register_family("tesira", {"audio_processor"}, _build)

@@ -1,6 +1,6 @@
 """The simulated room's USB families: each configured ``usb:VID:PID[:SERIAL]`` device is plugged into ``BUS``.
 
-Families ``uvc`` (camera), ``uac`` (audio_processor), ``hid-light`` (indicator) and ``hid-button`` (button). The
+Families ``usb.uvc`` (camera), ``usb.uac`` (audio_processor), ``usb.hid_light`` and ``usb.hid_button`` (HID). The
 model profile gives ranges (camera), points (audio: tags ``fu<unit>[.<channel>]``) and report layouts (HID
 options); ``simulate`` may add ``pan_tilt_res`` (arc-seconds), ``zoom_res``, ``volume_res_db`` and
 ``button_value`` (the byte a pressed button sends).
@@ -144,7 +144,7 @@ def _builder(
 
 
 def register_families() -> None:
-    register_family("uvc", {"camera"}, _builder(_camera))
-    register_family("uac", {"audio_processor"}, _builder(_audio))
-    register_family("hid-light", {"indicator"}, _builder(_light))
-    register_family("hid-button", {"button"}, _builder(_button))
+    register_family("usb.uvc", {"camera"}, _builder(_camera))
+    register_family("usb.uac", {"audio_processor"}, _builder(_audio))
+    register_family("usb.hid_light", {"indicator"}, _builder(_light))
+    register_family("usb.hid_button", {"button"}, _builder(_button))

@@ -25,7 +25,7 @@ from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
 from sim.room import BuiltLine, DeviceSpec, register_family
 
-FAMILY = "opencv-video"
+FAMILY = "signals.video"
 Fault = Literal["frozen", "black"]
 Frame = NDArray[np.uint8]
 
@@ -236,5 +236,5 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 
 
 def register() -> None:
-    """Teach the simulator the ``opencv-video`` family (one camera per ``video:`` port)."""
+    """Teach the simulator the ``signals.video`` family (one camera per ``video:`` port)."""
     register_family(FAMILY, {"video_input"}, _build)

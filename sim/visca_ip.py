@@ -327,5 +327,5 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 
 
 def register() -> None:
-    """Teach the simulator the `visca-ip` family (one camera per `udp://` port)."""
-    register_family("visca-ip", {"camera"}, _build)
+    """Teach the simulator the `visca_ip` family (one camera per `udp://` port)."""
+    register_family("visca_ip", {"camera"}, _build)

@@ -197,14 +197,18 @@ class LineUse:
         self.connected = False
         self._attached = False
 
-    async def connect(self, identify: Callable[[], Awaitable[None]], poll: Callable[[], Awaitable[None]]) -> None:
-        """Open the line, then ``identify()``; ``connected`` from then on, and ``poll()`` reads the state."""
+    async def connect(
+        self, identify: Callable[[], Awaitable[None]] | None, poll: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Open the line, then ``identify()`` (when the device has something to identify); ``connected`` from
+        then on, and ``poll()`` reads the state."""
         if not self._attached:
             self.line.acquire()
             self._attached = True
         try:
             await self.line.ensure_open()
-            await identify()
+            if identify is not None:
+                await identify()
             self.connected = True
             await poll()
         except BaseException:

@@ -25,7 +25,7 @@ LgLink = FramedLink[Reply]
 
 
 class LgOptions(BaseModel):
-    """Family options of ``lg-rs232`` (profile ``options:``, or a room config device's ``options:``)."""
+    """Family options of ``lg`` (profile ``options:``, or a room config device's ``options:``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

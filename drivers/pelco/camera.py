@@ -25,7 +25,7 @@ from drivers.profiles import Profile
 
 log = logging.getLogger(__name__)
 
-FAMILY_VARIANT: dict[str, Variant] = {"pelco-d": "D", "pelco-p": "P"}
+FAMILY_VARIANT: dict[str, Variant] = {"pelco.d": "D", "pelco.p": "P"}
 _OPS: dict[str, codec.PresetOp] = {"recall": "recall", "set": "set", "reset": "clear"}
 
 

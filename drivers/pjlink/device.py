@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drivers.devices.base import LineUse
 from drivers.devices.display import Display, PowerState
 from drivers.errors import DeviceNak, DeviceOffline, NotExecutable, TransportLost
 from drivers.pjlink import codec
 from drivers.pjlink.codec import AuthRefused, Frame, Greeting, Reply
 from drivers.profiles import Profile
-from drivers.transports.base import ByteStream
 from drivers.transports.link import FramedLink
 
 log = logging.getLogger(__name__)
@@ -39,13 +39,14 @@ class AuthenticationFailed(DeviceOffline):
 
 
 class PjlinkProjector(Display):
-    """A PJLink class 1 projector; ``password`` None means the projector is expected to ask for none."""
+    """A PJLink class 1 projector on ``link`` (its own connection, logged in by the link's handshake);
+    ``password`` None means the projector is expected to ask for none."""
 
     def __init__(
         self,
         device_id: str,
         profile: Profile,
-        transport: ByteStream,
+        link: FramedLink[Frame],
         *,
         password: str | None,
         options: PjlinkOptions,
@@ -53,28 +54,18 @@ class PjlinkProjector(Display):
         super().__init__(device_id, profile)
         self.options = options
         self._password = password
-        self.link: FramedLink[Frame] = FramedLink(
-            transport, codec.LineSplitter(), profile.protocol.timing, handshake=self._login
-        )
-        self._connected = False
+        self.link = link
+        link.handshake = self._login
+        self._use = LineUse(device_id, link)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Connect and log in, read the projector's identity, then its state."""
-        try:
-            await self.link.ensure_open()
-            self._connected = True
-            await self._identify()
-            await self.poll()
-        except BaseException:
-            self._connected = False
-            await self.link.close()
-            raise
+        await self._use.connect(self._identify, self.poll)
 
     async def close(self) -> None:
         """Hang up; never raises."""
-        self._connected = False
-        await self.link.close()
+        await self._use.close()
 
     async def _login(self, link: FramedLink[Frame]) -> None:
         greeting = await link.receive(self.options.greeting_timeout_ms)
@@ -104,8 +95,7 @@ class PjlinkProjector(Display):
 
     async def poll(self) -> None:
         """Power, then (when on) input and AV mute, then the error status and lamp hours the model reports."""
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()
         before = self.snapshot()
         self._set_power(codec.parse_power(await self._ask("POWR", "?")))
         caps = self.info.capabilities
@@ -180,5 +170,4 @@ class PjlinkProjector(Display):
         self._changed()
 
     def _require(self) -> None:
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()

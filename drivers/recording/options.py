@@ -1,4 +1,4 @@
-"""Options of the ``software-recorder`` family: which inputs it records, how it cuts and encodes them.
+"""Options of the ``recording`` family: which inputs it records, how it cuts and encodes them.
 
 From the protocol file, the model file and the room config's device ``options`` (single keys override). The
 store is the device's port (``dir:<folder>``); ``backup`` is read by the controller, which copies each closed
@@ -31,7 +31,7 @@ class CompositeOptions(_Options):
 
 
 class RecordingOptions(_Options):
-    """``software-recorder``: the cameras and seats it records, segments, encoding, and the backup store."""
+    """``recording``: the cameras and seats it records, segments, encoding, and the backup store."""
 
     video: list[str] = Field(default_factory=list)  # video_input device ids, one stream each (tile order)
     audio: str | None = None  # an audio_input device id: one track per seat plus the mix

@@ -23,7 +23,7 @@ MdcLink = FramedLink[Frame]
 
 
 class MdcOptions(BaseModel):
-    """Family options of ``samsung-mdc`` (profile ``options:``, or a room config device's ``options:``)."""
+    """Family options of ``samsung_mdc`` (profile ``options:``, or a room config device's ``options:``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

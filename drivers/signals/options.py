@@ -15,7 +15,7 @@ class _Options(BaseModel):
 
 
 class AudioOptions(_Options):
-    """``pyaudio-input``: one input device, its channels split into seats."""
+    """``signals.audio``: one input device, its channels split into seats."""
 
     channels: int = Field(1, ge=1, le=64)
     rate: int = Field(48000, ge=8000, le=192000)
@@ -47,7 +47,7 @@ class AudioOptions(_Options):
 
 
 class VideoOptions(_Options):
-    """``opencv-video``: one camera, capture card or stream, checked about twice a second."""
+    """``signals.video``: one camera, capture card or stream, checked about twice a second."""
 
     check_hz: float = Field(2.0, gt=0, le=30)
     analysis_width: int = Field(320, ge=16)

@@ -29,7 +29,7 @@ TRANSPORTS: frozenset[str] = frozenset(Transport.__args__)  # type: ignore[attr-
 
 
 class Sony9PinOptions(BaseModel):
-    """Profile options of the ``sony-9pin`` family (facts protocols.md marks or leaves unverified)."""
+    """Profile options of the ``sony9pin`` family (facts protocols.md marks or leaves unverified)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -12,11 +12,11 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field
 
 from drivers.devices.audio import AudioProcessor, PointState
-from drivers.errors import DeviceNak, DeviceOffline, InvalidArgument
+from drivers.devices.base import LineUse
+from drivers.errors import DeviceNak, InvalidArgument
 from drivers.profiles import AudioPoint, Profile
 from drivers.tesira import codec
 from drivers.tesira.codec import Error, Frame, Negotiation, Ok, Push, Text
-from drivers.transports.base import ByteStream
 from drivers.transports.link import FramedLink
 
 log = logging.getLogger(__name__)
@@ -37,45 +37,36 @@ def _answered(frame: Frame) -> bool:
 
 
 class TesiraDsp(AudioProcessor):
-    """A Tesira DSP at one telnet address; points name instance tags and channel indexes."""
+    """A Tesira DSP on ``link`` (one telnet connection); points name instance tags and channel indexes."""
 
     def __init__(
         self,
         device_id: str,
         profile: Profile,
-        transport: ByteStream,
+        link: FramedLink[Frame],
         *,
         options: TesiraOptions,
         points: dict[str, AudioPoint] | None = None,
     ) -> None:
         super().__init__(device_id, profile, points=points)
         self.options = options
-        self.link: FramedLink[Frame] = FramedLink(
-            transport, codec.TtpSplitter(), profile.protocol.timing, handshake=self._handshake
-        )
-        self.link.add_listener(self._on_frame)
+        self.link = link
+        link.handshake = self._handshake
+        link.add_listener(self._on_frame)
+        self._use = LineUse(device_id, link)
         self._tokens: dict[str, tuple[str, str]] = {}  # token -> (point name, attribute)
         for number, name in enumerate(sorted(self.points), start=1):
             self._tokens[f"L{number}"] = (name, "level")
             self._tokens[f"M{number}"] = (name, "mute")
-        self._connected = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Connect (telnet refusal, banner, subscriptions), then read every point."""
-        try:
-            await self.link.ensure_open()
-            self._connected = True
-            await self.poll()
-        except BaseException:
-            self._connected = False
-            await self.link.close()
-            raise
+        await self._use.connect(None, self.poll)
 
     async def close(self) -> None:
         """Hang up; never raises."""
-        self._connected = False
-        await self.link.close()
+        await self._use.close()
 
     async def _handshake(self, link: FramedLink[Frame]) -> None:
         timeout = self.options.welcome_timeout_ms
@@ -145,8 +136,7 @@ class TesiraDsp(AudioProcessor):
         self._changed()
 
     def _require(self) -> None:
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()
 
     # -- AudioProcessor primitives ---------------------------------------------------------------------------
     async def _set_level(self, point: AudioPoint, level_db: float) -> None:

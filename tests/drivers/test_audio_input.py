@@ -19,7 +19,6 @@ from drivers.profiles import ProfileLibrary
 from drivers.signals.audio import AudioInput
 from drivers.signals.clock import FastClock
 from drivers.signals.options import AudioOptions
-from drivers.signals.register import register
 from sim.audio import AlsaEndpoint, SimAudioInput, alsa_env
 from sim.audio_script import AudioScript, Turn
 
@@ -193,7 +192,6 @@ async def test_a_failing_reader_makes_the_poll_fail(library: ProfileLibrary) -> 
 
 
 def test_the_factory_builds_from_an_alsa_port_with_room_options(library: ProfileLibrary) -> None:
-    register()
     factory = DeviceFactory(library)
     device = factory.build(
         "mics", "generic/usb-audio-interface-8ch", "alsa:Scarlett", options={"seats": {"1": "judge", "8": "witness"}}

@@ -12,7 +12,6 @@ from drivers.dcs6000.device import Dcs6000MicSystem
 from drivers.devices.mic import SeatParams
 from drivers.errors import ConfigError, DeviceOffline
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import ProfileLibrary
 from sim.dcs6000 import Dcs6000Unit, crc8
 from tests.conftest import REPO
@@ -94,7 +93,6 @@ async def test_escaping_on_both_sides(tmp_path: Path) -> None:
 
 
 async def test_options_are_checked_and_operations_need_a_connection(tmp_path: Path) -> None:
-    register_all()
     factory = DeviceFactory(ProfileLibrary())
     with pytest.raises(ConfigError, match=r"cu: options.controller_address"):
         factory.build("cu", REF, "/dev/courtroom/cu", options={"controller_address": 1234})

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from drivers.devices.base import Device
 from drivers.errors import ConfigError, ProfileError
-from drivers.factory import BuildRequest, DeviceFactory
+from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary, SerialOverride
 from drivers.visca.camera import ViscaCamera
-from drivers.visca.line import ViscaLine
 from tests.drivers.responder import PtyResponder
 
 REPO = Path(__file__).parents[2]
@@ -88,24 +86,29 @@ def test_unknown_protocol_family_is_a_profile_error(pelco_library: ProfileLibrar
         DeviceFactory(pelco_library).build("dome", "generic/pelco-dome", "/dev/ttyA", 1)
 
 
-def test_families_register_their_builders(pelco_library: ProfileLibrary) -> None:
-    seen: list[BuildRequest] = []
+def test_one_port_speaks_one_protocol(library: ProfileLibrary) -> None:
+    factory = DeviceFactory(library)
+    factory.build("dome", "generic/pelco-d-dome", "/dev/ttyP", 3)
+    with pytest.raises(ConfigError, match=r"port /dev/ttyP already speaks .pelco\.d. for dome"):
+        factory.build("cam-a", "generic/visca-ptz-20x", "/dev/ttyP", 1, SerialOverride(baudrate=2400))
 
-    def build_pelco(factory: DeviceFactory, request: BuildRequest) -> Device:
-        seen.append(request)
-        line = ViscaLine.serial(request.port, request.serial, request.profile.protocol.timing)
-        factory.port_use(request, lambda: line, request.address)
-        return ViscaCamera(request.device_id, request.profile, line, 1)
 
-    DeviceFactory.register("pelco_d", build_pelco)
-    try:
-        factory = DeviceFactory(pelco_library)
-        factory.build("dome", "generic/pelco-dome", "/dev/ttyP", 3, SerialOverride(baudrate=2400))
-        assert seen[0].serial.baudrate == 2400 and seen[0].address == 3
-        with pytest.raises(ConfigError, match="port /dev/ttyP already speaks 'pelco_d' for dome"):
-            factory.build("cam-a", "generic/visca-ptz-20x", "/dev/ttyP", 1, SerialOverride(baudrate=2400))
-    finally:
-        del DeviceFactory.builders["pelco_d"]
+def test_a_port_of_another_kind_than_the_family_speaks_is_refused(library: ProfileLibrary) -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"cam-a: transport\.port: 'udp://10\.0\.0\.5:52381' is not a serial port path or "
+        r"tcp://host:port \(family visca\)",
+    ):
+        DeviceFactory(library).build("cam-a", "generic/visca-ptz-20x", "udp://10.0.0.5:52381", 1)
+
+
+def test_a_profile_of_another_class_than_its_protocol_drives_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "profiles"
+    shutil.copytree(REPO / "firmware_profiles", root)
+    display = (root / "models" / "samsung" / "qm55r.yaml").read_text()
+    (root / "models" / "samsung" / "odd.yaml").write_text(display.replace("protocol: samsung_mdc", "protocol: visca"))
+    with pytest.raises(ConfigError, match="odd: profile samsung/odd is a display; the visca family drives a camera"):
+        DeviceFactory(ProfileLibrary(root)).build("odd", "samsung/odd", "/dev/ttyA", 1)
 
 
 async def test_built_cameras_connect_over_the_shared_line(

@@ -10,7 +10,6 @@ import pytest
 
 from drivers.errors import ConfigError, DeviceNak, NotExecutable
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.hyperdeck.device import HyperDeckRecorder
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary
 from sim.hyperdeck import HyperDeckHandle
@@ -93,7 +92,6 @@ async def test_refusals_map_to_typed_errors(tmp_path: Path) -> None:
 
 async def test_a_second_controller_is_rejected(tmp_path: Path) -> None:
     async with rig(tmp_path, "recorder", HD_PLUS) as r:
-        register_all()
         other = DeviceFactory(ProfileLibrary()).build("rec-2", HD_PLUS, r.sim.endpoints["dut"])
         try:
             with pytest.raises(NotExecutable, match="connection rejected") as caught:
@@ -105,7 +103,6 @@ async def test_a_second_controller_is_rejected(tmp_path: Path) -> None:
 
 
 def test_room_option_typos_are_config_errors() -> None:
-    register_all()
     factory = DeviceFactory(ProfileLibrary())
     with pytest.raises(ConfigError, match=r"rec: options\.notify\.0"):
         factory.build("rec", HD_PLUS, "tcp://10.0.0.9", options={"notify": ["transprot"]})

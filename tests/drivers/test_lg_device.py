@@ -31,7 +31,7 @@ schema: 1
 vendor: LG
 model: Legacy monitor
 device_class: display
-protocol: lg-rs232
+protocol: lg
 capabilities: [power, input, volume, mute]
 inputs: {rgb: "60", hdmi1: "90"}
 volume: {min: 0, max: 100}

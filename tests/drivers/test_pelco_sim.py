@@ -19,7 +19,6 @@ import yaml
 from drivers.errors import DeviceOffline, DeviceTimeout, TransportLost, Unsupported
 from drivers.factory import DeviceFactory
 from drivers.pelco.camera import PelcoCamera
-from drivers.pelco.register import register as register_driver
 from drivers.profiles import ProfileLibrary
 from sim.pelco import DomeHandle
 from sim.pelco import register as register_sim
@@ -42,7 +41,7 @@ def _edit_yaml(path: Path, edit: Any) -> None:
 def make_profiles(root: Path) -> Path:
     shutil.copytree(REPO / "firmware_profiles", root)
     timing = {"inter_frame_gap_ms": 1, "inquiry_timeout_ms": 150}
-    for family in ("pelco-d", "pelco-p"):
+    for family in ("pelco.d", "pelco.p"):
         _edit_yaml(root / "protocols" / f"{family}.yaml", lambda d: d["timing"].update(timing))
     for name in ("pelco-d-dome", "pelco-p-dome"):
         path = root / "models" / "generic" / f"{name}.yaml"
@@ -63,7 +62,6 @@ class Room:
 
 @pytest.fixture
 async def room(tmp_path: Path) -> AsyncIterator[Room]:
-    register_driver()
     register_sim()
     profiles = make_profiles(tmp_path / "profiles")
     devices = [

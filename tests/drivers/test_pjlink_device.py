@@ -10,7 +10,6 @@ import pytest
 from drivers.devices.display import Display
 from drivers.errors import ConfigError, DeviceOffline, NotExecutable, TransportLost
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.pjlink.device import AuthenticationFailed
 from drivers.profiles import ProfileLibrary
 from sim.pjlink import Projector
@@ -133,7 +132,6 @@ async def test_a_drop_racing_a_command_is_retried_once(tmp_path: Path) -> None:
     ],
 )
 def test_bad_room_options_name_the_key(options: dict[str, str], message: str) -> None:
-    register_all()
     factory = DeviceFactory(ProfileLibrary())
     with pytest.raises(ConfigError, match=message):
         factory.build("dut", REF, "tcp://192.0.2.10", options=options)

@@ -16,7 +16,6 @@ import yaml
 from controller.config import load_config, load_profiles
 from drivers.errors import ConfigError, DeviceNak, NotExecutable, ProfileError, Unsupported
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import ProfileLibrary
 from drivers.samsung_mdc.device import MdcDisplay
 from drivers.transports.tcp import TcpTransport
@@ -91,7 +90,6 @@ async def test_tcp_1515_and_the_exact_bytes_on_the_wire(tmp_path: Path) -> None:
 
 
 def test_a_tcp_port_without_a_number_uses_1515() -> None:
-    register_all()
     display = DeviceFactory(ProfileLibrary()).build("wall", "samsung/qb75r", "tcp://192.0.2.10", 3)
     assert isinstance(display, MdcDisplay)
     assert isinstance(display.link.transport, TcpTransport) and display.link.transport.port == 1515
@@ -187,7 +185,6 @@ def test_a_profile_typo_or_bad_input_code_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match=r"qm55r.yaml: options.*busy_nak_code"):
         ProfileLibrary(profiles)
     model.write_text(original.replace('dvi: "18"', 'dvi: "0x18"'))
-    register_all()
     with pytest.raises(ProfileError, match=r"inputs\.dvi"):
         DeviceFactory(ProfileLibrary(profiles)).build("d", "samsung/qm55r", "/dev/ttyS0")
 
@@ -197,7 +194,7 @@ schema: 1
 vendor: Samsung
 model: DC55E
 device_class: display
-protocol: samsung-mdc
+protocol: samsung_mdc
 capabilities: [power, input, volume]
 inputs: {pc: "14", hdmi1: "21", hdbaset: "55"}
 volume: {min: 0, max: 60}

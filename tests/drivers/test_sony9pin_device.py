@@ -10,7 +10,6 @@ import pytest
 
 from drivers.errors import ConfigError, DeviceNak, NotExecutable, ProfileError
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary
 from drivers.sony9pin.device import Sony9PinRecorder
 from sim.sony9pin import DeckHandle
@@ -91,14 +90,13 @@ async def test_a_recording_stopped_on_the_panel_is_an_event(tmp_path: Path) -> N
 
 
 def test_option_typos_are_refused_with_file_or_device_and_key(tmp_path: Path) -> None:
-    register_all()
     factory = DeviceFactory(ProfileLibrary())
     with pytest.raises(ConfigError, match=r"court-rec: options\.nak_pause: Extra inputs"):
         factory.build("court-rec", AJA, "/dev/ttyUSB9", options={"nak_pause": 5})
     profiles = tmp_path / "profiles"
     (profiles / "protocols").mkdir(parents=True)
     (profiles / "models" / "aja").mkdir(parents=True)
-    shutil.copy(DEFAULT_PROFILE_DIR / "protocols" / "sony-9pin.yaml", profiles / "protocols")
+    shutil.copy(DEFAULT_PROFILE_DIR / "protocols" / "sony9pin.yaml", profiles / "protocols")
     model = profiles / "models" / "aja" / "ki-pro-ultra-plus.yaml"
     shutil.copy(DEFAULT_PROFILE_DIR / "models" / f"{AJA}.yaml", model)
     model.write_text(model.read_text().replace("record_confirm_ms:", "record_confirm:"))

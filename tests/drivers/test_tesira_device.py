@@ -9,7 +9,6 @@ import pytest
 
 from drivers.errors import ConfigError, DeviceNak, InvalidArgument
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import ProfileLibrary
 from drivers.tesira.device import TesiraDsp
 from sim.tesira import Block, Tesira
@@ -90,6 +89,5 @@ async def test_index_outside_the_block_is_refused_at_connect(tmp_path: Path) -> 
     ],
 )
 def test_bad_room_options_name_the_key(options: dict[str, Any], message: str) -> None:
-    register_all()
     with pytest.raises(ConfigError, match=message):
         DeviceFactory(ProfileLibrary()).build("dut", FORTE, "tcp://192.0.2.10", options=options)

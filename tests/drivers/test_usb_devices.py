@@ -15,7 +15,6 @@ from drivers.errors import ConfigError, DecodeError, DeviceNak, InvalidArgument,
 from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
 from drivers.usb import backend as usb_backend
-from drivers.usb import register as usb_register
 from drivers.usb import uvc
 from drivers.usb.audio import UacDevice
 from drivers.usb.camera import UvcCamera
@@ -39,7 +38,6 @@ def bus() -> Iterator[FakeUsbBackend]:
 
 @pytest.fixture(scope="module")
 def factory_library() -> ProfileLibrary:
-    usb_register.register()
     return ProfileLibrary()
 
 

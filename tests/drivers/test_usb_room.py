@@ -17,7 +17,6 @@ from controller.room import Room
 from controller.supervisor import Backoff
 from drivers.profiles import ProfileLibrary
 from drivers.usb import backend as usb_backend
-from drivers.usb import register as usb_register
 from sim import room as sim_room
 from sim import usb as sim_usb
 from sim.usb import UsbEndpoint
@@ -47,7 +46,6 @@ async def rooms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
 
     monkeypatch.setattr(sim_room.SimulatedRoom, "_endpoint", endpoint)  # the change proposed for sim/room.py
     sim_usb.register()
-    usb_register.register()
     text = ROOM.replace("STATE", str(tmp_path / "presets"))
     (tmp_path / "room.yaml").write_text(text)
     config = RoomConfig.model_validate({**yaml.safe_load(text), "state_dir": str(tmp_path / "state")})

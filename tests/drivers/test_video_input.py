@@ -19,7 +19,6 @@ from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
 from drivers.signals.clock import FastClock
 from drivers.signals.options import VideoOptions
-from drivers.signals.register import register
 from drivers.signals.video import VideoInput
 from sim.video import FaultSpan, SimVideoInput, VideoEndpoint, VideoScript
 
@@ -135,7 +134,6 @@ async def test_a_png_sequence_is_read_at_its_rate_and_snapshots_decode(library: 
 
 
 def test_the_factory_builds_from_a_video_port(library: ProfileLibrary) -> None:
-    register()
     factory = DeviceFactory(library)
     device = factory.build("cam", "generic/ip-camera-rtsp", "video:rtsp://192.0.2.7/stream1")
     assert isinstance(device, VideoInput)

@@ -1,7 +1,7 @@
 """ViscaIpCamera against the simulated VISCA-over-IP camera, and raw VISCA over TCP through the serial family.
 
 Both sides read a temporary copy of firmware_profiles/ with short timeouts and heads five times faster. The
-devices are built by DeviceFactory from a room config, as the daemon builds them, after both register() calls.
+devices are built by DeviceFactory from a room config, as the daemon builds them, once the simulator knows the family.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import yaml
 
-import drivers.visca_ip.register
 import sim.visca_ip
 from drivers.errors import ConfigError, DeviceTimeout, TransportLost
 from drivers.factory import DeviceFactory
@@ -51,7 +50,7 @@ def _edit_yaml(path: Path, edit: Any) -> None:
 
 def make_profiles(root: Path) -> Path:
     shutil.copytree(REPO / "firmware_profiles", root)
-    for family in ("visca", "visca-ip"):
+    for family in ("visca", "visca_ip"):
         _edit_yaml(root / "protocols" / f"{family}.yaml", lambda d: d["timing"].update(TIMING))
     for path in (root / "models").glob("*/*.yaml"):
         _edit_yaml(path, lambda d: "motion" in d and d.update(motion={k: v * 5 for k, v in d["motion"].items()}))
@@ -74,7 +73,6 @@ class Room:
 
 @pytest.fixture
 async def room(tmp_path: Path) -> AsyncIterator[Room]:
-    drivers.visca_ip.register.register()
     sim.visca_ip.register()
     profiles = make_profiles(tmp_path / "profiles")
     config = tmp_path / "room.yaml"

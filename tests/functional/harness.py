@@ -19,7 +19,6 @@ from controller.config import load_config, load_profiles
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, Timing
 from drivers.usb.backend import set_backend as set_usb_backend
 from sim.room import SimulatedRoom
@@ -137,7 +136,6 @@ async def rig(
         sim.write_config(live)
         room = load_config(live)
         library = load_profiles(room, str(live))
-        register_all()
         dev = room.devices[0]
         fast_library = _fast(library)
         device = DeviceFactory(fast_library).build(

@@ -18,7 +18,7 @@ LIBRARY = ProfileLibrary()
 
 
 def _address(ref: str) -> int | None:
-    return None if LIBRARY.models[ref].protocol == "visca-ip" else 1
+    return None if LIBRARY.models[ref].protocol == "visca_ip" else 1
 
 
 def _camera(r: Rig) -> tuple[Camera, CameraHandle]:
@@ -29,8 +29,8 @@ def _camera(r: Rig) -> tuple[Camera, CameraHandle]:
 
 def _answers_queries(camera: Camera) -> bool:
     """Pelco domes without position queries never answer: nothing on the wire tells that they are gone."""
-    return camera.profile.model.protocol not in ("pelco-p",) and (
-        camera.profile.model.protocol != "pelco-d" or "pan_tilt_absolute" in camera.info.capabilities
+    return camera.profile.model.protocol not in ("pelco.p",) and (
+        camera.profile.model.protocol != "pelco.d" or "pan_tilt_absolute" in camera.info.capabilities
     )
 
 
@@ -45,7 +45,7 @@ async def test_power_and_presets_move_the_head(tmp_path: Path, ref: str) -> None
         spot = (ranges.pan.max // 4, ranges.tilt.max // 4, ranges.zoom.max // 2)
         handle.set_position(pan=spot[0], tilt=spot[1], zoom=spot[2])
         await cam.store_preset(1)
-        if cam.profile.model.protocol != "uvc":  # a UVC camera stores no presets: the controller keeps them
+        if cam.profile.model.protocol != "usb.uvc":  # a UVC camera stores no presets: the controller keeps them
             await r.until(lambda: spot in handle.presets.values(), 5, "the preset stored")  # Pelco: no ACK
         handle.set_position(pan=ranges.pan.min // 2, tilt=0, zoom=0)
         await cam.recall_preset(1)  # Pelco has no ACK: the head may start moving after the call returns

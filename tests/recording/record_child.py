@@ -7,12 +7,10 @@ import sys
 from pathlib import Path
 
 from drivers.factory import DeviceFactory
-from drivers.families import register_all
 from drivers.profiles import ProfileLibrary
 
 
 async def record(video: str, store: Path) -> None:
-    register_all()
     factory = DeviceFactory(ProfileLibrary())
     camera = factory.build("cam", "generic/hdmi-capture", f"video:{video}")
     options = {"video": ["cam"], "segment_s": 600, "composite": {"enabled": False}, "reserve_mb": 1}

@@ -147,7 +147,7 @@ async def test_room_reads_the_model_settings(tmp_path: Path) -> None:
     profiles = tmp_path / "profiles"
     (profiles / "models" / "lg").mkdir(parents=True)
     (profiles / "models" / "lg" / "bad.yaml").write_text(
-        "protocol: lg-rs232\ninputs: {hdmi1: '90'}\nsimulate: {mute_on_code: 2}\n"
+        "protocol: lg\ninputs: {hdmi1: '90'}\nsimulate: {mute_on_code: 2}\n"
     )
     device["profile"] = "lg/bad"
     config.write_text(yaml.safe_dump({"room": {"id": "r"}, "devices": [device]}))

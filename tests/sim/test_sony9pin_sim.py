@@ -158,4 +158,4 @@ def test_the_family_registers() -> None:
     from sim.room import FAMILIES
 
     register_family()
-    assert "recorder" in FAMILIES["sony-9pin"].kinds
+    assert "recorder" in FAMILIES["sony9pin"].kinds

@@ -1,4 +1,4 @@
-"""Teaches the DeviceFactory the ``pjlink`` family; ``register()`` is called once at start-up.
+"""The ``pjlink`` family: PJLink class 1 projectors over TCP 4352.
 
 Room config device options: ``password_file`` (a file holding the projector's PJLink password; preferred,
 so the secret stays out of the room config) or ``password`` (inline, meant for tests).
@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from drivers.devices.base import Device
 from drivers.errors import ConfigError
 from drivers.factory import BuildRequest, DeviceFactory
+from drivers.families import FamilySpec, ProtocolSpec
+from drivers.pjlink import codec
 from drivers.pjlink.device import PjlinkOptions, PjlinkProjector
-from drivers.profiles import parse_options, register_options
-from drivers.transports.tcp import open_stream
+from drivers.transports.link import FramedLink
 
-FAMILY = "pjlink"
 MAX_PASSWORD = 32  # PJLink passwords are up to 32 characters
 
 
@@ -52,22 +52,17 @@ def read_password(request: BuildRequest, options: PjlinkDeviceOptions) -> str | 
     return password
 
 
-def build_pjlink(factory: DeviceFactory, request: BuildRequest) -> Device:
+def build(factory: DeviceFactory, request: BuildRequest) -> Device:
     """A PjlinkProjector on its own TCP connection (``tcp://host[:4352]``)."""
-    profile = request.profile
-    device_options = parse_options(PjlinkDeviceOptions, request.options, request.where(), ConfigError)
-    family_options = parse_options(PjlinkOptions, profile.options(), f"{profile.model.ref}: options")
-    transport = open_stream(request.port, request.serial, profile.protocol.default_tcp_port)
-    return PjlinkProjector(
-        request.device_id,
-        profile,
-        transport,
-        password=read_password(request, device_options),
-        options=family_options,
-    )
+    device_options = request.device_options(PjlinkDeviceOptions)
+    family_options = request.profile_options(PjlinkOptions)
+    password = read_password(request, device_options)
+    link: FramedLink[codec.Frame] = factory.framed(request, codec.LineSplitter, request.address)
+    return PjlinkProjector(request.device_id, request.profile, link, password=password, options=family_options)
 
 
-def register() -> None:
-    """Register the PJLink builder and options model (idempotent)."""
-    register_options(FAMILY, PjlinkOptions)
-    DeviceFactory.register(FAMILY, build_pjlink)
+FAMILY = FamilySpec(
+    id="pjlink",
+    codecs=(codec,),
+    protocols=(ProtocolSpec("display", build, ("tcp", "serial"), options=PjlinkOptions),),
+)
