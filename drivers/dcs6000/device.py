@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from drivers.dcs6000 import codec
 from drivers.dcs6000.codec import Control, Escaping, Job, Message, Mode, Reset
+from drivers.devices.base import LineUse
 from drivers.devices.mic import MicSystem
-from drivers.errors import CourtroomError, DeviceOffline, DeviceTimeout, TransportLost
+from drivers.errors import CourtroomError, DeviceTimeout, TransportLost
 from drivers.profiles import Profile
-from drivers.transports.link import FramedLink
+from drivers.transports.link import FramedLink, fail
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class Dcs6000MicSystem(MicSystem):
         self.resets = 0  # CU reset frames seen
         self._ident = 0
         self._status: _Status | None = None
-        self._connected = False
+        self._use = LineUse(device_id, link)
         self._resync: asyncio.Task[None] | None = None
         link.handshake = self._enter_mode
         link.add_listener(self._on_message)
@@ -109,13 +110,7 @@ class Dcs6000MicSystem(MicSystem):
     async def connect(self) -> None:
         """Open the line (entering mic control mode) and read the CU's status."""
         self.info.firmware_label = self.profile.model.firmware[0].label or None
-        try:
-            await self.link.ensure_open()
-            await self.poll()
-        except BaseException:
-            await self.link.close()
-            raise
-        self._connected = True
+        await self._use.connect(None, self.poll)
 
     async def poll(self) -> None:
         """Read the status (liveness and catch-up); without a status item, only re-enter the mode."""
@@ -125,14 +120,13 @@ class Dcs6000MicSystem(MicSystem):
         await self._read_status(self.options.status_item)
 
     async def close(self) -> None:
-        """Stop a running re-sync and close the line; never raises."""
-        self._connected = False
+        """Stop a running re-sync and let go of the line; never raises."""
         task, self._resync = self._resync, None
         if task is not None and task is not asyncio.current_task():
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
-        await self.link.close()
+        await self._use.close()
 
     # -- status ----------------------------------------------------------------------------------------------
     def _is_status(self, message: Message) -> bool:
@@ -196,9 +190,8 @@ class Dcs6000MicSystem(MicSystem):
 
     def _on_lost(self, reason: str) -> None:
         status = self._status
-        if status is not None and not status.done.done():
-            status.done.set_exception(TransportLost(f"{self.link.name}: {reason}"))
-            status.done.exception()
+        if status is not None:
+            fail(status.done, TransportLost(f"{self.link.name}: {reason}"))
 
     def _start_resync(self) -> None:
         if self._resync is None or self._resync.done():
@@ -213,8 +206,7 @@ class Dcs6000MicSystem(MicSystem):
 
     # -- primitives ------------------------------------------------------------------------------------------
     def _require(self) -> None:
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()
 
     async def _set_mic(self, seat: int, on: bool) -> None:
         self._require()

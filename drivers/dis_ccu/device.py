@@ -14,10 +14,11 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drivers.devices.base import LineUse
 from drivers.devices.mic import MicSystem
 from drivers.dis_ccu import codec
 from drivers.dis_ccu.codec import CommandError, Line, MicEvent, SeatState
-from drivers.errors import DeviceNak, DeviceOffline, DeviceTimeout, TransportLost
+from drivers.errors import DeviceNak, DeviceTimeout, TransportLost
 from drivers.profiles import Profile
 from drivers.transports.link import FramedLink
 
@@ -63,20 +64,14 @@ class DisCcuMicSystem(MicSystem):
         self.seat_states: dict[int, SeatState] = {}
         self.errors: list[str] = []  # command_error lines nothing waited for
         self._dump: _Dump | None = None
-        self._connected = False
+        self._use = LineUse(device_id, link)
         link.add_listener(self._on_line)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Connect and read every seat's state."""
         self.info.firmware_label = self.profile.model.firmware[0].label or None
-        try:
-            await self.link.ensure_open()
-            await self.poll()
-        except BaseException:
-            await self.link.close()
-            raise
-        self._connected = True
+        await self._use.connect(None, self.poll)
 
     async def poll(self) -> None:
         """``mic_status``: the full state, and the liveness check."""
@@ -105,9 +100,8 @@ class DisCcuMicSystem(MicSystem):
         self._replace(dump.active, dump.requests)
 
     async def close(self) -> None:
-        """Close the connection; never raises."""
-        self._connected = False
-        await self.link.close()
+        """Let go of the connection (it closes with its last user); never raises."""
+        await self._use.close()
 
     # -- lines from the CCU ----------------------------------------------------------------------------------
     def _on_line(self, line: Line) -> None:
@@ -130,8 +124,7 @@ class DisCcuMicSystem(MicSystem):
 
     # -- primitives ------------------------------------------------------------------------------------------
     def _require(self) -> None:
-        if not self._connected:
-            raise DeviceOffline(f"{self.device_id} is not connected")
+        self._use.require()
 
     async def _set_mic(self, seat: int, on: bool) -> None:
         self._require()

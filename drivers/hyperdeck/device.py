@@ -60,7 +60,7 @@ class HyperDeckRecorder(Recorder):
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Connect (banner, notifications), then read transport, slot and remote state."""
-        await self._use.connect(self.link.ensure_open, self.poll)
+        await self._use.connect(None, self.poll)
 
     async def close(self) -> None:
         await self._use.close()

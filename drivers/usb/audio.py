@@ -13,6 +13,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from drivers.devices.audio import AudioProcessor
+from drivers.devices.base import LineUse
 from drivers.errors import ConfigError, DeviceNak
 from drivers.profiles import AudioPoint, Profile
 from drivers.usb import uac
@@ -61,19 +62,19 @@ class UacDevice(AudioProcessor):
             except ValueError as exc:
                 raise ConfigError(f"{device_id}: points.{name}.tag: {exc}") from None
         self.volume_ranges: dict[str, AxisRange] = {}  # raw 1/256 dB
-        self._detach = detach_kernel_driver
-        self._interface = interface
+        link.prepare = claim(interface, detach_kernel_driver)
+        self._use = LineUse(device_id, link)
 
     async def connect(self) -> None:
         """Find the device, claim its AudioControl interface, read each point's range and values."""
-        await self.link.open(claim(self._interface, self._detach))
-        try:
-            for name in self.points:
-                await self._read_range(name)
-            await self._read_all()
-        except BaseException:
-            await self.link.close()
-            raise
+        await self._use.connect(self._identify, self._read_now)
+
+    async def _identify(self) -> None:
+        for name in self.points:
+            await self._read_range(name)
+
+    async def _read_now(self) -> None:
+        await self._read_all()
         self._heard()
         self._changed()
 
@@ -84,7 +85,7 @@ class UacDevice(AudioProcessor):
         self._changed()
 
     async def close(self) -> None:
-        await self.link.close()
+        await self._use.close()
 
     async def _read_range(self, name: str) -> None:
         channel = self.channels[name]

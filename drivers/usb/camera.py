@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drivers.devices.base import LineUse
 from drivers.devices.camera import Camera, PanDirection, TiltDirection, ZoomDirection
 from drivers.errors import DeviceNak, InvalidArgument, Unsupported
 from drivers.profiles import Profile, Range
@@ -73,20 +74,21 @@ class UvcCamera(Camera):
         self.control_info: dict[str, int] = {}
         self._target: Position | None = None
         self._driving: set[str] = set()  # "zoom", "pan_tilt": relative drives running
-        self._detach = detach_kernel_driver
+        link.prepare = claim(terminal.interface, detach_kernel_driver)
+        self._use = LineUse(device_id, link)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
         """Find the camera, claim its VideoControl interface, read its ranges, presets and position."""
-        await self.link.open(claim(self.terminal.interface, self._detach))
-        try:
-            await self.link.run(self.presets.load)
-            await self._read_ranges()
-            self.state.power = True  # a camera on the bus is powered: UVC has no standby
-            await self._read_position()
-        except BaseException:
-            await self.link.close()
-            raise
+        await self._use.connect(self._identify, self._read_now)
+
+    async def _identify(self) -> None:
+        await self.link.run(self.presets.load)
+        await self._read_ranges()
+        self.state.power = True  # a camera on the bus is powered: UVC has no standby
+
+    async def _read_now(self) -> None:
+        await self._read_position()
         self._heard()
         self._changed()
 
@@ -100,7 +102,7 @@ class UvcCamera(Camera):
     async def close(self) -> None:
         self._driving.clear()
         self._target = None
-        await self.link.close()
+        await self._use.close()
 
     # -- requests --------------------------------------------------------------------------------------------
     async def _request(self, request: ControlRequest) -> bytes:

@@ -15,6 +15,7 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drivers.devices.base import LineUse
 from drivers.devices.button import Button
 from drivers.devices.indicator import Indicator
 from drivers.errors import CourtroomError
@@ -82,16 +83,16 @@ class HidLight(Indicator):
         super().__init__(device_id, profile, colors=list(options.colors), default_color=options.default_color)
         self.link = link
         self.options = options
+        link.prepare = claim(options.interface, options.detach_kernel_driver)
+        self._use = LineUse(device_id, link)
 
     async def connect(self) -> None:
         """Find and claim the light; a light that was plugged back in is shown its last state again."""
-        await self.link.open(claim(self.options.interface, self.options.detach_kernel_driver))
-        try:
-            if self.on is not None:
-                await self._send()
-        except BaseException:
-            await self.link.close()
-            raise
+        await self._use.connect(None, self._show_again)
+
+    async def _show_again(self) -> None:
+        if self.on is not None:
+            await self._send()
         self._heard()
 
     async def poll(self) -> None:
@@ -101,7 +102,7 @@ class HidLight(Indicator):
         self._heard()
 
     async def close(self) -> None:
-        await self.link.close()
+        await self._use.close()
 
     async def _send(self, on: bool | None = None, color: str | None = None, blink: bool | None = None) -> None:
         report = light_report(
@@ -144,13 +145,17 @@ class HidButton(Button):
         super().__init__(device_id, profile)
         self.link = link
         self.options = options
+        link.prepare = claim(options.interface, options.detach_kernel_driver)
+        self._use = LineUse(device_id, link)
         self._reader: asyncio.Task[None] | None = None
         self._lost: CourtroomError | None = None
 
     async def connect(self) -> None:
         """Find and claim the button, then read its reports; it reports changes only, so it starts released."""
         await self.close()
-        await self.link.open(claim(self.options.interface, self.options.detach_kernel_driver))
+        await self._use.connect(None, self._start_reading)
+
+    async def _start_reading(self) -> None:
         self._lost = None
         self._pressed(False)
         self._reader = asyncio.create_task(self._read_reports(), name=f"{self.device_id}-reports")
@@ -169,7 +174,7 @@ class HidButton(Button):
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
-        await self.link.close()
+        await self._use.close()
 
     async def _read_reports(self) -> None:
         opts = self.options

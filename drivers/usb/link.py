@@ -20,6 +20,7 @@ import usb.core  # type: ignore[import-untyped, unused-ignore]
 import usb.util  # type: ignore[import-untyped, unused-ignore]
 
 from drivers.errors import CourtroomError, DeviceNak, DeviceOffline, DeviceTimeout, TransportLost
+from drivers.transports.base import SharedLink
 from drivers.usb import backend as usb_backend
 from drivers.usb.control import ControlRequest
 from drivers.usb.enumerate import Location, UsbAddress, find, location, present
@@ -43,17 +44,33 @@ def translate(exc: Exception, what: str) -> CourtroomError:
     return TransportLost(f"{what}: {exc}")
 
 
-class UsbLink:
-    """One USB device found by its address; blocking work runs on a one-thread executor of its own."""
+Prepare = Callable[[Any], None]
+"""Run on the worker thread right after the device is found (claiming its interface: see ``claim``)."""
 
-    def __init__(self, device_id: str, address: UsbAddress, timeout_ms: float = 1000) -> None:
+
+class UsbLink(SharedLink):
+    """One USB device found by its address; blocking work runs on a one-thread executor of its own.
+
+    Not a byte stream: a transfer is one blocking libusb call, so there is no reader, framing or reply matching
+    here, only the life of a line (``ensure_open``, users, ``close``) that LineUse drives like any other.
+    """
+
+    def __init__(
+        self, device_id: str, address: UsbAddress, timeout_ms: float = 1000, prepare: Prepare | None = None
+    ) -> None:
         self.device_id = device_id
         self.address = address
         self.timeout_ms = int(timeout_ms)
+        self.prepare = prepare  # what ensure_open() runs on the device it found; the device class sets it
         self._executor: ThreadPoolExecutor | None = None
         self._backend: Any = None
         self._dev: Any = None
         self._where: Location | None = None
+
+    @property
+    def name(self) -> str:
+        """The device's address, for messages."""
+        return str(self.address)
 
     @property
     def is_open(self) -> bool:
@@ -70,7 +87,12 @@ class UsbLink:
         return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
 
     # -- lifecycle -------------------------------------------------------------------------------------------
-    async def open(self, prepare: Callable[[Any], None] | None = None) -> None:
+    async def ensure_open(self) -> None:
+        """Find the device and run ``prepare`` on it unless it is open already; TransportLost when it is gone."""
+        if self._dev is None:
+            await self.open(self.prepare)
+
+    async def open(self, prepare: Prepare | None = None) -> None:
         """Find the device and run ``prepare(dev)`` (claiming interfaces...) on the worker; TransportLost when
         it is not on the bus."""
         await self.close()
@@ -81,7 +103,7 @@ class UsbLink:
             await self.close()
             raise
 
-    def _open(self, prepare: Callable[[Any], None] | None) -> Any:
+    def _open(self, prepare: Prepare | None) -> Any:
         self._backend = usb_backend.get_backend()
         try:
             dev = find(self._backend, self.address)
@@ -164,7 +186,7 @@ class UsbLink:
             raise translate(exc, f"{self.address}: enumeration") from exc
 
 
-def claim(interface: int, detach_kernel_driver: bool = False) -> Callable[[Any], None]:
+def claim(interface: int, detach_kernel_driver: bool = False) -> Prepare:
     """A ``prepare`` for ``open()``: make sure a configuration is active and claim ``interface`` (detaching a
     kernel driver first when asked: HID devices are usually bound to usbhid)."""
 
