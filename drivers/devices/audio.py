@@ -11,13 +11,9 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import InvalidArgument
 from drivers.profiles import AudioPoint
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class LevelParams(ActionParams):

@@ -27,6 +27,10 @@ class ActionParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class NoParams(ActionParams):
+    """The parameters of an action that takes none (``refresh``, ``home``...): any key is refused."""
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     """One operation a client may ask for by name: its parameters and the capability it needs."""

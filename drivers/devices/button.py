@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
-
-
-class NoParams(ActionParams):
-    pass
+from drivers.devices.base import ActionSpec, Device, NoParams
 
 
 class Button(Device):

@@ -1,6 +1,6 @@
 """The Camera device class: typed PTZ operations and a state snapshot, whatever the wire protocol.
 
-Subclasses (VISCA, later Pelco, UVC, ...) implement the underscored primitives; the public operations here
+Subclasses (VISCA, VISCA over IP, Pelco, UVC) implement the underscored primitives; the public operations here
 validate every argument against the model's profile first, so nothing out of range reaches the wire.
 """
 
@@ -10,17 +10,13 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import InvalidArgument
 from drivers.profiles import Range
 
 ZoomDirection = Literal["tele", "wide", "stop"]
 PanDirection = Literal["left", "right", "stop"]
 TiltDirection = Literal["up", "down", "stop"]
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class PowerParams(ActionParams):

@@ -11,15 +11,11 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import InvalidArgument
 
 PowerState = Literal["off", "on", "warming", "cooling"]
 ErrorLevel = Literal["ok", "warning", "error"]
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class PowerParams(ActionParams):

@@ -11,12 +11,8 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any, ClassVar
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import InvalidArgument
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class SeatParams(ActionParams):

@@ -14,17 +14,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import NotExecutable
 
 Transport = Literal[
     "stopped", "record", "play", "preview", "forward", "rewind", "jog", "shuttle", "standby", "eject", "unknown"
 ]
 CLIP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class RecordParams(ActionParams):

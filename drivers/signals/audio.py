@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import DeviceOffline, DeviceTimeout, TransportLost
 from drivers.profiles import Profile
 from drivers.signals.analyzer import SeatAnalyzer
@@ -28,10 +28,6 @@ from drivers.signals.portaudio import open_input
 from drivers.signals.vad import Levels, VadSettings, block_levels, split_block
 
 JOIN_TIMEOUT_S = 2.0
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class Stream(Protocol):

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
 from drivers.errors import DeviceOffline, NotExecutable
 from drivers.profiles import Profile
 from drivers.signals.capture import CaptureWorker, Check, FrameTap, Source, open_capture
@@ -27,10 +27,6 @@ from drivers.signals.health import Signal
 from drivers.signals.options import VideoOptions
 
 JOIN_TIMEOUT_S = 5.0
-
-
-class NoParams(ActionParams):
-    pass
 
 
 class SnapshotParams(ActionParams):
