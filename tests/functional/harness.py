@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,22 @@ class Rig:
                     await asyncio.sleep(0.05)
         except TimeoutError:
             raise AssertionError(f"timed out refreshing until {what}") from None
+
+    async def answers_again(self, timeout_s: float = 3.0) -> None:
+        """Poll until a whole poll succeeds on answers heard after this call (a fault's last may still fail)."""
+        since = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout_s):
+                while True:
+                    try:
+                        await self.device.poll()
+                    except CourtroomError:
+                        await asyncio.sleep(0.05)
+                        continue
+                    break
+        except TimeoutError:
+            raise AssertionError("the device did not answer a poll again") from None
+        assert self.device.last_heard >= since, "a poll succeeded without a word from the device"
 
     async def recovers(self, timeout_s: float = 5.0) -> None:
         """Reconnect (as the supervisor would) until connect() succeeds."""

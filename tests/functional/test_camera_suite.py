@@ -85,7 +85,7 @@ async def test_faults_unplug_silence_garble(tmp_path: Path, ref: str) -> None:
         with pytest.raises(CourtroomError):
             await cam.poll()
         handle.resume()
-        await r.refresh_until(lambda: True, what="answers again")
+        await r.answers_again()
         await cam.poll()
         handle.garble_next_reply(1)
         with contextlib.suppress(CourtroomError):  # a timeout, or a retransmission that succeeds (VISCA over IP)

@@ -91,7 +91,7 @@ async def test_faults_unplug_silence_garble(tmp_path: Path, ref: str) -> None:
         with pytest.raises(CourtroomError):
             await display.poll()
         r.handle.fall_silent(False)
-        await r.refresh_until(lambda: True, what="answers again")
+        await r.answers_again()
         await display.poll()
         r.handle.garble(1)
         with pytest.raises(CourtroomError):
