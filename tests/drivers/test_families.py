@@ -143,6 +143,8 @@ def test_every_shipped_protocol_has_a_driver_family_and_a_protocol_file() -> Non
     assert set(found.protocols) == set(files)
     for protocol_id, protocol in found.protocols.items():
         assert files[protocol_id]["device_class"] == protocol.device_class, protocol_id
+        if "link" in files[protocol_id]:  # the kind of port a room usually names is one the family takes
+            assert files[protocol_id]["link"] in protocol.transports, protocol_id
     packages = {p.parent.name for p in Path(drivers.__file__).parent.glob("*/family.py")}
     assert set(found.by_id) == packages
     assert all(pid.split(".")[0] in packages for pid in found.protocols)
