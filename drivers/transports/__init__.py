@@ -1,1 +1,1 @@
-"""Transports move bytes to and from one device link and own nothing else (no framing, no retries)."""
+"""Byte transports (serial, TCP, UDP: bytes in and out, nothing else) and ``link``, the request engine above them."""
