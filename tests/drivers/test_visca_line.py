@@ -253,7 +253,8 @@ async def test_a_failed_write_makes_the_next_request_reopen() -> None:
 
 async def test_close_fails_waiters_with_transport_lost(peer: PtyResponder, line: ViscaLine) -> None:
     peer.on("81 09 04 00 FF")
-    waiter = asyncio.create_task(line.inquire(1, h("81 09 04 00 FF")))
+    # a long timeout: the close, not the clock, must end the wait, even on a loaded machine
+    waiter = asyncio.create_task(line.inquire(1, h("81 09 04 00 FF"), timeout_s=10))
     await peer.wait_frames(3)
     await line.close()
     with pytest.raises(TransportLost, match="closed"):
