@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from controller.settings import ConsoleConfig, HearingConfig, Role, SeatConfig, VoiceFollowConfig
+from controller.settings import (
+    ConsoleConfig,
+    HearingConfig,
+    JournalConfig,
+    OperatorConfig,
+    Role,
+    SeatConfig,
+    VoiceFollowConfig,
+)
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride, read_yaml_mapping
@@ -50,6 +58,9 @@ class BrokerConfig(_Strict):
     ca_file: Path | None = None
     keepalive_s: int = Field(30, ge=5, le=3600)
     command_max_age_s: float = Field(30.0, gt=0)  # a command whose ts is older is refused (EXPIRED)
+    # MQTT users who send commands under their own name (`.../cmd/<action>/<user>`, enforced by the ACL): the
+    # name and role the journal and the record give them (a technician may override the recording rule)
+    operators: dict[str, OperatorConfig] = Field(default_factory=dict)
 
     def password(self) -> str | None:
         """The password, read from its file when the daemon connects (never kept in the config)."""
@@ -100,6 +111,7 @@ class RoomConfig(_Strict):
     hearing: HearingConfig = HearingConfig()
     voice_follow: VoiceFollowConfig = VoiceFollowConfig()
     console: ConsoleConfig = ConsoleConfig()
+    journal: JournalConfig = JournalConfig()
 
     @property
     def signing_key_path(self) -> Path:

@@ -134,3 +134,19 @@ class ConsoleConfig(_Strict):
     allowed_origins: list[str] = Field(default_factory=list)  # WebSocket origins besides the console's own
     session_hours: float = Field(12.0, gt=0, le=168)
     language: Literal["zh-CN", "en"] = "zh-CN"
+
+
+class JournalConfig(_Strict):
+    """The journal's room on disk (``state_dir``) and how often its head is signed."""
+
+    reserve_mb: float = Field(8.0, gt=0, le=1024)  # preallocated; given up to write the "cannot write" alarm
+    min_free_mb: float = Field(2.0, gt=0, le=1024)  # less free space than this: rows are refused (the alarm)
+    low_space_mb: float = Field(256.0, ge=0)  # less than this: the journal_space_low warning
+    checkpoint_interval_s: float = Field(60.0, ge=1, le=3600)  # the head is signed at least this often
+
+
+class OperatorConfig(_Strict):
+    """A platform account that sends commands over MQTT: who it is, for the journal and the record."""
+
+    name: str = Field("", max_length=64)  # e.g. 中心平台值班员 张工
+    role: Literal["clerk", "judge", "technician"] = "clerk"

@@ -1,0 +1,305 @@
+"""The async face of the journal: group commit in one writer thread, reads in another, and the space guard.
+
+``append()`` returns once its row is on disk; rows asked for while a transaction is being written wait for
+the next one, so a burst of commands in the same millisecond shares one fsync and no caller pays one alone.
+``record()`` is for what nobody waits for (link changes, command outcomes): such rows join the next
+transaction, or are written together ``BATCH_DELAY_S`` later. Rows are numbered in the order they were
+asked for. Listeners (``written``) are told of every row once it is on disk and before its ``append()``
+returns, in order: the hearing's ledger applies them there.
+
+When the journal cannot write (``space.py``), ``append()`` raises ``JournalError`` and the operation that
+asked must not happen; the ``journal_unavailable`` row is written from the reserve, the status listeners hear
+``unavailable``, rows nobody waits for are kept (up to ``HELD_MAX``) until the journal can write again, and a
+probe tries every ``PROBE_UNAVAILABLE_S``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from controller.journal.kinds import Actor, Kind
+from controller.journal.space import MiB, SpaceGuard, SpaceLimits, SpaceState
+from controller.journal.store import Entry, JournalError, JournalFile, JournalWriteFailed, Row, data_text
+
+BATCH_DELAY_S = 0.05  # how long rows nobody waits for are held to be written together
+PROBE_OK_S = 10.0  # how often the free space is looked at while all is well
+PROBE_UNAVAILABLE_S = 1.0  # how often a journal that cannot write tries again
+HELD_MAX = 20_000  # rows nobody waits for, kept while the journal cannot write
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+WrittenListener = Callable[[list[Entry]], None]
+StatusListener = Callable[[], None]
+
+
+@dataclass
+class _Pending:
+    row: Row
+    waiter: asyncio.Future[Entry] | None
+
+
+class _WriteFailed(Exception):
+    """From the writer thread: the batch was not written; ``alarm`` is what could be written instead."""
+
+    def __init__(self, error: JournalError, alarm: list[Entry]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.alarm = alarm
+
+
+def make_row(kind: Kind, data: dict[str, Any], actor: Actor | str, hearing_id: str | None) -> Row:
+    """A row stamped now, with the actor's name and role (if known) under ``by`` in its data."""
+    who = Actor.of(actor)
+    extra = who.as_data()
+    if extra is not None:
+        data = {**data, "by": extra}
+    try:
+        text = data_text(data)
+    except (TypeError, ValueError) as exc:
+        raise JournalError(f"journal: a {kind} row cannot be stored: {exc}") from None
+    return Row(str(kind), who.id, data, text, hearing_id, int(time.time() * 1000))
+
+
+class Journal:
+    """One room's journal: ``await open()``, then ``append`` / ``record``; ``await close()`` writes what is held."""
+
+    def __init__(self, path: Path, room_id: str, limits: SpaceLimits | None = None) -> None:
+        self.path = path
+        self.room_id = room_id
+        self.space = SpaceGuard(path.parent, limits or SpaceLimits())
+        self.written: list[WrittenListener] = []  # told of rows once on disk, in order
+        self.status_listeners: list[StatusListener] = []  # told when ``status`` changes
+        self.status: SpaceState = "ok"
+        self.problem: str | None = None  # why the journal cannot write (or is low on space)
+        self.head: Entry | None = None  # the newest row on disk
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-read")
+        self._file: JournalFile | None = None
+        self._read_file: JournalFile | None = None
+        self._pending: list[_Pending] = []
+        self._writing = False
+        self._idle = asyncio.Event()
+        self._timer: asyncio.TimerHandle | None = None
+        self._probe: asyncio.Task[None] | None = None
+        self._status_changed = asyncio.Event()
+
+    # -- life ----------------------------------------------------------------------------------------------
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._file = await loop.run_in_executor(self._writer, JournalFile, self.path, self.room_id)
+        self.head = await loop.run_in_executor(self._writer, self._file.last)
+        try:
+            await loop.run_in_executor(self._writer, self.space.allocate)
+        except OSError as exc:  # no room even for the reserve: start, say so, refuse what must be kept
+            self.space.released = True
+            self._set_status("unavailable", f"journal reserve {self.space.reserve_path}: cannot allocate: {exc}")
+        self._idle.set()
+        self._probe = asyncio.create_task(self._probe_loop(), name="journal-space")
+
+    async def close(self) -> None:
+        await self.flush()
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+            self._probe = None
+        loop = asyncio.get_running_loop()
+        if self._file is not None:
+            await loop.run_in_executor(self._writer, self._file.close)
+            self._file = None
+        if self._read_file is not None:
+            await loop.run_in_executor(self._reader, self._read_file.close)
+            self._read_file = None
+        self._writer.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
+
+    @property
+    def commits(self) -> int:
+        """Transactions written so far (what group commit saves is rows minus commits)."""
+        return self._file.commits if self._file is not None else 0
+
+    @property
+    def available(self) -> bool:
+        return self.status != "unavailable"
+
+    # -- writing -------------------------------------------------------------------------------------------
+    async def append(
+        self, kind: Kind, data: dict[str, Any], *, actor: Actor | str = "system", hearing_id: str | None = None
+    ) -> Entry:
+        """Write one row and return it once it is on disk; JournalError when it cannot be (do not go on)."""
+        if self._file is None:
+            raise JournalError(f"journal {self.path} is not open")
+        waiter: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(make_row(kind, data, actor, hearing_id), waiter))
+        self._kick(now=True)
+        return await waiter
+
+    def record(
+        self,
+        kind: Kind,
+        data: dict[str, Any],
+        *,
+        actor: Actor | str = "system",
+        hearing_id: str | None = None,
+        soon: bool = False,
+    ) -> None:
+        """Journal in the background: the row is numbered now and written with the next transaction (at once
+        with ``soon``, for rare rows that a crash should not take with it)."""
+        if self._file is None:
+            raise JournalError(f"journal {self.path} is not open")
+        self._pending.append(_Pending(make_row(kind, data, actor, hearing_id), None))
+        self._kick(now=soon)
+
+    async def flush(self) -> None:
+        """Write every row held now (when the journal can) and wait until the writer is idle."""
+        while self._file is not None:
+            self._kick(now=True)
+            if not self._writing and (not self._pending or not self.available):
+                return
+            self._idle.clear()
+            await self._idle.wait()
+
+    def _kick(self, now: bool) -> None:
+        if self._writing or not self._pending:
+            return
+        if now or any(p.waiter is not None for p in self._pending):
+            self._start_write()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(BATCH_DELAY_S, self._start_write)
+
+    def _start_write(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._writing or self._file is None:
+            return
+        batch, self._pending = self._pending, []
+        self._writing = True
+        self._idle.clear()
+        future = asyncio.get_running_loop().run_in_executor(self._writer, self._write, [p.row for p in batch])
+        future.add_done_callback(lambda done: self._written(batch, done))
+
+    def _write(self, rows: list[Row]) -> tuple[list[Entry], SpaceState]:
+        """Writer thread: check the space, write the batch (after ``journal_available`` when the journal has
+        just got its space back); on failure, give up the reserve once and write the alarm into it."""
+        file = self._file
+        assert file is not None
+        was_released = self.space.released
+        try:
+            self.space.check()
+            if was_released:
+                back = make_row(Kind.JOURNAL_AVAILABLE, {"free_mb": round(self.space.free() / MiB, 1)}, "system", None)
+                rows = [back, *rows]
+            entries = file.append_many(rows) if rows else []
+        except JournalWriteFailed as exc:
+            alarm: list[Entry] = []
+            if not self.space.released:
+                self.space.release()
+                row = make_row(Kind.JOURNAL_UNAVAILABLE, {"problem": str(exc)}, "system", None)
+                with contextlib.suppress(JournalWriteFailed):
+                    alarm = file.append_many([row])
+            raise _WriteFailed(exc, alarm) from None
+        return entries, self.space.state()
+
+    def _written(self, batch: list[_Pending], done: asyncio.Future[tuple[list[Entry], SpaceState]]) -> None:
+        self._writing = False
+        error = done.exception() if not done.cancelled() else JournalError("journal write cancelled")
+        if error is None:
+            entries, state = done.result()
+            self._tell(entries)
+            for pending, entry in zip(batch, entries[len(entries) - len(batch) :], strict=True):
+                if pending.waiter is not None and not pending.waiter.done():
+                    pending.waiter.set_result(entry)
+            self._space_state(state)
+        else:
+            failure = error.error if isinstance(error, _WriteFailed) else JournalError(f"journal: {error}")
+            if isinstance(error, _WriteFailed):
+                self._tell(error.alarm)
+            held = [p for p in batch if p.waiter is None]
+            for pending in batch:
+                if pending.waiter is not None and not pending.waiter.done():
+                    pending.waiter.set_exception(JournalError(str(failure)))
+            self._pending = (held + self._pending)[-HELD_MAX:]
+            self._set_status("unavailable", str(failure))
+        self._idle.set()
+        if self.available or any(p.waiter is not None for p in self._pending):
+            self._kick(now=False)
+
+    def _tell(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        self.head = entries[-1]
+        for listener in list(self.written):
+            try:
+                listener(entries)
+            except Exception:  # a listener's bug must not lose the rows for the others
+                log.exception("journal listener failed")
+
+    def _space_state(self, state: SpaceState) -> None:
+        if state == self.status:
+            return
+        free_mb = round(self.space.free() / MiB, 1)
+        if state == "low_space":
+            self.record(Kind.JOURNAL_SPACE_LOW, {"free_mb": free_mb})
+            self._set_status(state, f"state_dir has only {free_mb} MiB free")
+        elif state == "ok" and self.status == "low_space":
+            self.record(Kind.JOURNAL_SPACE_OK, {"free_mb": free_mb})
+            self._set_status(state, None)
+        else:
+            self._set_status(state, None if state == "ok" else self.problem)
+
+    def _set_status(self, state: SpaceState, problem: str | None) -> None:
+        changed = state != self.status or problem != self.problem
+        self.status, self.problem = state, problem
+        if state == "unavailable":
+            log.error("journal cannot write: %s", problem)
+        if changed:
+            self._status_changed.set()
+            for listener in list(self.status_listeners):
+                try:
+                    listener()
+                except Exception:
+                    log.exception("journal status listener failed")
+
+    async def _probe_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            self._status_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._status_changed.wait(), PROBE_OK_S if self.available else PROBE_UNAVAILABLE_S
+                )
+            if self._writing:
+                continue
+            if not self.available:
+                self._start_write()  # tries the space again, with whatever is held
+            else:
+                self._space_state(await loop.run_in_executor(self._writer, self.space.state))
+
+    # -- reading (a connection of its own, in a thread of its own: a long read never delays a write) -------
+    async def read(self, fn: Callable[[JournalFile], T]) -> T:
+        """Run ``fn`` on the journal's read connection, in its reader thread."""
+
+        def run() -> T:
+            if self._read_file is None:
+                self._read_file = JournalFile(self.path, self.room_id, create=False)
+            return fn(self._read_file)
+
+        return await asyncio.get_running_loop().run_in_executor(self._reader, run)
+
+    async def entries(self, hearing_id: str | None = None, after_seq: int = 0) -> list[Entry]:
+        return await self.read(lambda f: list(f.entries(hearing_id, after_seq)))
+
+    async def last(self, kind: Kind | None = None) -> Entry | None:
+        return await self.read(lambda f: f.last(kind))
+
+    async def verify(self) -> tuple[int, int | None, str]:
+        return await self.read(lambda f: f.verify())
