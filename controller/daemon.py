@@ -7,17 +7,23 @@ import gc
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
 from controller.config import load_config, load_profiles
 from controller.console.server import start_console
+from controller.hearing.record import room_facts
 from controller.hearing.restore import restore, verify_recording
 from controller.hearing.service import HearingService
-from controller.journal import Journal
+from controller.journal import Journal, Kind, SpaceLimits
+from controller.journal.checkpoint import Checkpointer
+from controller.journal.space import MiB
 from controller.mqtt.bridge import MqttBridge
 from controller.mqtt.session import SessionCounter
 from controller.recording.service import RecordingService
 from controller.room import Room
+from controller.settings import JournalConfig
 from controller.signing import RoomKey
+from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +33,22 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
 
     With ``stop`` given, the caller owns the signals (the demo runs the daemon beside the simulator).
 
-    Shutdown order: every device offline, then ``$ctl/state`` offline, then disconnect.
+    Shutdown order: the stop journaled (with the recorders' last known state) and its checkpoint signed, then
+    every device offline, then ``$ctl/state`` offline, then disconnect.
     """
     config = load_config(config_path)
     library = load_profiles(config, str(config_path))
     config.broker.password()  # a missing password file is a start-up error, not a reconnect loop
+    key = RoomKey.load_or_create(config.signing_key_path)  # created (0600) at first start
     session = SessionCounter(config.state_dir)
-    journal = Journal(config.state_dir / "journal.sqlite", config.room.id)
+    journal = Journal(config.state_dir / "journal.sqlite", config.room.id, space_limits(config.journal))
     await journal.open()
+    checkpoints = Checkpointer(journal, key, config.journal.checkpoint_interval_s)
     room = Room(config, library, journal=journal)
     hearing = HearingService(room, journal)
-    recording = RecordingService(room, hearing, journal, RoomKey.load_or_create(config.signing_key_path))
-    bridge = MqttBridge(room, config.broker, session, hearing)  # before restore(): it keeps the gap's events
+    recording = RecordingService(room, hearing, journal, key)
+    bridge = MqttBridge(room, config.broker, session, hearing, checkpoints)  # before restore(): it keeps the gap
+    await checkpoints.start()
     restored = await restore(hearing, journal)
     console = await start_console(config, room, hearing, journal)  # after the bridge: it chains the hearing's hooks
 
@@ -55,7 +65,9 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         config.broker.host,
         config.broker.port,
     )
-    await journal.append("daemon_started", {"devices": [d.id for d in config.devices], "session": session.value})
+    started = {**room_facts(config), "key": key.fingerprint, "session": session.value}
+    await _append_quietly(journal, Kind.DAEMON_STARTED, started)
+    await _sign_last(checkpoints)
     room.start()
     hearing.start()
     recording.start()
@@ -71,14 +83,42 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         if verify_task is not None:
             verify_task.cancel()
             await asyncio.gather(verify_task, return_exceptions=True)
+        await hearing.stopping()  # a clean stop: journaled before the links go down, and not a recording fault
+        await _sign_last(checkpoints)
         await console.stop()
         await hearing.stop()
         await room.stop()  # a software recorder closes and seals its last segments here
         await recording.stop()
         await bridge.stop(bridge_task)
-        await journal.append("daemon_stopped", {})
+        await checkpoints.stop()
+        await _append_quietly(journal, Kind.DAEMON_STOPPED)
         await journal.close()
         if own_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
     return 0
+
+
+def space_limits(config: JournalConfig) -> SpaceLimits:
+    """The journal's reserve and free-space thresholds from the room config (MiB there, bytes here)."""
+    return SpaceLimits(
+        reserve=int(config.reserve_mb * MiB),
+        min_free=int(config.min_free_mb * MiB),
+        low_space=int(config.low_space_mb * MiB),
+    )
+
+
+async def _sign_last(checkpoints: Checkpointer) -> None:
+    """Sign the head now, on disk before going on (at start, and before the bridge goes at a stop)."""
+    try:
+        await checkpoints.sign_now()
+    except CourtroomError as exc:
+        log.error("cannot sign the last checkpoint: %s", exc)
+
+
+async def _append_quietly(journal: Journal, kind: Kind, data: dict[str, Any] | None = None) -> None:
+    """The daemon's own rows: when the journal cannot write, the alarm says so and the daemon stays up."""
+    try:
+        await journal.append(kind, data or {})
+    except CourtroomError as exc:
+        log.error("cannot journal %s: %s", kind, exc)

@@ -1,7 +1,8 @@
 """The room model: the configured devices, their supervisors, and the operations clients may ask for.
 
-The MQTT bridge, the command line and (later) the console all go through ``Room.execute``, so a command
-behaves the same whoever sends it.
+The MQTT bridge, the command line and the console all go through ``Room.execute``, so a command behaves the
+same whoever sends it: checked, refused by the room's ``command_policy`` (the hearing's recording rule) if it
+must not run now, journaled durably, then sent, its outcome journaled after.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from controller.config import RoomConfig
-from controller.journal import Journal
+from controller.journal import Actor, Journal, Kind
 from controller.mqtt.contract import Availability, DeviceEntry, DeviceEvent, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.devices.base import Device
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, DeviceOffline
 from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
 
@@ -27,6 +29,23 @@ AvailabilityHook = Callable[[str], None]
 StateHook = Callable[[str], None]
 EventHook = Callable[[str, DeviceEvent], None]
 MeterHook = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A device operation as the room's policy sees it: who asks, why (``cause``: a hearing step such as
+    ``hearing:interrupt:recess``, None for a client's command) and the written reason of an override."""
+
+    device_id: str
+    action: str
+    params: Mapping[str, Any]
+    actor: Actor
+    cause: str | None = None
+    override_reason: str | None = None
+
+
+CommandPolicy = Callable[[CommandRequest], None]
+"""Raises a CourtroomError (naming the rule) for a command that must not run now."""
 
 
 class UnknownDevice(CourtroomError):
@@ -53,6 +72,7 @@ class Room:
         self.on_state: StateHook = lambda _device_id: None
         self.event_hooks: list[EventHook] = []  # the MQTT bridge, the hearing's voice-follow, the console
         self.meter_hooks: list[MeterHook] = []  # audio levels: the MQTT bridge (rate-limited), the console
+        self.command_policy: CommandPolicy | None = None  # the hearing's recording rule
         self.watchers: list[StateHook] = []  # told of every availability or state change (the hearing, the console)
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
@@ -78,7 +98,7 @@ class Room:
     # -- supervisor callbacks --------------------------------------------------------------------------------
     def _availability_changed(self, device_id: str, online: bool, reason: str | None) -> None:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
-        self._record("device_online" if online else "device_offline", {"device": device_id, "reason": reason})
+        self._record(Kind.DEVICE_ONLINE if online else Kind.DEVICE_OFFLINE, {"device": device_id, "reason": reason})
         self.on_availability(device_id)
         for watcher in list(self.watchers):
             watcher(device_id)
@@ -157,26 +177,57 @@ class Room:
 
     # -- operations ------------------------------------------------------------------------------------------
     async def execute(
-        self, device_id: str, action: str, params: Mapping[str, Any], actor: str = "unknown"
+        self,
+        device_id: str,
+        action: str,
+        params: Mapping[str, Any],
+        actor: Actor | str = "unknown",
+        *,
+        ref: str | None = None,
+        cause: str | None = None,
+        override_reason: str | None = None,
     ) -> dict[str, Any]:
         """Run one device operation for ``actor``; raises a CourtroomError subclass naming what was wrong.
 
-        Every request is journaled with who asked and how it ended, after the reply is on its way.
+        Journal first, then act: a command that passes its checks is on disk (``device_command``, with ``ref``,
+        the sender's request id) before a byte goes to the device, and is refused untouched when the journal
+        cannot write it. A command refused by its checks is journaled in the background
+        (``device_command_refused``), the outcome of one that ran likewise (``device_command_outcome``).
         """
-        record = {"device": device_id, "action": action, "params": dict(params)}
+        who = Actor.of(actor)
+        record: dict[str, Any] = {"device": device_id, "action": action, "params": dict(params)}
+        if ref is not None:
+            record["ref"] = ref
+        if cause is not None:
+            record["cause"] = cause
+        if override_reason is not None:
+            record["override_reason"] = override_reason
         supervisor = self.supervisors.get(device_id)
         try:
             if supervisor is None:
                 raise UnknownDevice(f"no device '{device_id}' in room {self.room_id}")
+            supervisor.device.validate(action, params)
+            if self.command_policy is not None:
+                self.command_policy(CommandRequest(device_id, action, params, who, cause, override_reason))
+            if not supervisor.online:
+                raise DeviceOffline(f"{device_id} is offline: {supervisor.reason}")
+        except CourtroomError as exc:
+            self._record(Kind.DEVICE_COMMAND_REFUSED, {**record, "outcome": exc.code, "message": str(exc)}, who)
+            raise
+        seq = None
+        if self.journal is not None:
+            seq = (await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who)).seq
+        outcome: dict[str, Any] = {"command_seq": seq, "device": device_id, "action": action}
+        try:
             result = await supervisor.execute(action, params)
         except CourtroomError as exc:
-            self._record("device_command", {**record, "outcome": exc.code, "message": str(exc)}, actor)
+            self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": exc.code, "message": str(exc)}, who)
             raise
-        self._record("device_command", {**record, "outcome": "ok"}, actor)
+        self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": "ok"}, who)
         return result
 
-    def _record(self, kind: str, data: dict[str, Any], actor: str = "system") -> None:
-        """Journal in the background (batched by the journal, so the caller never waits for an fsync)."""
+    def _record(self, kind: Kind, data: dict[str, Any], actor: Actor | str = "system") -> None:
+        """Journal in the background (written with the journal's next transaction; nobody waits for it)."""
         if self.journal is not None:
             self.journal.record(kind, data, actor=actor)
 

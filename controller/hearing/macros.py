@@ -11,9 +11,11 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from controller.hearing.check import recorder_ids
+from controller.journal import Actor
 from controller.room import Room
 from controller.settings import Step
 from drivers.errors import CourtroomError
@@ -42,10 +44,11 @@ class StepResult:
         }
 
 
-def clip_name(room_id: str, case_no: str, part: int, when: float | None = None) -> str:
-    """A clip name a recorder takes: room, case (ASCII letters and digits of it), time, part number."""
+def clip_name(room_id: str, case_no: str, part: int, when: float | None = None, zone: tzinfo | None = None) -> str:
+    """A clip name a recorder takes: room, case (ASCII letters and digits of it), time (in the room's zone),
+    part number."""
     case = re.sub(r"[^A-Za-z0-9]+", "-", case_no).strip("-")[:24] or "case"
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    stamp = datetime.fromtimestamp(time.time() if when is None else when, zone).strftime("%Y%m%d-%H%M%S")
     return f"{room_id}_{case}_{stamp}_p{part}"[:64]
 
 
@@ -129,11 +132,11 @@ RETRYABLE = frozenset({"NOT_EXECUTABLE", "DEVICE_TIMEOUT", "BUSY"})
 RETRY_EVERY_S = 1.0
 
 
-async def _run_one(room: Room, step: Step, actor: str) -> StepResult:
+async def _run_one(room: Room, step: Step, actor: Actor | str, cause: str | None) -> StepResult:
     deadline = time.monotonic() + step.retry_s
     while True:
         try:
-            await room.execute(step.device, step.action, step.params, actor=actor)
+            await room.execute(step.device, step.action, step.params, actor=actor, cause=cause)
         except CourtroomError as exc:
             if exc.code in RETRYABLE and time.monotonic() + RETRY_EVERY_S <= deadline:
                 await asyncio.sleep(RETRY_EVERY_S)
@@ -150,14 +153,15 @@ class MacroRunner:
         self.on_late_result = on_late_result
         self._background: set[asyncio.Task[None]] = set()
 
-    async def run(self, steps: list[Step], actor: str) -> list[StepResult]:
-        """The results of the foreground steps; never raises for a device's failure."""
+    async def run(self, steps: list[Step], actor: Actor | str, cause: str | None = None) -> list[StepResult]:
+        """The results of the foreground steps; never raises for a device's failure. ``cause`` (the hearing
+        transition they belong to) goes into each command's journal row and lets the recording rule pass them."""
         chains: dict[tuple[str, bool], list[Step]] = {}
         for step in steps:
             chains.setdefault((step.device, step.background), []).append(step)
 
         async def chain_of(chain: list[Step]) -> list[StepResult]:
-            return [await _run_one(self.room, step, actor) for step in chain]
+            return [await _run_one(self.room, step, actor, cause) for step in chain]
 
         async def in_background(chain: list[Step]) -> None:
             for result in await chain_of(chain):

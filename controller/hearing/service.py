@@ -1,7 +1,9 @@
-"""The hearing: 开庭 / 休庭 / 闭庭 as a state machine over the room's devices, journaled as it happens.
+"""The hearing: 开庭 / 休庭 / 闭庭 as a state machine over the room's devices, journaled before it happens.
 
 idle -> ready (check passed) -> in_session <-> interrupted (recess, non-public evidence, mediation, fault) ->
-closed -> (check) ready ... Each transition is on disk in the journal before its scene macro runs; the macro's
+closed -> (check) ready ... The hearing's state is the ledger (``ledger.py``) over the journal's rows: an
+operation writes its row, the ledger applies it once it is on disk, and only then do the scene macro and the
+reply follow; a row that cannot be written refuses the operation with nothing of it applied. The macro's
 failed steps are journaled and reported, and never stop the transition. The same operations serve MQTT
 (``hearing/cmd/<action>``), ``courtroom ctl hearing`` and the console.
 """
@@ -12,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,10 +28,13 @@ from controller.hearing.commands import (
     OpenParams,
     VoiceFollowParams,
 )
+from controller.hearing.ledger import HearingLedger
 from controller.hearing.macros import MacroRunner, StepResult, clip_name, macro_steps
+from controller.hearing.reports import RecorderReports, journal_alarm, recording_status
+from controller.hearing.rule import HEARING_CAUSE, fault_evidence, recording_rule
 from controller.hearing.voice_follow import VoiceFollow
 from controller.hearing.watchdog import Watchdog
-from controller.journal import Journal
+from controller.journal import Actor, Entry, Journal, JournalError, Kind
 from controller.mqtt.contract import (
     CheckResult,
     DeviceEvent,
@@ -37,11 +43,10 @@ from controller.mqtt.contract import (
     HearingState,
     Interruption,
     RecorderState,
-    RecordingStatus,
     VoiceFollowStatus,
     now_ms,
 )
-from controller.room import Room
+from controller.room import CommandRequest, Room
 from controller.settings import REASON_LABELS, SeatConfig, Step
 from drivers.devices.base import describe_validation
 from drivers.errors import CourtroomError, InvalidArgument
@@ -76,24 +81,13 @@ class CheckFailed(CourtroomError):
 
 
 class HearingService:
-    """One room's hearing: state, transitions, marks, voice-follow and the recording watchdog."""
+    """One room's hearing: the ledger, transitions, marks, voice-follow and the recording watchdog."""
 
     def __init__(self, room: Room, journal: Journal | None = None) -> None:
         self.room = room
         self.journal = journal
-        self.phase: HearingPhase = "idle"
-        self.since_ms = now_ms()
-        self.hearing_id: str | None = None
-        self.case_no: str | None = None
-        self.title: str | None = None
-        self.parties: list[str] = []
-        self.opened_ms: int | None = None
-        self.interruption: Interruption | None = None
-        self.check_result: CheckResult | None = None
-        self.marks = 0
-        self.part = 0
-        self._recorded_ms = 0
-        self._recording_since: int | None = None
+        self.ledger = HearingLedger()
+        self.ledger.since_ms = now_ms()
         self.on_state: Callable[[], None] = lambda: None
         self.on_event: Callable[[HearingEvent], None] = lambda _event: None
         self.voice = VoiceFollow(room.config.voice_follow, room.config.seats, self._take_shot, self._changed)
@@ -105,12 +99,71 @@ class HearingService:
         self._task: asyncio.Task[None] | None = None
         self._published: dict[str, Any] | None = None
         self._button_tasks: set[asyncio.Task[dict[str, Any]]] = set()
+        self.reports = RecorderReports(room, self._recorder_reported)
+        self._stopping = False
+        self._seq = 0  # rows numbered in memory when there is no journal (benchmarks)
         room.event_hooks.append(self._device_event)
         room.watchers.append(self._device_changed)
+        room.command_policy = self._policy
+        if journal is not None:
+            journal.written.append(self._rows_written)
+            journal.status_listeners.append(self._journal_status)
+
+    # -- what the ledger says ------------------------------------------------------------------------------
+    @property
+    def phase(self) -> HearingPhase:
+        return self.ledger.phase
+
+    @property
+    def since_ms(self) -> int:
+        return self.ledger.since_ms
+
+    @property
+    def hearing_id(self) -> str | None:
+        return self.ledger.hearing_id
+
+    @property
+    def case_no(self) -> str | None:
+        return self.ledger.case_no
+
+    @property
+    def check_result(self) -> CheckResult | None:
+        return self.ledger.check
+
+    @property
+    def interruption(self) -> Interruption | None:
+        span = self.ledger.interruption
+        if span is None:
+            return None
+        return Interruption.model_validate(
+            {"reason": span.reason, "label": span.label, "since_ts": span.from_ts, "note": span.note}
+        )
+
+    @property
+    def marks(self) -> int:
+        return len(self.ledger.marks)
+
+    def adopt(self, ledger: HearingLedger) -> None:
+        """Take over a ledger rebuilt from the journal (restore after a restart)."""
+        self.ledger = ledger
+        self.reports.reset()
+        self._phase_entered()
+
+    def hold_recovery(self) -> None:
+        """No recording recovery until ``release_recovery`` (restore: the gap's effect is judged first)."""
+        self._settling_until = float("inf")
+
+    def release_recovery(self, after_s: float) -> None:
+        self._settling_until = time.monotonic() + after_s
+
+    async def journal_gap(self, gap: dict[str, Any]) -> None:
+        """Journal the controller's gap found at restart (a clean stop is a warning, a kill critical)."""
+        await self._journal(Kind.CONTROLLER_GAP, gap, "system", "warning" if gap.get("clean_stop") else "critical")
 
     # -- commands --------------------------------------------------------------------------------------------
-    async def execute(self, action: str, params: Mapping[str, Any], actor: str = "unknown") -> dict[str, Any]:
+    async def execute(self, action: str, params: Mapping[str, Any], actor: Actor | str = "unknown") -> dict[str, Any]:
         """Validate and run one hearing command; CourtroomError subclasses name what was wrong."""
+        who = Actor.of(actor)
         model = COMMANDS.get(action)
         if model is None:
             raise InvalidArgument(f"unknown hearing action '{action}' (known: {', '.join(sorted(COMMANDS))})")
@@ -123,99 +176,104 @@ class HearingService:
             raise InvalidState(
                 f"cannot {action} while the hearing is {self.phase} (allowed in: {', '.join(sorted(allowed))})"
             )
+        if self.journal is not None and not self.journal.available:
+            raise JournalError(
+                f"cannot {action}: the journal cannot write ({self.journal.problem}); hearing operations are "
+                f"refused until it can"
+            )
         if action in ("mark", "voice_follow"):
-            result: dict[str, Any] = await getattr(self, f"_do_{action}")(parsed, actor)
+            result: dict[str, Any] = await getattr(self, f"_do_{action}")(parsed, who)
             return result
         async with self._lock:
             if allowed is not None and self.phase not in allowed:  # changed while waiting for the lock
                 raise InvalidState(f"cannot {action}: the hearing became {self.phase} meanwhile")
             self._settling_until = float("inf")
             try:
-                result = await getattr(self, f"_do_{action}")(parsed, actor)
+                result = await getattr(self, f"_do_{action}")(parsed, who)
             finally:
                 self._settling_until = time.monotonic() + SETTLE_S
                 self._arm_evaluate(SETTLE_S)
             return result
 
-    async def _do_check(self, _: NoParams, actor: str) -> dict[str, Any]:
+    async def _do_check(self, _: NoParams, who: Actor) -> dict[str, Any]:
         result = run_check(self.room)
-        self.check_result = result
-        if self.phase == "closed":
-            self._forget_hearing()
-        self._enter("ready" if result.ok else "idle")
-        await self._journal("hearing_check", result.model_dump(), actor, severity="info" if result.ok else "warning")
+        await self._journal(Kind.HEARING_CHECK, result.model_dump(), who, "info" if result.ok else "warning")
         return result.model_dump()
 
-    async def _do_open(self, p: OpenParams, actor: str) -> dict[str, Any]:
-        result = run_check(self.room)
-        self.check_result = result
-        failed = [item.model_dump() for item in result.items if not item.ok]
+    async def _do_open(self, p: OpenParams, who: Actor) -> dict[str, Any]:
+        check = run_check(self.room)
+        failed = [item.model_dump() for item in check.items if not item.ok]
         if failed and p.override_reason is None:
-            await self._journal("hearing_open_refused", {"case_no": p.case_no, "failed": failed}, actor, "warning")
+            refused = {"case_no": p.case_no, "failed": failed, "check": check.model_dump()}
+            await self._journal(Kind.HEARING_OPEN_REFUSED, refused, who, "warning")
             self._changed()
             problems = "; ".join(f"{i['need']} ({i['device'] or '-'}): {i['problem']}" for i in failed)
             raise CheckFailed(f"pre-hearing check failed: {problems}; give override_reason to open anyway")
-        self._forget_hearing()
         opened = now_ms()
-        self.hearing_id = f"{self.room.room_id}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(opened / 1000))}"
-        self.case_no, self.title, self.parties, self.opened_ms = p.case_no, p.title, list(p.parties), opened
-        self.part = 1
-        clip = clip_name(self.room.room_id, p.case_no, self.part, opened / 1000)
+        stamp = datetime.fromtimestamp(opened / 1000, self.room.config.room.zone).strftime("%Y%m%d-%H%M%S")
+        hearing_id = f"{self.room.room_id}-{stamp}"
+        clip = clip_name(self.room.room_id, p.case_no, 1, opened / 1000, self.room.config.room.zone)
+        data: dict[str, Any] = {
+            "case_no": p.case_no,
+            "title": p.title,
+            "parties": p.parties,
+            "clip": clip,
+            "check": check.model_dump(),
+            "recorders": self.reports.views(),
+        }
         if failed:
-            await self._journal("check_override", {"reason": p.override_reason, "failed": failed}, actor, "warning")
-        self._enter("in_session")
-        self._recording_since = opened
-        data = {"case_no": p.case_no, "title": p.title, "parties": p.parties, "clip": clip}
-        await self._journal("hearing_opened", data, actor)
-        steps = await self._macro("open", actor, clip=clip)
+            data["override"] = {"reason": p.override_reason, "failed": failed}
+        await self._journal(Kind.HEARING_OPENED, data, who, hearing_id=hearing_id)
+        self.reports.reset(data["recorders"])
+        if failed:
+            self._emit(Kind.CHECK_OVERRIDE, "warning", {**data["override"], "actor": who.id})
+        steps = await self._macro("open", who, clip=clip)
         self.voice.set_enabled(self.room.config.voice_follow.enabled)
         self._evaluate()
-        return {"hearing_id": self.hearing_id, "clip": clip, "steps": steps}
+        return {"hearing_id": hearing_id, "clip": clip, "steps": steps}
 
-    async def _do_interrupt(self, p: InterruptParams, actor: str) -> dict[str, Any]:
+    async def _do_interrupt(self, p: InterruptParams, who: Actor) -> dict[str, Any]:
+        evidence: list[str] = []
+        if p.reason == "fault":
+            try:
+                evidence = fault_evidence(self.watchdog.alarms, who)
+            except CourtroomError as exc:
+                refused = {"action": "interrupt", "reason": p.reason, "message": str(exc)}
+                self._record(Kind.HEARING_REFUSED, refused, who)
+                raise
         label = REASON_LABELS[p.reason][0]
-        self.interruption = Interruption(reason=p.reason, label=label, since_ts=now_ms(), note=p.note)
-        if p.reason != "fault":
-            self._stop_accounting()
-        self._enter("interrupted")
-        await self._journal("hearing_interrupted", {"reason": p.reason, "label": label, "note": p.note}, actor)
+        data = {"reason": p.reason, "label": label, "note": p.note, "evidence": evidence}
+        await self._journal(Kind.HEARING_INTERRUPTED, data, who)
         self.voice.set_enabled(False)
-        steps = await self._macro("interrupt", actor, reason=p.reason)
+        steps = await self._macro("interrupt", who, reason=p.reason)
         self._evaluate()
         return {"steps": steps}
 
-    async def _do_resume(self, _: NoParams, actor: str) -> dict[str, Any]:
-        interruption = self.interruption
+    async def _do_resume(self, _: NoParams, who: Actor) -> dict[str, Any]:
+        interruption = self.ledger.interruption
         assert interruption is not None
-        self.part += 1
-        clip = clip_name(self.room.room_id, self.case_no or "case", self.part)
-        duration_s = round((now_ms() - interruption.since_ts) / 1000, 1)
-        self.interruption = None
-        if self._recording_since is None:
-            self._recording_since = now_ms()
-        self._enter("in_session")
+        zone = self.room.config.room.zone
+        clip = clip_name(self.room.room_id, self.case_no or "case", self.ledger.part + 1, None, zone)
+        duration_s = round((now_ms() - interruption.from_ts) / 1000, 1)
         data = {"reason": interruption.reason, "interrupted_s": duration_s, "clip": clip}
-        await self._journal("hearing_resumed", data, actor)
-        steps = await self._macro("resume", actor, clip=clip)
+        await self._journal(Kind.HEARING_RESUMED, data, who)
+        steps = await self._macro("resume", who, clip=clip)
         self.voice.set_enabled(self.room.config.voice_follow.enabled)
         self._evaluate()
         return {"clip": clip, "steps": steps}
 
-    async def _do_close(self, _: NoParams, actor: str) -> dict[str, Any]:
-        self.voice.set_enabled(False)
-        self._stop_accounting()
-        interrupted = self.interruption
-        self.interruption = None
-        self._enter("closed")
+    async def _do_close(self, _: NoParams, who: Actor) -> dict[str, Any]:
         data: dict[str, Any] = {"recorded_s": self.recorded_s, "marks": self.marks}
-        if interrupted is not None:
-            data["during_interruption"] = interrupted.reason
-        await self._journal("hearing_closed", data, actor)
-        steps = await self._macro("close", actor)
+        if self.ledger.interruption is not None:
+            data["during_interruption"] = self.ledger.interruption.reason
+        hearing_id = self.hearing_id
+        await self._journal(Kind.HEARING_CLOSED, data, who)
+        self.voice.set_enabled(False)
+        steps = await self._macro("close", who)
         self.watchdog.evaluate(False, False)
-        return {"hearing_id": self.hearing_id, "recorded_s": self.recorded_s, "steps": steps}
+        return {"hearing_id": hearing_id, "recorded_s": data["recorded_s"], "steps": steps}
 
-    async def _do_mark(self, p: MarkParams, actor: str) -> dict[str, Any]:
+    async def _do_mark(self, p: MarkParams, who: Actor) -> dict[str, Any]:
         if p.seat is not None and p.seat not in self.voice.seats:
             raise InvalidArgument(f"seat: '{p.seat}' is not a seat of this room (seats: {', '.join(self.voice.seats)})")
         recorders = {}
@@ -223,13 +281,12 @@ class HearingService:
             state = self.room.state(rec)
             if isinstance(state, RecorderState):
                 recorders[rec] = {"clip": state.clip, "timecode": state.timecode}
-        mark = {"text": p.text, "seat": p.seat, "offset_s": self.recorded_s, "part": self.part, "recorders": recorders}
-        self.marks += 1
-        entry = await self._journal("mark", mark, actor)
-        self._changed()
-        return {**mark, "ts": entry}
+        part = self.ledger.part
+        mark = {"text": p.text, "seat": p.seat, "offset_s": self.recorded_s, "part": part, "recorders": recorders}
+        ts = await self._journal(Kind.MARK, mark, who)
+        return {**mark, "ts": ts}
 
-    async def _do_voice_follow(self, p: VoiceFollowParams, actor: str) -> dict[str, Any]:
+    async def _do_voice_follow(self, p: VoiceFollowParams, who: Actor) -> dict[str, Any]:
         if p.seat is not None:
             if p.seat not in self.voice.seats:
                 raise InvalidArgument(f"seat: '{p.seat}' is not a seat of this room")
@@ -239,51 +296,102 @@ class HearingService:
         if p.enabled is not None:
             self.voice.set_enabled(p.enabled)
         status = self._voice_status()
-        self._record("voice_follow", {**p.model_dump(exclude_none=True), "mode": status.mode}, actor)
+        self._record(Kind.VOICE_FOLLOW, {**p.model_dump(exclude_none=True), "mode": status.mode}, who)
         return status.model_dump()
+
+    # -- the recording rule and the recorders' reports ------------------------------------------------------
+    def _policy(self, request: CommandRequest) -> None:
+        try:
+            recording_rule(self.ledger, recorder_ids(self.room), request)
+        except CourtroomError as exc:
+            self._emit("recording_rule_refused", "warning", {"device": request.device_id, "action": request.action,
+                                                              "message": str(exc), "actor": request.actor.id})
+            raise
+        if request.override_reason is not None and self.ledger.expect_recording:
+            data = {"device": request.device_id, "action": request.action, "reason": request.override_reason}
+            self._emit("recording_rule_override", "critical", {**data, "actor": request.actor.id})
+
+    def _report_recorders(self, device_id: str) -> None:
+        """Journal a hearing recorder's report when it changes (only while the hearing is open)."""
+        if not self._stopping and self.ledger.is_open:
+            self.reports.changed(device_id)
+
+    def _recorder_reported(self, view: dict[str, Any]) -> None:
+        self._record(Kind.RECORDER_REPORTED, view, "system", soon=True)
+
+    async def stopping(self) -> None:
+        """A clean stop is coming: journal it with every recorder's last known state, then stop watching (what
+        the stop does to the links is the controller going away, not a recording fault)."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+        if self.ledger.is_open:  # read the recorders now: their timecodes prove later what ran on meanwhile
+            await self.reports.read_back()
+        data = {"phase": self.phase, "recorders": self.reports.views()}
+        try:
+            await self._journal(Kind.CONTROLLER_STOPPING, data, "system", "warning")
+        except JournalError as exc:
+            log.error("cannot journal the stop: %s", exc)
+
+    # -- journal ---------------------------------------------------------------------------------------------
+    def _rows_written(self, entries: list[Entry]) -> None:
+        """Every row on disk, in order: the ledger takes it into account."""
+        before = self.phase
+        for entry in entries:
+            self.ledger.apply(entry)
+        if self.phase != before:
+            self._phase_entered()
+        self._changed()
+
+    def _journal_status(self) -> None:
+        assert self.journal is not None
+        severity = "critical" if self.journal.status == "unavailable" else "warning"
+        if self.journal.status != "ok":
+            self._emit(f"journal_{self.journal.status}", severity, {"problem": self.journal.problem})
+        self._changed()
+
+    async def _journal(
+        self, kind: Kind, data: dict[str, Any], who: Actor | str, severity: str = "info", hearing_id: str | None = None
+    ) -> int:
+        """Write a row to disk (awaited; the ledger applies it), then tell the listeners; returns its time.
+        JournalError when it cannot be written: nothing of the operation has happened."""
+        actor = Actor.of(who)
+        hearing = hearing_id or self.hearing_id
+        if self.journal is not None:
+            entry = await self.journal.append(kind, data, actor=actor, hearing_id=hearing)
+        else:
+            self._seq += 1
+            entry = Entry(self._seq, now_ms(), self.room.room_id, hearing, kind, actor.id, data, "", "")
+            self._rows_written([entry])
+        self._emit(kind, severity, {**data, "actor": actor.id}, entry.ts_ms)
+        return entry.ts_ms
+
+    def _record(
+        self, kind: Kind, data: dict[str, Any], who: Actor | str, severity: str = "info", soon: bool = False
+    ) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.record(kind, data, actor=who, hearing_id=self.hearing_id, soon=soon)
+            except JournalError as exc:
+                log.error("%s", exc)
+        self._emit(kind, severity, {**data, "actor": Actor.of(who).id})
 
     # -- state -----------------------------------------------------------------------------------------------
     @property
     def expect_recording(self) -> bool:
-        return self.phase == "in_session" or (
-            self.phase == "interrupted" and self.interruption is not None and self.interruption.reason == "fault"
-        )
+        return self.ledger.expect_recording
 
     @property
     def recorded_s(self) -> float:
-        running = now_ms() - self._recording_since if self._recording_since is not None else 0
-        return round((self._recorded_ms + running) / 1000, 1)
+        """Recording time so far: how long at least one recorder reported recording (from the ledger)."""
+        return round(self.ledger.recorded_ms(now_ms()) / 1000, 1)
 
-    def _stop_accounting(self) -> None:
-        if self._recording_since is not None:
-            self._recorded_ms += now_ms() - self._recording_since
-            self._recording_since = None
-
-    def _forget_hearing(self) -> None:
-        self.hearing_id = self.case_no = self.title = None
-        self.parties, self.opened_ms, self.interruption = [], None, None
-        self.marks, self.part, self._recorded_ms, self._recording_since = 0, 0, 0, None
-
-    def _enter(self, phase: HearingPhase) -> None:
-        if phase != self.phase:
-            self.phase = phase
-            self.since_ms = now_ms()
-            armed = phase == "in_session"  # silence on a seat matters only while the hearing is in session
-            for device_id in self.room.ids_of_kind("audio_input"):
-                arm = getattr(self.room.device(device_id), "set_hearing_open", None)
-                if callable(arm):
-                    arm(armed)
-        self._changed()
-
-    def _recording_status(self, recorders: dict[str, str | None]) -> RecordingStatus:
-        any_recording = any(t == "record" for t in recorders.values())
-        if self.expect_recording:
-            ok = recorders and all(t == "record" and self.room.online(r) for r, t in recorders.items())
-            ok = ok and not any(a.kind == "not_recording" for a in self.watchdog.alarms)  # software recordings too
-            return "recording" if ok else "not_recording"
-        if self.phase == "interrupted":
-            return "recording" if any_recording else "paused"
-        return "recording" if any_recording else "stopped"
+    def _phase_entered(self) -> None:
+        armed = self.phase == "in_session"  # silence on a seat matters only while the hearing is in session
+        for device_id in self.room.ids_of_kind("audio_input"):
+            arm = getattr(self.room.device(device_id), "set_hearing_open", None)
+            if callable(arm):
+                arm(armed)
 
     def _voice_status(self) -> VoiceFollowStatus:
         until = self.voice.manual_until
@@ -301,20 +409,21 @@ class HearingService:
         for rec in recorder_ids(self.room):
             state = self.room.state(rec)
             recorders[rec] = state.transport if isinstance(state, RecorderState) and self.room.online(rec) else None
+        ledger = self.ledger
         return HearingState(
-            state=self.phase,
-            hearing_id=self.hearing_id,
-            case_no=self.case_no,
-            title=self.title,
-            parties=list(self.parties),
-            opened_ts=self.opened_ms,
-            since_ts=self.since_ms,
-            recording=self._recording_status(recorders),
+            state=ledger.phase,
+            hearing_id=ledger.hearing_id,
+            case_no=ledger.case_no,
+            title=ledger.title,
+            parties=list(ledger.parties),
+            opened_ts=ledger.opened_ms,
+            since_ts=ledger.since_ms,
+            recording=recording_status(ledger.phase, ledger.expect_recording, recorders, self.watchdog.alarms),
             recorders=recorders,
             recorded_s=self.recorded_s,
             interruption=self.interruption,
-            alarms=self.watchdog.alarms,
-            check=self.check_result,
+            alarms=[*self.watchdog.alarms, *filter(None, [journal_alarm(self.journal)])],
+            check=ledger.check,
             voice_follow=self._voice_status(),
             marks=self.marks,
         )
@@ -348,7 +457,7 @@ class HearingService:
         """A foot switch adds a mark; an alarm button raises a critical event. Neither needs the mouse."""
         cfg = self.room.config.hearing
         if device_id in cfg.alarm_buttons:
-            self._record("alarm_button", {"device": device_id}, f"button:{device_id}", "critical")
+            self._record(Kind.ALARM_BUTTON, {"device": device_id}, f"button:{device_id}", "critical")
         if device_id in cfg.mark_buttons:
             if self.phase in ALLOWED["mark"]:
                 task = asyncio.get_running_loop().create_task(
@@ -367,6 +476,7 @@ class HearingService:
         ]
 
     def _device_changed(self, device_id: str) -> None:
+        self._report_recorders(device_id)
         # a little later, not on the next loop turn: a burst of changes is evaluated once, and the reply the
         # change belongs to goes out first (the alarm's 2 s budget is not touched by 50 ms)
         if self._evaluate_soon is None:
@@ -377,6 +487,8 @@ class HearingService:
 
     def _evaluate(self) -> None:
         self._evaluate_soon = None
+        if self._stopping:
+            return
         settled = time.monotonic() >= self._settling_until
         self.watchdog.evaluate(self.expect_recording and settled, self.phase == "in_session" and settled)
         self._changed()
@@ -388,48 +500,42 @@ class HearingService:
         steps.extend(seat.switch)
         results = await self.macros.run(steps, actor="voice-follow")
         failed = [r.as_dict() for r in results if not r.ok]
-        self._record("shot", {"seat": seat.id, "why": why, "failed": failed}, "voice-follow")
+        self._record(Kind.SHOT, {"seat": seat.id, "why": why, "failed": failed}, "voice-follow")
         for item in failed:
             self._emit("shot_failed", "warning", item)
 
     async def _recover(self, recorder: str) -> str | None:
-        clip = clip_name(self.room.room_id, self.case_no or "case", self.part, None) + "r"
+        clip = clip_name(self.room.room_id, self.case_no or "case", self.ledger.part, None, self.room.config.room.zone)
+        clip += "r"  # a restart by the watchdog: the recorder's own clip name tells it apart
         steps = macro_steps_for_record(self.room, recorder, clip)
-        results = await self.macros.run(steps, actor="watchdog")
+        results = await self.macros.run(steps, actor="watchdog", cause=f"{HEARING_CAUSE}watchdog")
         return next((r.error for r in results if not r.ok), None)
 
-    def _watch_report(self, kind: str, severity: str, data: dict[str, object]) -> None:
+    def _watch_report(self, kind: Kind, severity: str, data: dict[str, object]) -> None:
+        if self._stopping:
+            return
         self._record(kind, dict(data), "watchdog", severity)
         self._changed()
 
     # -- macros, journal, events -----------------------------------------------------------------------------
-    async def _macro(self, transition: Any, actor: str, **kwargs: Any) -> list[dict[str, Any]]:
-        results: list[StepResult] = await self.macros.run(macro_steps(self.room, transition, **kwargs), actor)
+    async def _macro(self, transition: Any, who: Actor, **kwargs: Any) -> list[dict[str, Any]]:
+        steps = macro_steps(self.room, transition, **kwargs)
+        cause = f"{HEARING_CAUSE}{transition}" + (f":{kwargs['reason']}" if "reason" in kwargs else "")
+        results: list[StepResult] = await self.macros.run(steps, who, cause=cause)
         for result in results:
             if not result.ok:
-                self._record("macro_step_failed", {"transition": transition, **result.as_dict()}, actor, "warning")
+                data = {"transition": transition, **result.as_dict()}
+                self._record(Kind.MACRO_STEP_FAILED, data, who, "warning")
         return [r.as_dict() for r in results]
 
     def _late_step(self, result: StepResult) -> None:
         """A background macro step finished (a display that had to warm up first)."""
         if not result.ok:
-            self._record("macro_step_failed", result.as_dict(), "hearing", "warning")
-
-    async def _journal(self, kind: str, data: dict[str, Any], actor: str, severity: str = "info") -> int:
-        """Write a transition or mark to disk (awaited), then tell the listeners; returns its time."""
-        ts = now_ms()
-        if self.journal is not None:
-            entry = await self.journal.append(kind, data, actor=actor, hearing_id=self.hearing_id)
-            ts = entry.ts_ms
-        self._emit(kind, severity, {**data, "actor": actor}, ts)
-        return ts
-
-    def _record(self, kind: str, data: dict[str, Any], actor: str, severity: str = "info") -> None:
-        if self.journal is not None:
-            self.journal.record(kind, data, actor=actor, hearing_id=self.hearing_id)
-        self._emit(kind, severity, {**data, "actor": actor})
+            self._record(Kind.MACRO_STEP_FAILED, result.as_dict(), "hearing", "warning")
 
     def _emit(self, kind: str, severity: str, data: dict[str, Any], ts: int | None = None) -> None:
+        if self._stopping and kind not in (Kind.CONTROLLER_STOPPING,):
+            return
         event = HearingEvent.model_validate(
             {"event": kind, "hearing_id": self.hearing_id, "severity": severity, "data": data, "ts": ts or now_ms()}
         )

@@ -1,9 +1,11 @@
 """The recording watchdog: while a hearing should be recording, "not recording" is the critical alarm.
 
 ``evaluate()`` compares what should be true with what the devices report and raises or clears alarms; the
-service calls it on every device change and on a timer. A recorder that stopped but could record again is
-told to record (at most every ``recovery_retry_s``) and the attempt is reported. Warnings (a device offline,
-a display off) never touch a recording.
+service calls it on every device change and on a timer. A recorder is ``not_recording`` only when its own
+transport says so (or a software recording's files stop growing); a recorder whose control line is down is
+``recorder_unreachable``: its recording state is unknown, and it may well still be recording. A recorder that
+stopped but could record again is told to record (at most every ``recovery_retry_s``) and the attempt is
+reported. Warnings (a device offline, a display off) never touch a recording.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from controller.hearing.check import recorder_ids, recorder_problem
 from controller.hearing.folders import FolderWatch
+from controller.journal import Kind
 from controller.mqtt.contract import (
     Alarm,
     AudioInputState,
@@ -25,7 +28,7 @@ from controller.mqtt.contract import (
 )
 from controller.room import Room
 
-Report = Callable[[str, str, dict[str, object]], None]
+Report = Callable[[Kind, str, dict[str, object]], None]
 """report(kind, severity, data): journal and publish one watchdog happening."""
 Recover = Callable[[str], Awaitable[str | None]]
 """recover(recorder) -> None on success, else the error message."""
@@ -66,7 +69,15 @@ class Watchdog:
                 state = self.room.state(rec)
                 problem = recorder_problem(self.room, rec)
                 recording = isinstance(state, RecorderState) and state.transport == "record"
-                if not self.room.online(rec) or not recording:
+                if not self.room.online(rec):
+                    reason = self.room.availability(rec).reason or "no answer"
+                    wanted[f"recorder_unreachable:{rec}"] = (
+                        "recorder_unreachable",
+                        "critical",
+                        rec,
+                        f"{rec} cannot be reached ({reason}): its recording state is unknown",
+                    )
+                elif not recording:
                     why = problem or f"transport is {getattr(state, 'transport', None) or 'unknown'}"
                     wanted[f"not_recording:{rec}"] = (
                         "not_recording",
@@ -128,7 +139,7 @@ class Watchdog:
             }
         )
         self.active[alarm_id] = _Raised(alarm, time.monotonic())
-        self.report("alarm_raised", severity, alarm.model_dump())
+        self.report(Kind.ALARM_RAISED, severity, alarm.model_dump())
 
     def _clear(self, alarm_id: str) -> None:
         raised = self.active.pop(alarm_id)
@@ -139,7 +150,7 @@ class Watchdog:
             cleared_ts=cleared,
             duration_s=round((cleared - raised.alarm.since_ts) / 1000, 1),
         )
-        self.report("alarm_cleared", "info", data)
+        self.report(Kind.ALARM_CLEARED, "info", data)
 
     def clear_all(self) -> None:
         for alarm_id in list(self.active):
@@ -163,7 +174,7 @@ class Watchdog:
         finally:
             self._recovering.discard(rec)
         self.report(
-            "recovery_attempt",
+            Kind.RECOVERY_ATTEMPT,
             "warning" if error else "info",
             {"device": rec, "action": "record", "ok": error is None, "error": error},
         )
