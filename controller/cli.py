@@ -72,41 +72,9 @@ def _cmd_ctl(args: argparse.Namespace) -> int:
 
 
 def _cmd_journal(args: argparse.Namespace) -> int:
-    from controller.config import load_config
-    from controller.journal import JournalError, JournalFile
+    from controller.journal.cli import run
 
-    source: Path = args.source
-    path = source
-    room_id = "?"
-    if source.suffix in (".yaml", ".yml"):
-        config = load_config(source)
-        path, room_id = config.state_dir / "journal.sqlite", config.room.id
-    if not path.exists():
-        raise JournalError(f"journal {path}: no such file")
-    journal = JournalFile(path, room_id)
-    try:
-        if args.journal_command == "verify":
-            count, bad, why = journal.verify()
-            if bad is not None:
-                print(f"journal {path}: row {bad}: {why} ({count} rows before it verify)")
-                return 1
-            print(f"journal {path}: {count} rows, chain intact")
-            return 0
-        if args.journal_command == "export":
-            from controller.hearing.record import build_record, find_hearing, render_markdown
-
-            record = build_record(journal, find_hearing(journal, args.hearing))
-            if args.format == "json":
-                print(json.dumps(record, ensure_ascii=False, indent=2))
-            else:
-                print(render_markdown(record), end="")
-            return 0
-        for entry in journal.entries():
-            data = json.dumps(entry.data, ensure_ascii=False)
-            print(f"{entry.seq:>6} {entry.ts_ms} {entry.kind:<16} {entry.actor:<12} {entry.hearing_id or '-'} {data}")
-        return 0
-    finally:
-        journal.close()
+    return run(args)
 
 
 def _cmd_key(args: argparse.Namespace) -> int:
@@ -144,23 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tour-only", action="store_true", help="run the guided tour, then stop (for tests)")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("journal", help="read or verify the journal (the hearing record and audit trail)")
-    journal_sub = p.add_subparsers(dest="journal_command", required=True)
-    for name, text in (
-        ("verify", "check every row's hash chain; exit 1 naming the first bad row"),
-        ("list", "print every row"),
-    ):
-        j = journal_sub.add_parser(name, help=text)
-        j.add_argument("source", type=Path, help="room config (its state_dir holds journal.sqlite) or a journal file")
-    j = journal_sub.add_parser("export", help="the case-file record of one hearing's recording (md or json)")
-    j.add_argument("hearing", help="hearing id (as in hearing/state) or case number (its latest hearing)")
-    j.add_argument("--format", choices=("md", "json"), default="md")
-    j.add_argument(
-        "--source",
-        type=Path,
-        default=Path("/etc/courtroom/room.yaml"),
-        help="room config (its state_dir holds journal.sqlite) or a journal file (default /etc/courtroom/room.yaml)",
-    )
+    p = sub.add_parser("journal", help="read, verify or export the journal (the hearing record and audit trail)")
+    from controller.journal.cli import add_journal_parser
+
+    add_journal_parser(p)
     p.set_defaults(func=_cmd_journal)
 
     p = sub.add_parser("key", help="the room's Ed25519 signing key (journal checkpoints, recording manifests)")

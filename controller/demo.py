@@ -149,13 +149,32 @@ class _EventTap:
             raise CourtroomError(f"the tour waited {timeout_s:g} s for {what}; hearing/state is {self.state}") from None
 
 
-async def _tour(target: ctl.Target, devices: list[dict[str, Any]], sim: Any, journal_path: Path) -> None:
+async def _tour(target: ctl.Target, devices: list[dict[str, Any]], sim: Any, config_path: Path) -> None:
     async with _EventTap(target) as tap:
-        await _tour_steps(target, devices, sim, journal_path, tap)
+        await _tour_steps(target, devices, sim, config_path, tap)
+
+
+def _export(config_path: Path, hearing_id: str, anchor: str) -> tuple[str, str, Path]:
+    """What `courtroom journal verify --anchor` and `journal export` (md, then pdf) say about the hearing."""
+    from argparse import Namespace
+
+    from controller.hearing.record import build_record
+    from controller.hearing.record_render import render_markdown, render_pdf
+    from controller.journal.cli import open_journal, source, verified
+
+    src = source(config_path)
+    file = open_journal(src)
+    try:
+        report = verified(file, Namespace(public_key=None, anchor=anchor, anchor_from_broker=False), src)
+        record = build_record(file, hearing_id, "zh", report, src.zone)
+    finally:
+        file.close()
+    pdf = render_pdf(record, Path(tempfile.gettempdir()) / f"{hearing_id}.pdf")
+    return report.summary(), render_markdown(record), pdf
 
 
 async def _tour_steps(
-    target: ctl.Target, devices: list[dict[str, Any]], sim: Any, journal_path: Path, tap: _EventTap
+    target: ctl.Target, devices: list[dict[str, Any]], sim: Any, config_path: Path, tap: _EventTap
 ) -> None:
     cameras = [d for d in devices if d["kind"] == "camera"]
     _say("\n1. Store each seat's shot as preset 0 on its camera (absolute move, then preset_set):")
@@ -237,24 +256,26 @@ async def _tour_steps(
     await _send(target, "hearing", "close")
     state = await tap.until("closed", lambda s: s.get("state") == "closed")
 
-    _say("\n7. The case-file record (courtroom journal export), with the failure statement the fault calls for:")
-    from controller.hearing.record import build_record, render_markdown
-    from controller.journal import JournalFile
-
-    def export() -> str:
-        journal = JournalFile(journal_path, state["hearing_id"].rsplit("-", 2)[0])
-        try:
-            return render_markdown(build_record(journal, state["hearing_id"]))
-        finally:
-            journal.close()
-
-    for line in (await asyncio.to_thread(export)).splitlines():
+    _say("\n7. The journal's head, signed with the room's Ed25519 key at every transition and published retained on")
+    _say("   $ctl/journal: the anchor the central platform keeps (a journal cut short or re-chained fails it):")
+    retained = await ctl.read_retained(target)
+    checkpoint = retained.get("$ctl/journal", {})
+    _say(
+        f"   $ctl/journal: row {checkpoint.get('seq')} hash {checkpoint.get('hash')}\n"
+        f"   signature {str(checkpoint.get('signature'))[:44]}… key {checkpoint.get('key_fingerprint')}"
+    )
+    anchor = f"{checkpoint.get('seq')}:{checkpoint.get('hash')}"
+    verified, record_md, pdf = await asyncio.to_thread(_export, config_path, state["hearing_id"], anchor)
+    _say(f"   courtroom journal verify --anchor {anchor[:24]}…: {verified}")
+    _say("\n8. The case-file record (courtroom journal export, verified first), with the fault's Art.4 statement:")
+    for line in record_md.splitlines():
         _say(f"   {line}")
+    _say(f"\n   The same record as an A4 PDF (courtroom journal export --format pdf): {pdf}")
     if "rec-soft" in {d["id"] for d in devices}:
         _say("\n   The software recording: sealed segments per camera, the composite and the seat tracks, listed from")
         _say("   the hearing's signed manifest and checked in both stores (courtroom recording list|verify):")
         _say(f"   .venv/bin/courtroom recording verify {state['hearing_id']} --config <the daemon's room.yaml>")
-    _say("\n8. The room as the central platform sees it (courtroom ctl status):")
+    _say("\n9. The room as the central platform sees it (courtroom ctl status):")
     _say(ctl.format_status(target, await ctl.read_retained(target)))
 
 
@@ -297,7 +318,7 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         daemon = asyncio.create_task(run_daemon(room_cfg, stop))
         target = ctl.Target("127.0.0.1", broker.port, data["room"]["id"])
         retained = await _wait_online(target)
-        await _tour(target, retained["$ctl/devices"]["devices"], sim, workdir / "state" / "journal.sqlite")
+        await _tour(target, retained["$ctl/devices"]["devices"], sim, room_cfg)
         _say("\nWatch every message of the room:")
         _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} -t 'courtroom/v1/#' -v")
         url = f"http://127.0.0.1:{console_port}/"

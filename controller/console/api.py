@@ -2,13 +2,14 @@
 
 Every request but ``POST /api/login`` needs a session (the server's middleware refuses it with 401 before it
 gets here); every handler names the permission it needs. Commands go through ``Room.execute`` and
-``HearingService.execute``, the operations MQTT and ``courtroom ctl`` use, with the actor ``console:<user>``.
+``HearingService.execute``, the operations MQTT and ``courtroom ctl`` use, with the actor ``console:<user>``
+and the user's display name and role (the journal and the record name them). A technician's raw command may
+carry ``override_reason`` to override the recording rule; a technician may declare a ``fault`` interruption.
 Errors are ``{"error": {"code": ..., "message": ...}}`` with an HTTP status from the code.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -16,14 +17,17 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from controller.console.auth import SESSION, Permission, Session, SessionStore, UserStore
 from controller.console.view import CLERK_ACTIONS, room_snapshot, session_info
 from controller.console.ws import Hub
 from controller.hearing.commands import COMMANDS
-from controller.hearing.record import build_record, find_hearing, render_markdown
+from controller.hearing.record import build_record, find_hearing
+from controller.hearing.record_render import render_html, render_markdown, render_pdf_bytes
 from controller.hearing.service import HearingService
-from controller.journal import Entry, Journal, JournalError, JournalFile
+from controller.journal import Entry, Journal, JournalError, JournalFile, Kind
+from controller.journal.checkpoint import verify_journal
 from controller.room import Room
 from controller.settings import REASON_LABELS, ConsoleConfig
 from drivers.errors import CourtroomError
@@ -32,6 +36,7 @@ T = TypeVar("T")
 
 SESSION_COOKIE = "courtroom_session"
 MAX_JOURNAL_ROWS = 2000
+EXPORT_TYPES = ("md", "json", "html", "pdf")
 
 STATUS_BY_CODE = {
     "BAD_REQUEST": 400,
@@ -43,6 +48,8 @@ STATUS_BY_CODE = {
     "LOCKED": 429,
     "INVALID_STATE": 409,
     "CHECK_FAILED": 409,
+    "RECORDING_RULE": 409,
+    "JOURNAL_ERROR": 503,
     "NOT_EXECUTABLE": 409,
     "BUSY": 409,
     "DEVICE_NAK": 502,
@@ -123,6 +130,7 @@ class Api:
     users: UserStore
     sessions: SessionStore
     hub: Hub
+    public_key: Ed25519PublicKey | None = None  # the room's key: an export verifies the journal first
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -152,12 +160,12 @@ class Api:
         found = await self.users.authenticate(user, password)
         if found is None:
             self.sessions.failed(user, remote)
-            self.journal.record("console_login_failed", {"user": user, "remote": remote}, actor="console")
+            self.journal.record(Kind.CONSOLE_LOGIN_FAILED, {"user": user, "remote": remote}, actor="console")
             raise ApiError("UNAUTHENTICATED", "wrong user name or password")
         self.sessions.succeeded(user, remote)
         session = self.sessions.create(*found)
         self.journal.record(
-            "console_login", {"user": user, "role": session.role, "remote": remote}, actor=session.actor
+            Kind.CONSOLE_LOGIN, {"user": user, "role": session.role, "remote": remote}, actor=session.operator
         )
         response = ok({"user": session.user, "role": session.role})
         response.set_cookie(
@@ -174,7 +182,7 @@ class Api:
     async def logout(self, request: web.Request) -> web.Response:
         session = request[SESSION]
         self.sessions.end(session.token)
-        self.journal.record("console_logout", {"user": session.user}, actor=session.actor)
+        self.journal.record(Kind.CONSOLE_LOGOUT, {"user": session.user}, actor=session.operator)
         await self.hub.end_session(session.token, "logged out")
         response = ok({"status": "ok"})
         response.del_cookie(SESSION_COOKIE, path="/")
@@ -202,6 +210,12 @@ class Api:
         session = need(request, "device")
         device_id, action = request.match_info["device"], request.match_info["action"]
         params = await read_json(request)
+        reason = params.pop("override_reason", None)
+        if reason is not None:
+            if not session.may("raw"):
+                raise ApiError("FORBIDDEN", "an override of the recording rule is the technician's")
+            if not isinstance(reason, str) or not 4 <= len(reason.strip()) <= 500:
+                raise ApiError("INVALID_ARGUMENT", "override_reason: a written reason of 4 to 500 characters")
         if not session.may("raw"):
             try:
                 kind = self.room.device(device_id).kind
@@ -214,19 +228,21 @@ class Api:
                     f"'{action}' on a {kind} is the technician's raw command (a {session.role} may: {offered})",
                 )
         try:
-            result = await self.room.execute(device_id, action, params, actor=session.actor)
+            result = await self.room.execute(device_id, action, params, actor=session.operator, override_reason=reason)
         except CourtroomError as exc:
             raise ApiError(exc.code, str(exc)) from None
         return ok({"status": "ok", "data": result})
 
     async def hearing_command(self, request: web.Request) -> web.Response:
-        session = need(request, "hearing")
+        session = request[SESSION]
         action = request.match_info["action"]
         if action not in COMMANDS:
             raise ApiError("NOT_FOUND", f"no hearing action '{action}' (actions: {', '.join(COMMANDS)})")
         params = await read_json(request)
+        if not (session.role == "technician" and action == "interrupt" and params.get("reason") == "fault"):
+            need(request, "hearing")  # a technician runs no hearing, but may declare an equipment fault
         try:
-            result = await self.hearing.execute(action, params, actor=session.actor)
+            result = await self.hearing.execute(action, params, actor=session.operator)
         except CourtroomError as exc:
             extra: dict[str, Any] = {}
             if exc.code == "CHECK_FAILED" and self.hearing.check_result is not None:
@@ -236,17 +252,9 @@ class Api:
 
     # -- the record ----------------------------------------------------------------------------------------
     async def _in_journal_file(self, fn: Callable[[JournalFile], T]) -> T:
-        """Run ``fn`` on a read connection of its own, in a thread, after pending rows are written."""
+        """Run ``fn`` on the journal's read connection (its own thread), after pending rows are written."""
         await self.journal.flush()
-
-        def run() -> T:
-            file = JournalFile(self.journal.path, self.journal.room_id)
-            try:
-                return fn(file)
-            finally:
-                file.close()
-
-        return await asyncio.to_thread(run)
+        return await self.journal.read(fn)
 
     async def _hearing_id(self, key: str | None) -> str | None:
         """The hearing a request names: an id or case number; none or ``current``: this or the last hearing."""
@@ -290,21 +298,40 @@ class Api:
         return ok({"hearings": [{"hearing_id": h, "opened_ts": ts, "case_no": case} for h, ts, case in found[-50:]]})
 
     async def export(self, request: web.Request) -> web.Response:
+        """The hearing's record, verified first: ``format`` md (default), json, html or pdf; ``lang`` zh or en."""
         need(request, "export")
         fmt = request.query.get("format", "md")
-        if fmt not in ("md", "json"):
-            raise ApiError("BAD_REQUEST", f"format: '{fmt}' is not md or json")
+        if fmt not in EXPORT_TYPES:
+            raise ApiError("BAD_REQUEST", f"format: '{fmt}' is not one of {', '.join(EXPORT_TYPES)}")
+        lang = request.query.get("lang", "zh")
+        if lang not in ("zh", "en"):
+            raise ApiError("BAD_REQUEST", f"lang: '{lang}' is not zh or en")
         hearing_id = await self._hearing_id(request.query.get("hearing"))
         if hearing_id is None:
             raise ApiError("NOT_FOUND", "no hearing has been opened in this room yet")
+        public = self.public_key
+
+        def build(file: JournalFile) -> dict[str, Any]:
+            verification = verify_journal(file, public) if public is not None else None
+            return build_record(file, hearing_id, "en" if lang == "en" else "zh", verification,
+                                self.room.config.room.zone)
+
         try:
-            record = await self._in_journal_file(lambda f: build_record(f, hearing_id))
+            record = await self._in_journal_file(build)
         except JournalError as exc:
             raise ApiError("NOT_FOUND", str(exc)) from None
         name = f"{hearing_id}.{fmt}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if fmt == "json":
             return web.Response(text=_dumps(record), content_type="application/json", headers=headers)
+        if fmt == "html":
+            return web.Response(text=render_html(record), content_type="text/html", headers=headers)
+        if fmt == "pdf":
+            try:
+                body = await render_pdf_bytes(record)
+            except CourtroomError as exc:
+                raise ApiError("INTERNAL", str(exc), 500) from None
+            return web.Response(body=body, content_type="application/pdf", headers=headers)
         return web.Response(text=render_markdown(record), content_type="text/markdown", headers=headers)
 
     async def diagnostics(self, request: web.Request) -> web.Response:

@@ -27,6 +27,7 @@ import yaml
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from controller.journal import Actor
 from drivers.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -148,8 +149,8 @@ class UserStore:
     async def load(self) -> UsersFile:
         return await asyncio.to_thread(self._load)
 
-    async def authenticate(self, name: str, password: str) -> tuple[str, ConsoleRole] | None:
-        """(name, role) when the password is right; scrypt runs in a thread."""
+    async def authenticate(self, name: str, password: str) -> tuple[str, ConsoleRole, str] | None:
+        """(name, role, display name) when the password is right; scrypt runs in a thread."""
         try:
             users = await self.load()
         except ConfigError as exc:
@@ -160,7 +161,7 @@ class UserStore:
         ok = await asyncio.to_thread(verify_password, password, stored)
         if record is None or not ok:
             return None
-        return name, record.role
+        return name, record.role, record.name
 
 
 @dataclass
@@ -169,6 +170,7 @@ class Session:
     user: str
     role: ConsoleRole
     expires: float  # time.monotonic()
+    display_name: str = ""  # the users file's ``name`` (e.g. 张书记员), for the journal and the record
 
     @property
     def permissions(self) -> frozenset[str]:
@@ -180,6 +182,11 @@ class Session:
     @property
     def actor(self) -> str:
         return f"console:{self.user}"
+
+    @property
+    def operator(self) -> Actor:
+        """Who this session is, for the journal: the console user with display name and role."""
+        return Actor(self.actor, name=self.display_name or self.user, role=self.role)
 
 
 @dataclass
@@ -194,9 +201,9 @@ class SessionStore:
     def _now(self) -> float:
         return self.clock()
 
-    def create(self, user: str, role: ConsoleRole) -> Session:
+    def create(self, user: str, role: ConsoleRole, display_name: str = "") -> Session:
         self._prune()
-        session = Session(secrets.token_urlsafe(32), user, role, self._now() + self.lifetime_s)
+        session = Session(secrets.token_urlsafe(32), user, role, self._now() + self.lifetime_s, display_name)
         self._sessions[session.token] = session
         return session
 

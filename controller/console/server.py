@@ -33,7 +33,8 @@ from controller.hearing.service import HearingService
 from controller.journal import Journal
 from controller.mqtt.contract import DeviceEvent, HearingEvent
 from controller.room import Room
-from drivers.errors import ConfigError
+from controller.signing import RoomKey
+from drivers.errors import ConfigError, CourtroomError
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class ConsoleServer:
         self.sessions = SessionStore(self.config.session_hours * 3600)
         self.hub = Hub(room, hearing, self.origin_ok)
         self.api = Api(room, hearing, journal, self.config, self.users, self.sessions, self.hub)
+        self._key_path = config.signing_key_path
         self.url: str | None = None
         self._assets: dict[str, tuple[bytes, str]] = {}
         self._runner: web.AppRunner | None = None
@@ -103,6 +105,11 @@ class ConsoleServer:
     # -- life ----------------------------------------------------------------------------------------------
     async def start(self) -> None:
         self._assets = await asyncio.to_thread(load_assets)
+        if self._key_path.exists():  # the daemon made it at start; a console without it exports unverified
+            try:
+                self.api.public_key = (await asyncio.to_thread(RoomKey.load, self._key_path)).public
+            except CourtroomError as exc:
+                log.error("console: %s", exc)
         users = await self.users.load()
         if not users.users:
             log.warning("console: no users in %s: add one with `courtroom console-user add`", self.users.path)

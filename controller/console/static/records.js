@@ -1,6 +1,6 @@
 // The record: marks, the current hearing's journal, the case-file export, and the technician's diagnostics
 // (supervisors, device details, the room's audit trail, the raw device command).
-import { kindLabel, t } from "/static/i18n.js";
+import { getLanguage, kindLabel, t } from "/static/i18n.js";
 import { act, api, can, fmtDuration, fmtTime, h, on, replace, store } from "/static/core.js";
 
 let journalRows = [];
@@ -84,7 +84,8 @@ async function renderExport() {
     const q = encodeURIComponent(select.value);
     replace(links,
       h("a", { class: "button", href: `/api/export?hearing=${q}&format=md`, download: `${select.value}.md`, "data-testid": "export-md" }, t("export.md")),
-      h("a", { class: "button", href: `/api/export?hearing=${q}&format=json`, download: `${select.value}.json`, "data-testid": "export-json" }, t("export.json")));
+      h("a", { class: "button", href: `/api/export?hearing=${q}&format=json`, download: `${select.value}.json`, "data-testid": "export-json" }, t("export.json")),
+      h("a", { class: "button", href: `/api/export?hearing=${q}&format=pdf&lang=${getLanguage() === "en" ? "en" : "zh"}`, download: `${select.value}.pdf`, "data-testid": "export-pdf" }, t("export.pdf")));
   };
   fill();
   replace(root, h("h2", {}, t("export.title")), select, links);
