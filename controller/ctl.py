@@ -68,12 +68,14 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 async def send(
     target: Target, device: str, action: str, params: dict[str, Any], timeout_s: float = 30.0
 ) -> dict[str, Any]:
-    """Publish one command and return its reply (the whole reply object, ok or error)."""
+    """Publish one command and return its reply (the whole reply object, ok or error). With a user name, the
+    command goes under it (``<device>/cmd/<action>/<user>``), so the room journals who sent it."""
     request_id = uuid.uuid4().hex
+    suffix = f"/{target.username}" if target.username else ""
     async with target.client() as client:
-        await client.subscribe(f"{target.root}/{device}/reply/{action}", qos=1)
+        await client.subscribe(f"{target.root}/{device}/reply/{action}{suffix}", qos=1)
         payload = {"id": request_id, "ts": now_ms(), **params}
-        await client.publish(f"{target.root}/{device}/cmd/{action}", json.dumps(payload), qos=1)
+        await client.publish(f"{target.root}/{device}/cmd/{action}{suffix}", json.dumps(payload), qos=1)
         try:
             async with asyncio.timeout(timeout_s):
                 async for message in client.messages:

@@ -3,6 +3,12 @@
 Lifecycle: connect with a last will (``$ctl/state`` offline, retained), publish the whole retained set,
 serve commands and requests, republish everything after every reconnect. The room never waits for MQTT:
 while the broker is away, state changes only update the room model, and the next connect publishes it.
+
+Who sent a command: MQTT does not tell the receiver the publisher's user name, so a sender that wants to be
+known publishes under its own name, ``<device>/cmd/<action>/<user>``, which the broker's ACL (``pattern write
+.../cmd/+/%u``) lets only that user do. The journal names it ``mqtt:<user>`` (with the name and role the room
+config gives it under ``broker.operators``); the payload's ``actor`` is kept as the person the sender acts for.
+A command on the bare topic is served, journaled as ``mqtt`` and marked unverified.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from pydantic import ValidationError
 from controller import __version__
 from controller.config import BrokerConfig
 from controller.hearing.service import HearingService
+from controller.journal import Actor
+from controller.journal.checkpoint import Checkpoint, Checkpointer
 from controller.mqtt import NO_DELAY
 from controller.mqtt.contract import (
     Command,
@@ -36,6 +44,7 @@ from controller.mqtt.contract import (
     DeviceList,
     ErrorBody,
     HearingEvent,
+    JournalCheckpoint,
     Meter,
     Payload,
     Reply,
@@ -75,7 +84,12 @@ class MqttBridge:
     """Publishes the room and serves its inbound topics; reconnects forever until stopped."""
 
     def __init__(
-        self, room: Room, broker: BrokerConfig, session: SessionCounter, hearing: HearingService | None = None
+        self,
+        room: Room,
+        broker: BrokerConfig,
+        session: SessionCounter,
+        hearing: HearingService | None = None,
+        checkpoints: Checkpointer | None = None,
     ) -> None:
         self.room = room
         self.hearing = hearing
@@ -99,6 +113,11 @@ class MqttBridge:
         if hearing is not None:
             hearing.on_state = self._hearing_changed
             hearing.on_event = self._hearing_event
+            if hearing.journal is not None:
+                hearing.journal.status_listeners.append(self._journal_status)
+        self.checkpoints = checkpoints
+        if checkpoints is not None:
+            checkpoints.listeners.append(self._checkpoint)
 
     # -- outbound --------------------------------------------------------------------------------------------
     def _send(
@@ -122,9 +141,27 @@ class MqttBridge:
 
     def _controller_state(self, state: str | None = None) -> ControllerState:
         offline = self.room.offline_devices()
+        journal = self.hearing.journal if self.hearing is not None else None
+        status = journal.status if journal is not None else "ok"
         if state is None:
-            state = "degraded" if offline else "online"
-        return ControllerState(state=state, session=self.session.value, offline_devices=offline)
+            state = "degraded" if offline or status == "unavailable" else "online"
+        return ControllerState(state=state, session=self.session.value, offline_devices=offline, journal=status)
+
+    def _journal_status(self) -> None:
+        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
+
+    def _checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Publish a signed checkpoint retained on ``$ctl/journal``: the platform keeps it as an anchor."""
+        payload = JournalCheckpoint(
+            room_id=checkpoint.room_id,
+            seq=checkpoint.seq,
+            hash=checkpoint.hash,
+            signed_ts=checkpoint.signed_ts,
+            key_fingerprint=checkpoint.key,
+            signature=checkpoint.signature,
+            checkpoint_seq=checkpoint.checkpoint_seq,
+        )
+        self._send(self.topics.ctl_journal, payload, retain=True)
 
     def _availability_changed(self, device_id: str) -> None:
         self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
@@ -186,6 +223,8 @@ class MqttBridge:
             self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
             self._state_changed(device_id)
         self._hearing_changed()
+        if self.checkpoints is not None and self.checkpoints.latest is not None:
+            self._checkpoint(self.checkpoints.latest)
 
     # -- connection ------------------------------------------------------------------------------------------
     def _make_client(self) -> aiomqtt.Client:
@@ -352,17 +391,35 @@ class MqttBridge:
         future.set_result(reply)
         return reply
 
+    def _actor(self, topic: str, command: Command) -> Actor:
+        """Who sent a command: the MQTT user its topic names (the ACL lets only that user publish there), or an
+        unverified ``mqtt`` for the bare topic; the payload's ``actor`` is whom the sender acts for."""
+        user = self.topics.sender(topic)
+        on_behalf = command.actor or ""
+        if user is None:
+            return Actor("mqtt", verified=False, on_behalf=on_behalf)
+        operator = self.broker.operators.get(user)
+        name, role = (operator.name, operator.role) if operator is not None else ("", "")
+        return Actor(f"mqtt:{user}", name=name, role=role, on_behalf=on_behalf)
+
     async def _dispatch(self, topic: str, command: Command) -> Reply:
         rest = topic[len(self.topics.root) + 1 :].split("/")
+        actor = self._actor(topic, command)
         try:
             if rest[0] == "$ctl":
                 data = await self._request(rest[2], command)
             elif rest[0] == "hearing":
                 if self.hearing is None:
                     raise RequestError("UNSUPPORTED", "this daemon runs no hearing service")
-                data = await self.hearing.execute(rest[2], command.params(), actor=command.actor or "mqtt")
+                data = await self.hearing.execute(rest[2], command.params(), actor=actor)
             else:
-                data = await self.room.execute(rest[0], rest[2], command.params(), actor=command.actor or "mqtt")
+                params = command.params()
+                reason = params.pop("override_reason", None)
+                if reason is not None and (not isinstance(reason, str) or not 4 <= len(reason.strip()) <= 500):
+                    raise RequestError("INVALID_ARGUMENT", "override_reason: a written reason of 4 to 500 characters")
+                data = await self.room.execute(
+                    rest[0], rest[2], params, actor=actor, ref=str(command.id), override_reason=reason
+                )
         except CourtroomError as exc:
             return _error_reply(command.id, exc.code, str(exc))
         except Exception as exc:

@@ -34,11 +34,26 @@ class Payload(BaseModel):
 
 # -- retained, outbound --
 class ControllerState(Payload):
-    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every connect."""
+    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every connect;
+    ``journal`` is ``unavailable`` when the journal cannot write (the state is then ``degraded``)."""
 
     state: Literal["online", "offline", "degraded"]
     session: int
     offline_devices: list[str] = Field(default_factory=list)
+    journal: Literal["ok", "low_space", "unavailable"] = "ok"
+
+
+class JournalCheckpoint(Payload):
+    """`$ctl/journal`: the journal's head (rows 1..``seq`` end in ``hash``) signed with the room's Ed25519 key;
+    the central platform keeps these anchors, which the room cannot rewrite afterwards."""
+
+    room_id: str
+    seq: int
+    hash: str
+    signed_ts: int
+    key_fingerprint: str
+    signature: str
+    checkpoint_seq: int | None
 
 
 class ControllerInfo(Payload):
@@ -235,7 +250,7 @@ def device_state(kind: str, snapshot: dict[str, Any]) -> Payload:
 
 # -- the hearing --
 HearingPhase = Literal["idle", "ready", "in_session", "interrupted", "closed"]
-RecordingStatus = Literal["recording", "not_recording", "paused", "stopped"]
+RecordingStatus = Literal["recording", "not_recording", "unknown", "paused", "stopped"]
 
 
 class Interruption(BaseModel):
@@ -330,6 +345,8 @@ ErrorCode = Literal[
     "DECODE_ERROR",
     "INVALID_STATE",  # a hearing operation not allowed in the hearing's present state
     "CHECK_FAILED",  # opening refused: the pre-hearing check failed and no override reason was given
+    "JOURNAL_ERROR",  # the journal cannot write the operation's row: nothing of it was done
+    "RECORDING_RULE",  # a hearing's recording stops only through its interruptions (or a technician's override)
     "EXPIRED",  # older than its expiry
     "RETAINED",  # a retained message on an inbound topic
     "INTERNAL",
@@ -354,9 +371,11 @@ class Reply(Payload):
 
 # -- inbound --
 class Command(BaseModel):
-    """Envelope of `<device>/cmd/<action>` and `$ctl/request/<op>`: ``id``, optional ``ts`` and ``actor``.
+    """Envelope of `<device>/cmd/<action>` and `$ctl/request/<op>`: ``id``, optional ``ts`` and ``actor`` (the
+    person at the sender, as the sender names them).
 
-    Every other key is a parameter of the action, checked by the device class.
+    Every other key is a parameter of the action, checked by the device class (a device command's
+    ``override_reason`` is taken out first: a technician's written reason to override the recording rule).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -392,6 +411,10 @@ class Topics:
     def ctl_devices(self) -> str:
         return f"{self.root}/$ctl/devices"
 
+    @property
+    def ctl_journal(self) -> str:
+        return f"{self.root}/$ctl/journal"
+
     def device_state(self, device_id: str) -> str:
         return f"{self.root}/{device_id}/state"
 
@@ -420,11 +443,27 @@ class Topics:
 
     @property
     def inbound_filters(self) -> list[str]:
-        """What the daemon subscribes to: commands and requests only, never its own output."""
-        return [f"{self.root}/+/cmd/+", f"{self.root}/$ctl/request/+"]
+        """What the daemon subscribes to: commands and requests only (bare, and under the sender's MQTT user
+        name, which the broker's ACL lets only that user publish), never its own output."""
+        return [
+            f"{self.root}/+/cmd/+",
+            f"{self.root}/+/cmd/+/+",
+            f"{self.root}/$ctl/request/+",
+            f"{self.root}/$ctl/request/+/+",
+        ]
+
+    def sender(self, inbound_topic: str) -> str | None:
+        """The MQTT user name an inbound topic carries (``<device>/cmd/<action>/<user>``), or None (bare)."""
+        rest = inbound_topic[len(self.root) + 1 :].split("/")
+        return rest[3] if len(rest) == 4 else None
 
     def reply_to(self, inbound_topic: str) -> str:
         """Default reply topic: the inbound path with ``cmd`` (or ``request``) replaced by ``reply``."""
+        if inbound_topic.startswith(self.root + "/"):
+            rest = inbound_topic[len(self.root) + 1 :].split("/")
+            if len(rest) >= 3 and rest[1] in ("cmd", "request"):
+                rest[1] = "reply"
+                return f"{self.root}/" + "/".join(rest)
         parts = inbound_topic.split("/")
         for i in range(len(parts) - 2, -1, -1):
             if parts[i] in ("cmd", "request"):
@@ -439,6 +478,7 @@ TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
     ("$ctl/state", "out", True, 1, "ControllerState"),
     ("$ctl/info", "out", True, 1, "ControllerInfo"),
     ("$ctl/devices", "out", True, 1, "DeviceList"),
+    ("$ctl/journal", "out", True, 1, "JournalCheckpoint"),
     ("<device>/state", "out", True, 1, "CameraState"),
     ("<device>/state", "out", True, 1, "DisplayState"),
     ("<device>/state", "out", True, 1, "RecorderState"),
@@ -454,8 +494,13 @@ TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
     ("hearing/state", "out", True, 1, "HearingState"),
     ("hearing/event", "out", False, 1, "HearingEvent"),
     ("<device>/cmd/<action>", "in", False, 1, "Command"),
+    ("<device>/cmd/<action>/<user>", "in", False, 1, "Command"),
     ("hearing/cmd/<action>", "in", False, 1, "Command"),
+    ("hearing/cmd/<action>/<user>", "in", False, 1, "Command"),
     ("<device>/reply/<action>", "out", False, 1, "Reply"),
+    ("<device>/reply/<action>/<user>", "out", False, 1, "Reply"),
     ("$ctl/request/<op>", "in", False, 1, "Command"),
+    ("$ctl/request/<op>/<user>", "in", False, 1, "Command"),
     ("$ctl/reply/<op>", "out", False, 1, "Reply"),
+    ("$ctl/reply/<op>/<user>", "out", False, 1, "Reply"),
 ]
