@@ -18,12 +18,14 @@ import yaml
 from controller.config import load_config, load_profiles
 from controller.console.server import ConsoleServer, start_console
 from controller.console.users import add_user
+from controller.hearing.record import room_facts
 from controller.hearing.service import HearingService
-from controller.journal import Journal
+from controller.journal import Journal, Kind
 from controller.localbroker import LocalBroker
 from controller.mqtt.bridge import MqttBridge
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
+from controller.signing import RoomKey
 from sim.room import SimulatedRoom
 
 HERE = Path(__file__).resolve().parent
@@ -32,10 +34,11 @@ SCREENSHOTS = HERE / "screenshots"
 ROOM_ID = "b2-cr104"
 ROOM_PASSWORD = "room-secret"
 USERS = {
-    "clerk": ("clerk1", "clerk-password-1"),
+    "clerk": ("clerk1", "clerk-password-1"),  # display name 张书记员 (NAMES)
     "judge": ("judge1", "judge-password-1"),
     "technician": ("tech1", "tech-password-1"),
 }
+NAMES = {"clerk": "张书记员"}  # the users file's display name, for the journal and the record
 
 
 @dataclass
@@ -89,7 +92,7 @@ def write_room(tmp_path: Path, sim: SimulatedRoom, broker_port: int | None) -> P
     out.write_text(yaml.safe_dump(data, allow_unicode=True))
     users = tmp_path / "state" / "console-users.yaml"
     for role, (user, password) in USERS.items():
-        add_user(users, user, role, password)
+        add_user(users, user, role, password, display_name=NAMES.get(role, ""))
     return out
 
 
@@ -107,8 +110,10 @@ async def console_room(tmp_path: Path, broker: LocalBroker | None = None) -> Asy
         path = write_room(tmp_path, sim, broker.port if broker else None)
         config = load_config(path)
         library = load_profiles(config, str(path))
+        RoomKey.load_or_create(config.signing_key_path)  # as the daemon does at its first start
         journal = Journal(config.state_dir / "journal.sqlite", config.room.id)
         await journal.open()
+        await journal.append(Kind.DAEMON_STARTED, room_facts(config))
         room = Room(config, library, journal=journal)
         hearing = HearingService(room, journal)
         if broker is not None:

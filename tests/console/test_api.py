@@ -151,7 +151,7 @@ async def test_the_clerk_drives_devices_but_raw_actions_are_the_technicians(rig:
         assert diag["supervisors"]["cam-judge"]["online"] is True
         assert diag["console"]["sessions"] == 2
     await rig.journal.flush()
-    commands = [e for e in await rig.journal.entries() if e.kind == "device_command"]
+    commands = [e for e in await rig.journal.entries() if e.kind == "device_command_outcome"]
     assert [(e.actor, e.data["action"], e.data["outcome"]) for e in commands] == [
         ("console:clerk1", "preset_set", "ok"),
         ("console:tech1", "preset_reset", "ok"),
@@ -198,7 +198,7 @@ async def test_bad_requests_get_a_clear_error(rig: ConsoleRig) -> None:
         status, body = await post(client, "/api/hearing/resume")
         assert (status, body["error"]["code"]) == (409, "INVALID_STATE")
         assert (await get(client, "/api/journal?limit=lots"))[0] == 400
-        async with client.get("/api/export?format=pdf") as response:
+        async with client.get("/api/export?format=docx") as response:
             assert response.status == 400
             assert "format" in (await response.json())["error"]["message"]
 
@@ -338,8 +338,10 @@ async def test_a_hearing_with_a_failed_check_override_marks_and_export(rig: Cons
         status, journal = await get(client, "/api/journal")
         assert journal["hearing_id"] == hearing_id
         kinds = [e["kind"] for e in journal["entries"]]
+        opened = next(e for e in journal["entries"] if e["kind"] == "hearing_opened")
+        assert opened["data"]["override"]["reason"] == "证人不出庭，无需证人摄像机"
+        assert opened["data"]["by"] == {"name": "张书记员", "role": "clerk"}  # the console user, named
         for kind in (
-            "check_override",
             "hearing_opened",
             "mark",
             "hearing_interrupted",
@@ -360,6 +362,7 @@ async def test_a_hearing_with_a_failed_check_override_marks_and_export(rig: Cons
             record = await r.json()
         assert record["hearing_id"] == hearing_id
         assert record["check_override"]["reason"] == "证人不出庭，无需证人摄像机"
+        assert record["opened_by"] == "张书记员（书记员）" and record["verification"]["ok"] is True
         status, body = await get(client, "/api/export?hearing=nope")
         assert status == 404
         assert "no hearing 'nope'" in body["error"]["message"]
@@ -377,3 +380,33 @@ async def test_a_taken_port_is_a_clear_start_up_error(rig: ConsoleRig) -> None:
     server = await start_console(disabled, rig.room, rig.hearing, rig.journal)
     assert server.url is None
     await server.stop()
+
+
+async def test_the_recording_rule_at_the_console_and_the_pdf_record(rig: ConsoleRig) -> None:
+    clerk, tech = await rig.session("clerk"), await rig.session("technician")
+    async with clerk, tech:
+        assert (await post(clerk, "/api/hearing/open", {"case_no": "C-7"}))[0] == 200
+        await rig.until(lambda: rig.sim.device("rec-main").transport == "record", 10, "recording")
+        status, body = await post(tech, "/api/device/rec-main/stop")
+        assert (status, body["error"]["code"]) == (409, "RECORDING_RULE"), body
+        assert "hearing interruption" in body["error"]["message"]
+        status, body = await post(clerk, "/api/device/rec-main/stop", {"override_reason": "书记员想停"})
+        assert (status, body["error"]["code"]) == (403, "FORBIDDEN")
+        assert rig.sim.device("rec-main").transport == "record"
+        status, body = await post(tech, "/api/device/rec-main/stop", {"override_reason": "更换硬盘，工单 42"})
+        assert status == 200, body
+        assert rig.sim.device("rec-main").transport != "record"
+        status, body = await post(tech, "/api/hearing/interrupt", {"reason": "fault", "note": "主机换盘"})
+        assert status == 200, body  # the technician may declare the equipment fault
+        assert (await post(tech, "/api/hearing/resume"))[0] == 403  # ... but runs no hearing
+        assert (await post(clerk, "/api/hearing/resume"))[0] == 200
+        assert (await post(clerk, "/api/hearing/close"))[0] == 200
+        async with clerk.get("/api/export?format=pdf") as response:
+            assert response.status == 200 and response.content_type == "application/pdf"
+            assert (await response.read()).startswith(b"%PDF")
+        async with clerk.get("/api/export?format=json&lang=en") as response:
+            record = await response.json()
+    assert record["lang"] == "en" and record["verification"]["ok"] is True
+    assert [(r["kind"], r["by"]) for r in record["rules"]] == [("refused", "tech1 (technician)"),
+                                                              ("override", "tech1 (technician)")]
+    assert [i["by"] for i in record["interruptions"]] == ["tech1 (technician)"]

@@ -201,7 +201,9 @@ async def test_the_clerk_runs_a_hearing_from_the_page(browser: Browser, mqtt_rig
         await page.get_by_test_id("export-json").click()
     record = json.loads(await asyncio.to_thread(_read, await (await download_info.value).path()))
     assert [m["text"] for m in record["marks"]] == ["原告陈述诉讼请求", "证人开始作证"]
-    assert record["opened_by"] == "console:clerk1"
+    assert record["opened_by"] == "张书记员（书记员）"  # the console user by name and role
+    pdf_link = page.get_by_test_id("export-pdf")
+    assert "format=pdf" in str(await pdf_link.get_attribute("href"))
     await shot(page, "11-export")
 
     # English on demand
@@ -287,8 +289,8 @@ async def test_a_failed_check_is_overridden_with_a_reason(browser: Browser, mqtt
     await page.get_by_test_id("btn-override").click()
     await expect(page.get_by_test_id("hearing-phase")).to_have_attribute("data-state", "in_session")
     await rig.journal.flush()
-    overrides = [e for e in await rig.journal.entries() if e.kind == "check_override"]
-    assert [(e.actor, e.data["reason"]) for e in overrides] == [("console:clerk1", "本案无证人出庭")]
+    overrides = [e for e in await rig.journal.entries() if e.kind == "hearing_opened" and "override" in e.data]
+    assert [(e.actor, e.data["override"]["reason"]) for e in overrides] == [("console:clerk1", "本案无证人出庭")]
     errors.check()
 
 

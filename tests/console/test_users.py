@@ -89,17 +89,18 @@ async def test_a_user_added_while_running_can_log_in(tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
     store = UserStore(users)
     assert await store.authenticate("wang", "password-1") is None
-    add_user(users, "wang", "technician", "password-1")
-    assert await store.authenticate("wang", "password-1") == ("wang", "technician")
+    add_user(users, "wang", "technician", "password-1", display_name="王工")
+    assert await store.authenticate("wang", "password-1") == ("wang", "technician", "王工")
     assert await store.authenticate("wang", "password-2") is None
 
 
 def test_sessions_expire() -> None:
     now = [1000.0]
     sessions = SessionStore(60.0, clock=lambda: now[0])
-    session = sessions.create("li", "judge")
+    session = sessions.create("li", "judge", "李法官")
     assert sessions.get(session.token) is session
     assert session.actor == "console:li"
+    assert (session.operator.id, session.operator.name, session.operator.role) == ("console:li", "李法官", "judge")
     assert not session.may("hearing")
     now[0] += 61
     assert sessions.get(session.token) is None

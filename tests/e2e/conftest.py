@@ -106,6 +106,13 @@ class Watcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new.wait(), remaining)
 
+    async def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until ``predicate()`` holds, looking again at every message that comes in."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._new.clear()
+                await self._new.wait()
+
     def on(self, topic: str) -> list[dict[str, Any]]:
         return [p for t, p, _ in self.messages if t == topic]
 

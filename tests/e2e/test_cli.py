@@ -190,7 +190,13 @@ async def test_demo_tour_runs_end_to_end() -> None:
     for seat in ("plaintiff", "defendant", "judge"):
         assert f"-> shot: {seat}" in out
     assert "recording=paused" in out and "alarm_raised (critical)" in out and "recovery_attempt: record ok=True" in out
-    assert "审判长（签名）" in out and "| 休庭 (recess) |" in out
+    assert "审判长或独任审判员（审核签名）" in out and "| 休庭 |" in out
+    assert "$ctl/journal: row" in out and "signed checkpoints valid" in out and "reaches the anchor" in out
+    pdf = Path(out.split("(courtroom journal export --format pdf): ", 1)[1].split()[0])
+    try:
+        assert pdf.read_bytes().startswith(b"%PDF")
+    finally:
+        pdf.unlink(missing_ok=True)
     assert "room b2-cr104" in out and "online" in out and "hearing: closed" in out
     assert "mosquitto_sub -h 127.0.0.1 -p" in out and "The clerk console: http://127.0.0.1:" in out
 
@@ -208,11 +214,13 @@ async def test_commands_and_faults_are_journaled_with_who_asked(
     rows = [line.split(None, 5) for line in out.splitlines()]
     kinds = [row[2] for row in rows]
     assert kinds[0] == "daemon_started" and kinds[-1] == "daemon_stopped"
-    commands = [row for row in rows if row[2] == "device_command"]
-    assert [(row[3], json.loads(row[5])["outcome"]) for row in commands] == [
-        ("clerk:wang", "ok"),
-        ("mqtt", "INVALID_ARGUMENT"),
+    commands = [(row[3], json.loads(row[5])) for row in rows if row[2] == "device_command"]
+    assert [(actor, data["action"], data["ref"], data["by"]) for actor, data in commands] == [
+        ("mqtt", "home", "j1", {"on_behalf": "clerk:wang", "verified": False}),  # a bare topic: unverified
     ]
+    outcomes = [(row[3], json.loads(row[5])["outcome"]) for row in rows if row[2] == "device_command_outcome"]
+    refused = [(row[3], json.loads(row[5])["outcome"]) for row in rows if row[2] == "device_command_refused"]
+    assert outcomes == [("mqtt", "ok")] and refused == [("mqtt", "INVALID_ARGUMENT")]
     assert kinds.count("device_online") >= 7 and kinds.count("device_offline") >= 7
     code, out, _ = await _courtroom("journal", "verify", str(room_config))
     assert code == 0 and "chain intact" in out

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from controller.config import load_config, load_profiles
+from controller.hearing.record import room_facts
 from controller.hearing.service import HearingService
-from controller.journal import Journal
+from controller.journal import Journal, Kind
 from controller.mqtt.contract import HearingEvent
 from controller.room import Room
 from controller.supervisor import Backoff
@@ -84,6 +85,7 @@ async def court(tmp_path: Path, room_source: Path) -> AsyncIterator[Court]:
     library = load_profiles(config, str(path))
     journal = Journal(config.state_dir / "journal.sqlite", config.room.id)
     await journal.open()
+    await journal.append(Kind.DAEMON_STARTED, room_facts(config))  # as the daemon does: names for the record
     room = Room(config, library, backoff=Backoff(first_s=0.1, max_s=0.5), journal=journal)
     hearing = HearingService(room, journal)
     court = Court(sim, room, hearing, journal, path)

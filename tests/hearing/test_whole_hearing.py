@@ -8,8 +8,10 @@ import time
 
 import pytest
 
-from controller.hearing.record import build_record, render_markdown
-from controller.journal import JournalFile
+from controller.hearing.ledger import HearingLedger
+from controller.hearing.record import build_record
+from controller.hearing.record_render import render_markdown
+from controller.journal import Actor, JournalFile
 from controller.mqtt.contract import CameraState, DisplayState, RecorderState
 from tests.hearing.conftest import Court
 
@@ -92,20 +94,27 @@ async def test_a_whole_hearing(court: Court) -> None:
     file = JournalFile(court.room.config.state_dir / "journal.sqlite", "b2-cr104")
     try:
         record = build_record(file, closed["hearing_id"])
+        replayed = HearingLedger()
+        for entry in file.entries():
+            replayed.apply(entry)
     finally:
         file.close()
+    # the running service, a replay of the journal and the export read the same ledger
+    assert (replayed.phase, replayed.hearing_id, len(replayed.marks)) == ("closed", closed["hearing_id"], 2)
+    assert replayed.recorded_ms(replayed.closed_ms or 0) == hearing.ledger.recorded_ms(replayed.closed_ms or 0)
+    assert record["recorded_ms"] == replayed.recorded_ms(replayed.closed_ms or 0)
     assert record["case_no"] == "(2026)京0105民初1234号" and record["parties"] == ["甲公司", "乙公司"]
     assert [(i["reason"], i["note"]) for i in record["interruptions"]] == [("recess", "午休")]
-    assert record["interruptions"][0]["duration_s"] >= 0.3
+    assert record["interruptions"][0]["duration_ms"] >= 300
     assert [m["text"] for m in record["marks"]] == ["证人开始陈述", "质证结束"]
-    assert [s["part"] for s in record["segments"]] == [1, 2]
-    assert record["segments"][0]["clip"] == opened["clip"] and record["segments"][1]["clip"] == resumed["clip"]
+    main_clips = [s["clip"] for s in record["segments"] if s["device"] == "rec-main"]
+    assert main_clips[:2] == [opened["clip"], resumed["clip"]] and main_clips[2].endswith("_p2r"), main_clips
     not_recording = [f for f in record["faults"] if f["kind"] == "not_recording"]
     assert len(not_recording) == 1 and not_recording[0]["device"] == "rec-main"
-    assert not_recording[0]["duration_s"] is not None and "录像中断" in not_recording[0]["effect"]
-    assert record["failure_statement"] is True
+    assert not_recording[0]["duration_ms"] is not None and "该录像中断" in not_recording[0]["effect"]
+    assert record["failure_statement"] is not None
     text = render_markdown(record)
-    assert "审判长（签名）" in text and "午休" in text and "rec-main" in text
+    assert "审判长或独任审判员" in text and "午休" in text and "庭审录像主机" in text
 
 
 async def test_check_failure_refuses_open_unless_overridden(court: Court) -> None:
@@ -152,7 +161,8 @@ async def test_bad_requests_change_nothing(court: Court, action: str, params: di
 async def test_interrupt_for_a_fault_keeps_recording(court: Court) -> None:
     hearing = court.hearing
     await hearing.execute("open", {"case_no": "F1"}, "clerk:wang")
-    await hearing.execute("interrupt", {"reason": "fault", "note": "投影仪故障"}, "clerk:wang")
+    technician = Actor("console:li", name="李工", role="technician")
+    await hearing.execute("interrupt", {"reason": "fault", "note": "投影仪故障"}, technician)
     assert court.handle("rec-main").transport == "record"
     assert hearing.expect_recording
     await hearing.execute("resume", {}, "clerk:wang")
