@@ -28,6 +28,8 @@ from drivers.errors import CourtroomError
 
 DEMO_USERS = {"clerk": "clerk", "judge": "judge", "technician": "technician"}
 DEMO_PASSWORD = "demo-password"  # a demo on loopback only; a real room adds users with `courtroom console-user add`
+PLATFORM_USER = "console"  # the MQTT account the tour drives the room with (deploy/mosquitto/courtroom.acl)
+PLATFORM_NAME = "王书记员"  # what the journal and the record call it (broker.operators)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "deploy" / "examples"
 EXAMPLE = EXAMPLES / "courtroom-standard.yaml"
@@ -285,8 +287,11 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="courtroom-demo-"))
     console_port = _free_port()
-    broker = LocalBroker(workdir / "broker")
     source = demo_config(config or EXAMPLE, workdir / "room-source.yaml")
+    room_id = str(yaml.safe_load(source.read_text(encoding="utf-8"))["room"]["id"])
+    # the room logs in as itself; the tour as the platform's "console" account, which sends its commands under
+    # its own name (the ACL lets only it), so the journal and the record name the sender
+    broker = LocalBroker(workdir / "broker", users={room_id: DEMO_PASSWORD, PLATFORM_USER: DEMO_PASSWORD})
     sim = SimulatedRoom(source, run_dir=workdir / "sim", wire_time=True)
     _attach_local_hardware(workdir / "sim")
     stop = asyncio.Event()
@@ -300,7 +305,15 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         room_cfg = workdir / "room.yaml"
         sim.write_config(room_cfg)
         data = yaml.safe_load(room_cfg.read_text())
-        data["broker"] = {"host": "127.0.0.1", "port": broker.port}
+        secret = workdir / "mqtt-password"
+        secret.write_text(DEMO_PASSWORD)
+        data["broker"] = {
+            "host": "127.0.0.1",
+            "port": broker.port,
+            "username": room_id,
+            "password_file": str(secret),
+            "operators": {PLATFORM_USER: {"name": PLATFORM_NAME, "role": "clerk"}},
+        }
         data["state_dir"] = str(workdir / "state")
         users = workdir / "console-users.yaml"
         for name, role in DEMO_USERS.items():
@@ -316,11 +329,12 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
         _say(f"Private mosquitto on 127.0.0.1:{broker.port}; daemon config {room_cfg}")
 
         daemon = asyncio.create_task(run_daemon(room_cfg, stop))
-        target = ctl.Target("127.0.0.1", broker.port, data["room"]["id"])
+        target = ctl.Target("127.0.0.1", broker.port, room_id, PLATFORM_USER, DEMO_PASSWORD)
         retained = await _wait_online(target)
         await _tour(target, retained["$ctl/devices"]["devices"], sim, room_cfg)
         _say("\nWatch every message of the room:")
-        _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} -t 'courtroom/v1/#' -v")
+        login = f"-u {PLATFORM_USER} -P {DEMO_PASSWORD}"
+        _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} {login} -t 'courtroom/v1/#' -v")
         url = f"http://127.0.0.1:{console_port}/"
         _say(f"The clerk console: {url}  (users clerk, judge, technician; password {DEMO_PASSWORD})")
         _say(f"The replay view (pick the hearing, click a mark): {url}replay")

@@ -54,7 +54,10 @@ def public_key(args: argparse.Namespace, src: Source) -> Ed25519PublicKey:
     if args.public_key:
         return load_public(args.public_key)
     if src.key_path is not None:
-        return RoomKey.load(src.key_path).public
+        try:
+            return RoomKey.load(src.key_path).public
+        except CourtroomError as exc:
+            raise CourtroomError(f"{exc}; give --public-key (`courtroom key show` prints it as root)") from None
     raise CourtroomError(
         "the checkpoints' signatures need the room's public key: give --public-key (`courtroom key show` prints it) "
         "or the room config instead of the journal file"
