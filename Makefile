@@ -20,6 +20,7 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/command_latency.py
+	$(PY) bench/journal_commit.py
 	$(PY) bench/signals.py
 	$(PY) bench/voice_follow.py
 	$(PY) bench/recording.py

@@ -216,7 +216,8 @@ class Room:
             raise
         seq = None
         if self.journal is not None:
-            seq = (await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who)).seq
+            full = self.config.journal.command_sync == "full"
+            seq = (await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who, full=full)).seq
         outcome: dict[str, Any] = {"command_seq": seq, "device": device_id, "action": action}
         try:
             result = await supervisor.execute(action, params)

@@ -143,6 +143,10 @@ class JournalConfig(_Strict):
     min_free_mb: float = Field(2.0, gt=0, le=1024)  # less free space than this: rows are refused (the alarm)
     low_space_mb: float = Field(256.0, ge=0)  # less than this: the journal_space_low warning
     checkpoint_interval_s: float = Field(60.0, ge=1, le=3600)  # the head is signed at least this often
+    # a device command's row: in the journal file before the command is sent (a crash of the daemon cannot lose
+    # it) and fsynced right after, while the command is on the wire ("after"); or fsynced before it is sent
+    # ("full": safe against a power cut in those milliseconds too, at the cost of an fsync per command)
+    command_sync: Literal["after", "full"] = "after"
 
 
 class OperatorConfig(_Strict):

@@ -32,7 +32,10 @@ async def restore(service: HearingService, journal: Journal) -> bool:
     rows = await journal.read(lambda f: list(f.entries(after_seq=opened.seq - 1)))
     ledger = HearingLedger()
     for entry in rows:
-        ledger.apply(entry)
+        try:
+            ledger.apply(entry)
+        except JournalError as exc:  # the service logs the same for a row it cannot read; the hearing comes back
+            log.error("%s", exc)
     if not ledger.is_open:
         return False
     started = max((e.seq for e in rows if e.kind == Kind.DAEMON_STARTED), default=0)

@@ -63,6 +63,20 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+STATE_KINDS = frozenset(
+    {
+        Kind.HEARING_CHECK,
+        Kind.HEARING_OPEN_REFUSED,
+        Kind.HEARING_OPENED,
+        Kind.HEARING_INTERRUPTED,
+        Kind.HEARING_RESUMED,
+        Kind.HEARING_CLOSED,
+        Kind.MARK,
+        Kind.CONTROLLER_GAP,
+        Kind.CONTROLLER_STOPPING,
+    }
+)
+"""Rows after which ``hearing/state`` may read differently (the journal's own alarm comes by its status)."""
 EVALUATE_DELAY_S = 0.05
 SETTLE_S = 1.0
 """After a transition's macro, how long recorders get to report the transport they were told to take."""
@@ -338,10 +352,14 @@ class HearingService:
         """Every row on disk, in order: the ledger takes it into account."""
         before = self.phase
         for entry in entries:
-            self.ledger.apply(entry)
+            try:
+                self.ledger.apply(entry)
+            except JournalError as exc:  # a row this version cannot read: say so, keep the hearing going
+                log.error("%s", exc)
         if self.phase != before:
             self._phase_entered()
-        self._changed()
+        if any(entry.kind in STATE_KINDS for entry in entries):  # not for a device command's row: it is hot
+            self._changed()
 
     def _journal_status(self) -> None:
         assert self.journal is not None

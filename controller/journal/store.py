@@ -2,9 +2,11 @@
 
 Nothing in the code can change or remove a row, and the database refuses it too (triggers); each row carries
 the SHA-256 of the row before it, so a walk of the chain names the first row altered outside the program (and
-the signed checkpoints, ``checkpoint.py``, catch a chain rebuilt or cut short). WAL and ``synchronous=FULL``: a
-row reported as written survives a power cut. Every SQLite or decoding error becomes a ``JournalError`` that
-names the file and what could not be read, never a traceback.
+the signed checkpoints, ``checkpoint.py``, catch a chain rebuilt or cut short). WAL; a transaction
+written ``full`` (``synchronous=FULL``: fsync before the commit returns) survives a power cut, one written
+without it (``NORMAL``) survives the daemon's crash at once and a power cut once ``sync()`` has run. Every
+SQLite or decoding error becomes a ``JournalError`` that names the file and what could not be read, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,6 +114,9 @@ class JournalFile:
         self.path = path
         self.room_id = room_id
         self.commits = 0  # transactions written by this connection (group commit shares them)
+        self.syncs = 0  # fsyncs of the write-ahead log apart from the commits
+        self._full = True
+        self._head: tuple[int, str] | None = None  # (seq, hash) of the last row, once this connection knows it
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,14 +143,18 @@ class JournalFile:
         return JournalError(f"journal {self.path}: cannot {what}: {exc}")
 
     # -- writing -------------------------------------------------------------------------------------------
-    def append_many(self, rows: list[Row]) -> list[Entry]:
-        """Write rows in order in one transaction (one fsync); all of them or none."""
+    def append_many(self, rows: list[Row], full: bool = True) -> list[Entry]:
+        """Write rows in order in one transaction, all of them or none; ``full``: fsync before returning."""
         written: list[Entry] = []
         try:
+            if full != self._full:
+                self.db.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
+                self._full = full
             self.db.execute("BEGIN IMMEDIATE")
-            last = self.db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-            prev = last[1] if last else GENESIS
-            seq = last[0] if last else 0
+            if self._head is None:  # this connection is the journal's only writer: read the head once
+                last = self.db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+                self._head = (last[0], last[1]) if last else (0, GENESIS)
+            seq, prev = self._head
             for row in rows:
                 fields = (row.ts_ms, self.room_id, row.hearing_id, row.kind, row.actor, row.text)
                 digest = row_hash(prev, fields)
@@ -156,6 +166,7 @@ class JournalFile:
                 )
                 prev = digest
             self.db.execute("COMMIT")
+            self._head = (seq, prev)
             self.commits += 1
         except (sqlite3.Error, OSError) as exc:
             if self.db.in_transaction:
@@ -165,6 +176,22 @@ class JournalFile:
             kinds = ", ".join(sorted({row.kind for row in rows}))
             raise JournalWriteFailed(f"journal {self.path}: cannot append {kinds}: {exc}") from None
         return written
+
+    def sync(self) -> None:
+        """fsync the write-ahead log: every transaction written so far survives a power cut."""
+        try:
+            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:
+            return  # nothing since the last checkpoint, which SQLite synced itself
+        except OSError as exc:
+            raise JournalWriteFailed(f"journal {self.path}: cannot sync: {exc}") from None
+        try:
+            os.fsync(fd)
+            self.syncs += 1
+        except OSError as exc:
+            raise JournalWriteFailed(f"journal {self.path}: cannot sync: {exc}") from None
+        finally:
+            os.close(fd)
 
     # -- reading -------------------------------------------------------------------------------------------
     def _select(self, where: str, args: list[Any], order: str = "seq", limit: int | None = None) -> Iterator[Entry]:

@@ -1,7 +1,12 @@
 """The async face of the journal: group commit in one writer thread, reads in another, and the space guard.
 
-``append()`` returns once its row is on disk; rows asked for while a transaction is being written wait for
-the next one, so a burst of commands in the same millisecond shares one fsync and no caller pays one alone.
+``append()`` returns once its row is written; rows asked for while a transaction is being written wait for
+the next one, so a burst of commands in the same millisecond shares one transaction (and one fsync). With
+``full`` (the default: hearing operations) the transaction is fsynced before ``append()`` returns; without
+it (device commands, unless ``journal.command_sync: full``) the row is in the journal file before the caller
+goes on, so the daemon's crash (kill -9) cannot lose it, and the writer fsyncs it right after, while the
+command is on the wire: a power cut in those milliseconds is all it is exposed to, and no command waits for
+a disk flush (on this project's machines an fsync takes 0.3-10 ms).
 ``record()`` is for what nobody waits for (link changes, command outcomes): such rows join the next
 transaction, or are written together ``BATCH_DELAY_S`` later. Rows are numbered in the order they were
 asked for. Listeners (``written``) are told of every row once it is on disk and before its ``append()``
@@ -20,7 +25,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +50,7 @@ StatusListener = Callable[[], None]
 class _Pending:
     row: Row
     waiter: asyncio.Future[Entry] | None
+    full: bool = False
 
 
 class _WriteFailed(Exception):
@@ -83,12 +89,15 @@ class Journal:
         self.head: Entry | None = None  # the newest row on disk
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-read")
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-sync")  # never delays a write
         self._file: JournalFile | None = None
         self._read_file: JournalFile | None = None
         self._pending: list[_Pending] = []
         self._writing = False
         self._idle = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
+        self._unsynced = False  # rows written without fsync and not synced since
+        self._syncing = False
         self._probe: asyncio.Task[None] | None = None
         self._status_changed = asyncio.Event()
 
@@ -107,6 +116,8 @@ class Journal:
 
     async def close(self) -> None:
         await self.flush()
+        if self._pending:  # the journal could not write them, and the process is ending: say what is lost
+            log.error("journal: %d rows could not be written before the stop", len(self._pending))
         if self._probe is not None:
             self._probe.cancel()
             await asyncio.gather(self._probe, return_exceptions=True)
@@ -120,6 +131,7 @@ class Journal:
             self._read_file = None
         self._writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
+        self._syncer.shutdown(wait=True)
 
     @property
     def commits(self) -> int:
@@ -127,18 +139,30 @@ class Journal:
         return self._file.commits if self._file is not None else 0
 
     @property
+    def syncs(self) -> int:
+        """fsyncs made after rows written without one (device commands)."""
+        return self._file.syncs if self._file is not None else 0
+
+    @property
     def available(self) -> bool:
         return self.status != "unavailable"
 
     # -- writing -------------------------------------------------------------------------------------------
     async def append(
-        self, kind: Kind, data: dict[str, Any], *, actor: Actor | str = "system", hearing_id: str | None = None
+        self,
+        kind: Kind,
+        data: dict[str, Any],
+        *,
+        actor: Actor | str = "system",
+        hearing_id: str | None = None,
+        full: bool = True,
     ) -> Entry:
-        """Write one row and return it once it is on disk; JournalError when it cannot be (do not go on)."""
+        """Write one row and return it once it is in the journal file (and fsynced, with ``full``);
+        JournalError when it cannot be written: do not go on with what it records."""
         if self._file is None:
             raise JournalError(f"journal {self.path} is not open")
         waiter: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(make_row(kind, data, actor, hearing_id), waiter))
+        self._pending.append(_Pending(make_row(kind, data, actor, hearing_id), waiter, full))
         self._kick(now=True)
         return await waiter
 
@@ -159,10 +183,12 @@ class Journal:
         self._kick(now=soon)
 
     async def flush(self) -> None:
-        """Write every row held now (when the journal can) and wait until the writer is idle."""
+        """Write (and fsync) every row held now, when the journal can, and wait until the writer is idle."""
         while self._file is not None:
             self._kick(now=True)
-            if not self._writing and (not self._pending or not self.available):
+            if self._unsynced and self.available and not self._writing:
+                self._sync_soon()
+            if not (self._writing or self._syncing):
                 return
             self._idle.clear()
             await self._idle.wait()
@@ -184,10 +210,13 @@ class Journal:
         batch, self._pending = self._pending, []
         self._writing = True
         self._idle.clear()
-        future = asyncio.get_running_loop().run_in_executor(self._writer, self._write, [p.row for p in batch])
-        future.add_done_callback(lambda done: self._written(batch, done))
+        full = any(p.full for p in batch)
+        loop = asyncio.get_running_loop()
+        future = self._writer.submit(self._write, [p.row for p in batch], full)
+        # straight back to the loop from the writer thread: one loop turn less than run_in_executor's chaining
+        future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._written, batch, done))
 
-    def _write(self, rows: list[Row]) -> tuple[list[Entry], SpaceState]:
+    def _write(self, rows: list[Row], full: bool) -> tuple[list[Entry], SpaceState]:
         """Writer thread: check the space, write the batch (after ``journal_available`` when the journal has
         just got its space back); on failure, give up the reserve once and write the alarm into it."""
         file = self._file
@@ -198,7 +227,7 @@ class Journal:
             if was_released:
                 back = make_row(Kind.JOURNAL_AVAILABLE, {"free_mb": round(self.space.free() / MiB, 1)}, "system", None)
                 rows = [back, *rows]
-            entries = file.append_many(rows) if rows else []
+            entries = file.append_many(rows, full) if rows else []
         except JournalWriteFailed as exc:
             alarm: list[Entry] = []
             if not self.space.released:
@@ -207,13 +236,16 @@ class Journal:
                 with contextlib.suppress(JournalWriteFailed):
                     alarm = file.append_many([row])
             raise _WriteFailed(exc, alarm) from None
-        return entries, self.space.state()
+        # the free space is looked at again only when it matters now (the probe looks every PROBE_OK_S)
+        return entries, self.space.state() if was_released or self.status != "ok" else "ok"
 
-    def _written(self, batch: list[_Pending], done: asyncio.Future[tuple[list[Entry], SpaceState]]) -> None:
+    def _written(self, batch: list[_Pending], done: Future[tuple[list[Entry], SpaceState]]) -> None:
         self._writing = False
         error = done.exception() if not done.cancelled() else JournalError("journal write cancelled")
         if error is None:
             entries, state = done.result()
+            if entries:
+                self._unsynced = not any(p.full for p in batch)
             self._tell(entries)
             for pending, entry in zip(batch, entries[len(entries) - len(batch) :], strict=True):
                 if pending.waiter is not None and not pending.waiter.done():
@@ -232,6 +264,28 @@ class Journal:
         self._idle.set()
         if self.available or any(p.waiter is not None for p in self._pending):
             self._kick(now=False)
+        if self._unsynced and not self._writing:
+            self._sync_soon()
+
+    def _sync_soon(self) -> None:
+        """fsync what was written without it, in a thread of its own: a slow disk flush never holds up the
+        next row (fsync from any descriptor flushes the whole file)."""
+        if self._syncing or self._file is None:
+            return
+        self._syncing, self._unsynced = True, False
+        self._idle.clear()
+        future = asyncio.get_running_loop().run_in_executor(self._syncer, self._file.sync)
+        future.add_done_callback(self._synced)
+
+    def _synced(self, done: asyncio.Future[None]) -> None:
+        self._syncing = False
+        error = done.exception() if not done.cancelled() else None
+        if error is not None:
+            self._unsynced = True
+            self._set_status("unavailable", str(error))
+        elif self._unsynced and not self._writing:  # rows written while this sync was queued
+            self._sync_soon()
+        self._idle.set()
 
     def _tell(self, entries: list[Entry]) -> None:
         if not entries:

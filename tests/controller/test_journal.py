@@ -65,6 +65,21 @@ async def test_a_burst_shares_transactions_and_keeps_its_order(journal: Journal)
     assert await journal.verify() == (200, None, "")
 
 
+async def test_a_command_row_is_in_the_file_at_once_and_fsynced_right_after(journal: Journal) -> None:
+    syncs = journal.syncs
+    entry = await journal.append(Kind.DEVICE_COMMAND, {"device": "cam-judge"}, actor="clerk", full=False)
+    other = sqlite3.connect(str(journal.path))  # what a process started after a kill -9 would read
+    try:
+        assert other.execute("SELECT kind FROM journal WHERE seq = ?", (entry.seq,)).fetchone() == ("device_command",)
+    finally:
+        other.close()
+    await journal.flush()  # waits for the fsync that follows
+    assert journal.syncs == syncs + 1
+    await journal.append(Kind.MARK, {"text": "x"}, actor="clerk")  # full: fsynced by its commit, no extra sync
+    await journal.flush()
+    assert journal.syncs == syncs + 1
+
+
 async def test_a_row_that_cannot_be_stored_is_refused_and_nothing_written(journal: Journal) -> None:
     await journal.append(Kind.DAEMON_STARTED, {})
     with pytest.raises(JournalError, match="mark row cannot be stored"):

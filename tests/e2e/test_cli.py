@@ -181,6 +181,14 @@ async def test_courtroom_sim_emits_a_config_the_daemon_accepts(tmp_path: Path) -
         assert await asyncio.wait_for(proc.wait(), 15) == 0
 
 
+def _take(path: Path) -> bytes:
+    """A file the demo left for its user: read it, then remove it."""
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
 async def test_demo_tour_runs_end_to_end() -> None:
     code, out, err = await _courtroom("demo", "--tour-only", timeout=120)
     assert code == 0, out + err
@@ -193,10 +201,7 @@ async def test_demo_tour_runs_end_to_end() -> None:
     assert "审判长或独任审判员（审核签名）" in out and "| 休庭 |" in out
     assert "$ctl/journal: row" in out and "signed checkpoints valid" in out and "reaches the anchor" in out
     pdf = Path(out.split("(courtroom journal export --format pdf): ", 1)[1].split()[0])
-    try:
-        assert pdf.read_bytes().startswith(b"%PDF")
-    finally:
-        pdf.unlink(missing_ok=True)
+    assert (await asyncio.to_thread(_take, pdf)).startswith(b"%PDF")
     assert "room b2-cr104" in out and "online" in out and "hearing: closed" in out
     assert "mosquitto_sub -h 127.0.0.1 -p" in out and "The clerk console: http://127.0.0.1:" in out
 

@@ -99,9 +99,8 @@ async def test_killed_mid_hearing_the_daemon_restores_it_and_journals_the_gap(
     record = json.loads(out)
     assert record["hearing_id"] == hearing_id
     assert [i["reason"] for i in record["interruptions"]] == ["fault"]
-    assert record["interruptions"][0]["by"] == "控制系统" and "rec-backup reports stopped" in record["interruptions"][0][
-        "note"
-    ]
+    interruption = record["interruptions"][0]
+    assert interruption["by"] == "控制系统" and "rec-backup reports stopped" in interruption["note"]
     gaps = [f for f in record["faults"] if f["kind"] == "controller_gap"]
     assert len(gaps) == 1 and "意外终止" in gaps[0]["text"] and gaps[0]["affects_recording"], gaps
     assert "恢复后备份录像机报告已停止录像" in gaps[0]["effect"], gaps[0]["effect"]

@@ -34,11 +34,14 @@ function renderHeader() {
     }),
   );
   const notRecording = hs.recording === "not_recording" || hs.alarms.some((a) => a.kind === "not_recording");
+  const unknown = !notRecording && hs.recording === "unknown";  // a recorder cannot be reached: state unknown
+  const journalDown = hs.alarms.some((a) => a.kind === "journal_unavailable");
   const banner = document.getElementById("banner");
-  banner.hidden = !notRecording;
-  if (notRecording) {
-    const why = hs.alarms.filter((a) => a.kind === "not_recording").map((a) => a.message).join("; ");
-    replace(banner, h("b", {}, t("banner.not_recording")), why ? h("span", {}, " — " + why) : null);
+  banner.hidden = !(notRecording || unknown || journalDown);
+  if (notRecording || unknown || journalDown) {
+    const kind = notRecording ? "not_recording" : unknown ? "recorder_unreachable" : "journal_unavailable";
+    const why = hs.alarms.filter((a) => a.kind === kind).map((a) => a.message).join("; ");
+    replace(banner, h("b", {}, t("banner." + kind)), why ? h("span", {}, " — " + why) : null);
   }
   document.body.classList.toggle("not-recording", notRecording);
   tickClock();
