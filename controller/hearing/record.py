@@ -32,6 +32,7 @@ from controller.hearing.record_text import (
 from controller.journal import Actor, JournalError, JournalFile, Kind
 from controller.journal.checkpoint import Checkpoint, Verification
 from controller.mqtt.contract import now_ms
+from controller.recording.export import segment_row
 from controller.settings import REASON_LABELS
 
 if TYPE_CHECKING:
@@ -330,6 +331,8 @@ def build_record(
     names: dict[str, str] = {}
     seats: dict[str, str] = {}
     room_name, timezone = "", None
+    # a software recording's sealed files, the last ones sealed when its recorder stops after the close
+    files = [segment_row(e) for e in file.entries(hearing_id) if e.kind == Kind.RECORDING_SEGMENT]
     started = file.last_before(Kind.DAEMON_STARTED, opened.seq)
     for entry in ([started] if started is not None else []) + list(
         file.entries(after_seq=opened.seq - 1, upto_seq=closed.seq if closed is not None else None)
@@ -463,6 +466,9 @@ def build_record(
         "marks": marks,
         "faults": faults,
         "rules": rules,
+        "recording_files": [
+            {**f, "start": when_json(f.get("start_ts"), zone), "end": when_json(f.get("end_ts"), zone)} for f in files
+        ],
         "appendix": r.appendix,
     }
     if ledger.check_override is not None:

@@ -112,6 +112,14 @@ def blocks(record: dict[str, Any]) -> list[Block]:
         out.append(Block("table", headers=headers, rows=rows))
     else:
         out.append(Block("p", label("no_segments", lang)))
+    if record.get("recording_files"):
+        out.append(Block("h2", label("files", lang)))
+        headers = [label(k, lang) for k in ("file", "seg_from", "seg_to", "bytes")] + ["SHA-256"]
+        rows = [
+            [str(f["file"]), _t(f["start"]), _t(f["end"]), str(f["bytes"]), str(f["sha256"])]
+            for f in record["recording_files"]
+        ]
+        out.append(Block("table", headers=headers, rows=rows))
     out.append(Block("h2", label("interruptions", lang)))
     if record["interruptions"]:
         headers = [label(k, lang) for k in ("reason", "seg_from", "seg_to", "seg_len", "note", "by")]

@@ -33,6 +33,8 @@ class Kind(StrEnum):
     DEVICE_COMMAND_OUTCOME = "device_command_outcome"  # how it ended (ok or the error)
     DEVICE_COMMAND_REFUSED = "device_command_refused"  # refused before anything was sent (bad input, offline, rule)
     RECORDER_REPORTED = "recorder_reported"  # a hearing recorder's transport, clip or reachability changed
+    RECORDING_SEGMENT = "recording_segment"  # a software recording's sealed segment, its hash in the chain
+    RECORDING_BACKUP = "recording_backup"  # its copy in the backup store, verified by hash (or why not)
     # the hearing
     HEARING_CHECK = "hearing_check"
     HEARING_OPEN_REFUSED = "hearing_open_refused"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from controller.hearing.service import HearingService
-from controller.journal import Journal
+from controller.journal import Journal, Kind
 from controller.mqtt.contract import DeviceEvent
 from controller.recording.manifest import (
     RecordingError,
@@ -146,7 +146,7 @@ class RecordingService:
             manifest["segments"].append(segment)
             await self._write(device, hearing_id, manifest)
             if self.journal is not None:
-                await self.journal.append("recording_segment", segment, actor=recorder, hearing_id=hearing_id)
+                await self.journal.append(Kind.RECORDING_SEGMENT, segment, actor=recorder, hearing_id=hearing_id)
         if device.backup is not None:
             key = (recorder, str(segment["file"]))
             self.pending[key] = Pending(
@@ -175,10 +175,10 @@ class RecordingService:
             await asyncio.to_thread(copy_verified, src, dst, pending.sha256)
         except (OSError, RecordingError) as exc:
             pending.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
-            self._record("recording_backup", {"file": pending.file, "ok": False, "error": pending.error}, pending)
+            self._record(Kind.RECORDING_BACKUP, {"file": pending.file, "ok": False, "error": pending.error}, pending)
             return
         del self.pending[key]
-        self._record("recording_backup", {"file": pending.file, "ok": True, "sha256": pending.sha256}, pending)
+        self._record(Kind.RECORDING_BACKUP, {"file": pending.file, "ok": True, "sha256": pending.sha256}, pending)
         async with self._locks.setdefault(pending.hearing_id, asyncio.Lock()):
             manifest = self._manifest(device, pending.hearing_id)
             for segment in manifest["segments"]:
@@ -190,7 +190,7 @@ class RecordingService:
                     write_manifest, manifest_path(device.backup, pending.hearing_id), dict(manifest)
                 )
 
-    def _record(self, kind: str, data: dict[str, Any], pending: Pending) -> None:
+    def _record(self, kind: Kind, data: dict[str, Any], pending: Pending) -> None:
         if self.journal is not None:
             self.journal.record(kind, data, actor=pending.recorder, hearing_id=pending.hearing_id)
 

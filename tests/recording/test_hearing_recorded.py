@@ -10,7 +10,8 @@ import av
 import numpy as np
 
 from controller.cli import main
-from controller.hearing.record import build_record, render_markdown
+from controller.hearing.record import build_record
+from controller.hearing.record_render import render_markdown
 from controller.journal import JournalFile
 from controller.recording.manifest import canonical, load_manifest, manifest_path
 from controller.signing import RoomKey, verify_signature
@@ -75,7 +76,8 @@ async def test_a_hearing_leaves_sealed_segments_a_signed_manifest_and_a_verified
         journal.close()
     files = record["recording_files"]
     assert {f["sha256"] for f in files} == {s["sha256"] for s in segments}
-    assert all(f"`{s['sha256']}`" in render_markdown(record) for s in segments)
+    text = render_markdown(record)
+    assert all(f"| {s['sha256']} |" in text for s in segments)
 
     # courtroom recording verify: both stores match; then one flipped byte in the backup is named
     assert main(["recording", "verify", hearing_id, "--config", str(court.config_path)]) == 0
