@@ -164,7 +164,8 @@ async def test_late_completion_of_an_ack_only_command_is_not_taken_by_the_next(
     peer.on("81 01 04 47 04 00 00 00 FF", (0.1, "90 42 FF"), (0.2, "90 52 FF"))
     await line.command(1, h(drive), wait_completion=False)
     assert peer.sent[-1] == h("90 41 FF")
-    await line.command(1, h("81 01 04 47 04 00 00 00 FF"))
+    # the ACK comes 100 ms late on purpose; the ACK timeout leaves room for a loaded machine
+    await line.command(1, h("81 01 04 47 04 00 00 00 FF"), ack_timeout_s=1)
     assert peer.sent[-3:] == [h("90 51 FF"), h("90 42 FF"), h("90 52 FF")]
 
 
