@@ -41,7 +41,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sim(args: argparse.Namespace) -> int:
     from sim.cli import serve
 
-    asyncio.run(serve(args.config, args.emit_config, args.run_dir, args.wire_time))
+    asyncio.run(serve(args.config, args.emit_config, args.run_dir, args.wire_time, live=not args.files))
     return 0
 
 
@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--emit-config", type=Path, help="write the config with each transport at its simulated endpoint")
     p.add_argument("--run-dir", type=Path, help="folder for the endpoints' stable names (default: a temporary one)")
     p.add_argument("--wire-time", action="store_true", help="emulate the time bytes take at the configured baud")
+    p.add_argument(
+        "--files",
+        action="store_true",
+        help="cameras and microphones as finished files (default: live MJPEG streams and fed audio pipes)",
+    )
     p.set_defaults(func=_cmd_sim)
 
     p = sub.add_parser("demo", help="simulated courtroom + private mosquitto + daemon, in one command")

@@ -292,7 +292,7 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
     # the room logs in as itself; the tour as the platform's "console" account, which sends its commands under
     # its own name (the ACL lets only it), so the journal and the record name the sender
     broker = LocalBroker(workdir / "broker", users={room_id: DEMO_PASSWORD, PLATFORM_USER: DEMO_PASSWORD})
-    sim = SimulatedRoom(source, run_dir=workdir / "sim", wire_time=True)
+    sim = SimulatedRoom(source, run_dir=workdir / "sim", wire_time=True, live=True)
     _attach_local_hardware(workdir / "sim")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -27,9 +27,13 @@ async def serve(
     run_dir: Path | None = None,
     wire_time: bool = False,
     *,
+    live: bool = True,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve the room of `config_path` until SIGINT/SIGTERM (or until `stop` is set), then clean up.
+
+    With `live` (the default), cameras are live MJPEG streams on loopback ports and microphones are fed live
+    through named pipes, so a daemon in another process records them as it would on site.
 
     Without `run_dir`, pty symlinks go to a temporary folder that is removed at the end.
     """
@@ -39,7 +43,7 @@ async def serve(
     handled: list[signal.Signals] = []
     room: SimulatedRoom | None = None
     try:
-        room = SimulatedRoom(Path(config_path), Path(run_dir or temp_dir or "."), wire_time=wire_time)
+        room = SimulatedRoom(Path(config_path), Path(run_dir or temp_dir or "."), wire_time=wire_time, live=live)
         await room.start()
         if emit_config is not None:
             room.write_config(Path(emit_config))
@@ -66,9 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--emit-config", type=Path, help="write the config pointing at the simulated endpoints")
     parser.add_argument("--run-dir", type=Path, help="folder for pty symlinks (default: a temporary folder)")
     parser.add_argument("--wire-time", action="store_true", help="emulate serial wire time at the baud rate")
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="cameras as video files and microphones as raw files instead of live streams (deterministic tests)",
+    )
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.config, args.emit_config, args.run_dir, args.wire_time))
+        asyncio.run(serve(args.config, args.emit_config, args.run_dir, args.wire_time, live=not args.files))
     except SimError as exc:
         print(f"sim: {exc}", file=sys.stderr)
         return 2

@@ -16,9 +16,11 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -151,12 +153,14 @@ class SimulatedRoom:
         *,
         profiles_dir: Path | None = None,
         wire_time: bool = False,
+        live: bool = False,
     ) -> None:
         register_builtin_families()
         self.config_path = Path(config_path)
         self.run_dir = Path(run_dir)
         self.profiles_dir = profiles_dir or DEFAULT_PROFILES_DIR
         self.wire_time = wire_time
+        self.live = live
         self._config = self._read_config()
         self._lines: list[BuiltLine] = []
         self._device_line: dict[str, BuiltLine] = {}
@@ -251,6 +255,17 @@ class SimulatedRoom:
     def _fail(self, where: str, reason: str) -> SimConfigError:
         return SimConfigError(f"{self.config_path}: {where}: {reason}")
 
+    def _zone(self) -> tzinfo | None:
+        """The room's time zone (``room.timezone``) for the clocks in live pictures; the system's when unset."""
+        room = self._config.get("room")
+        name = room.get("timezone") if isinstance(room, dict) else None
+        if not name:
+            return None
+        try:
+            return ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SimConfigError(f"{self.config_path}: room.timezone {name!r} is not a known time zone") from exc
+
     def _read_config(self) -> dict[str, Any]:
         try:
             data = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
@@ -342,15 +357,19 @@ class SimulatedRoom:
     def _endpoint(self, port: str, used: set[str]) -> Endpoint:
         if port.startswith("alsa:"):
             from sim.audio import AlsaEndpoint  # sim.audio imports this module
+            from sim.audio_feed import LiveAlsaEndpoint
 
-            return AlsaEndpoint(port, self.run_dir)
+            return LiveAlsaEndpoint(port, self.run_dir) if self.live else AlsaEndpoint(port, self.run_dir)
         if port.startswith("dir:"):
             from sim.recording_store import StoreEndpoint  # sim.recording_store imports this module
 
             return StoreEndpoint(port, self.run_dir)
         if port.startswith("video:"):
+            from sim.mjpeg import LiveVideoEndpoint
             from sim.video import VideoEndpoint  # sim.video imports this module
 
+            if self.live:
+                return LiveVideoEndpoint(port, self.run_dir, self._zone())
             return VideoEndpoint(port, self.run_dir)
         if port.startswith(("socket://", "tcp://")):
             return TcpEndpoint()
