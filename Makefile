@@ -16,7 +16,7 @@ check: $(STAMP)
 	.venv/bin/mypy
 
 pytest: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: $(STAMP)
 	$(PY) bench/command_latency.py

@@ -66,7 +66,8 @@ async def test_a_hearing_leaves_sealed_segments_a_signed_manifest_and_a_verified
     x, y, height, _ = overlay_box(180)
     clock = [p[y : y + height, x : x + 100].astype(int) for p in (pictures[0], pictures[-1])]
     assert all(c.mean() < 90 and c.max() > 200 for c in clock), "a dark box with white text"
-    assert np.abs(clock[0] - clock[1]).mean() > 2, "the seconds in the overlay changed"
+    changed = int((np.abs(clock[0] - clock[1]).max(axis=2) > 100).sum())  # a digit's strokes, not coding noise
+    assert changed >= 10, f"the seconds in the overlay changed ({changed} pixels differ)"
 
     # the case-file export lists the files with their hashes, from the journal
     journal = JournalFile(court.room.config.state_dir / "journal.sqlite", court.room.room_id)
