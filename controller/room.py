@@ -68,6 +68,8 @@ class Room:
         self.journal = journal
         self.library = library
         self.started_ms = int(time.time() * 1000)
+        self._run = f"{self.started_ms:x}"  # this run of the daemon: with a count, names each device command
+        self._commands = 0
         self.on_availability: AvailabilityHook = lambda _device_id: None
         self.on_state: StateHook = lambda _device_id: None
         self.event_hooks: list[EventHook] = []  # the MQTT bridge, the hearing's voice-follow, the console
@@ -214,11 +216,14 @@ class Room:
         except CourtroomError as exc:
             self._record(Kind.DEVICE_COMMAND_REFUSED, {**record, "outcome": exc.code, "message": str(exc)}, who)
             raise
-        seq = None
+        self._commands += 1
+        command = record["command"] = f"{self._run}.{self._commands}"  # what its outcome row names
         if self.journal is not None:
-            full = self.config.journal.command_sync == "full"
-            seq = (await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who, full=full)).seq
-        outcome: dict[str, Any] = {"command_seq": seq, "device": device_id, "action": action}
+            if self.config.journal.command_sync == "full":
+                await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who)
+            else:  # in the journal's ahead log at once: no wait for a transaction, and a crash cannot lose it
+                self.journal.log_ahead(Kind.DEVICE_COMMAND, record, actor=who)
+        outcome: dict[str, Any] = {"command": command, "device": device_id, "action": action}
         try:
             result = await supervisor.execute(action, params)
         except CourtroomError as exc:

@@ -6,8 +6,9 @@ verification). Import the names from here.
 """
 
 from controller.journal.kinds import TRANSITIONS, Actor, Kind, parse_kind
+from controller.journal.rows import Entry, JournalError, JournalWriteFailed
 from controller.journal.space import SpaceLimits
-from controller.journal.store import GENESIS, Entry, JournalError, JournalFile, JournalWriteFailed, row_hash
+from controller.journal.store import GENESIS, JournalFile, row_hash
 from controller.journal.writer import Journal
 
 __all__ = [

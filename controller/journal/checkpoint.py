@@ -23,7 +23,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from controller.journal.kinds import TRANSITIONS, Kind
-from controller.journal.store import GENESIS, Entry, JournalError, JournalFile, row_hash
+from controller.journal.rows import Entry, JournalError
+from controller.journal.store import GENESIS, JournalFile, row_hash
 from controller.journal.writer import Journal
 from controller.signing import RoomKey, fingerprint, verify_signature
 

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from controller.journal.checkpoint import Checkpoint, Verification, verify_journal
-from controller.journal.store import JournalError, JournalFile
+from controller.journal.rows import JournalError
+from controller.journal.store import JournalFile
 from drivers.errors import CourtroomError
 
 ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from controller.journal.store import JournalWriteFailed
+from controller.journal.rows import JournalWriteFailed
 
 MiB = 1024 * 1024
 RESERVE_NAME = "journal.reserve"

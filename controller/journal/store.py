@@ -14,17 +14,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from controller.journal.ahead import AheadLog, ahead_path
 from controller.journal.kinds import Kind, parse_kind
-from drivers.errors import CourtroomError
+from controller.journal.rows import Entry, JournalError, JournalWriteFailed, Row
 
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -45,45 +47,10 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: rows cannot be changed');
 CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: rows cannot be deleted'); END;
 """
+AHEAD_TABLE = "CREATE TABLE IF NOT EXISTS ahead (id INTEGER PRIMARY KEY CHECK (id = 1), applied INTEGER NOT NULL)"
+AHEAD_APPLIED = "INSERT INTO ahead (id, applied) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET applied = ?"
 COLUMNS = "seq, ts_ms, room_id, hearing_id, kind, actor, data, prev_hash, hash"
 INSERT = f"INSERT INTO journal ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-
-class JournalError(CourtroomError):
-    """The journal cannot be opened, read or written, or a row does not verify."""
-
-    code = "JOURNAL_ERROR"
-
-
-class JournalWriteFailed(JournalError):
-    """A write was refused or failed: the filesystem is (nearly) full, or the database cannot be written."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One journal row as written."""
-
-    seq: int
-    ts_ms: int
-    room_id: str
-    hearing_id: str | None
-    kind: Kind | str
-    actor: str
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True)
-class Row:
-    """A row not yet written: what the caller said, its data already as the JSON text that is hashed."""
-
-    kind: str
-    actor: str
-    data: dict[str, Any]
-    text: str
-    hearing_id: str | None
-    ts_ms: int
 
 
 Fields = tuple[int, str, str | None, str, str, str]  # ts_ms, room_id, hearing_id, kind, actor, data (JSON text)
@@ -110,7 +77,9 @@ def _entry(row: tuple[Any, ...]) -> Entry:
 class JournalFile:
     """Blocking access to one journal database (one thread at a time); ``Journal`` is the async face."""
 
-    def __init__(self, path: Path, room_id: str, *, create: bool = True) -> None:
+    def __init__(self, path: Path, room_id: str, *, create: bool = True, writer: bool = False) -> None:
+        """Open the database; rows a stopped writer left in the ahead log are moved into it first. ``writer``:
+        this is the journal's one writer, which keeps the ahead log (and its lock) open as ``ahead``."""
         self.path = path
         self.room_id = room_id
         self.commits = 0  # transactions written by this connection (group commit shares them)
@@ -130,21 +99,72 @@ class JournalFile:
             self.db.execute("PRAGMA synchronous=FULL")
             if create:
                 self.db.executescript(SCHEMA)
+                self.db.execute(AHEAD_TABLE)
             else:
                 self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             self.db.close()
             raise JournalError(f"journal {path}: cannot read the database: {exc}") from None
+        self.ahead: AheadLog | None = None
+        self.ahead_next = 1  # the number of the next line of the ahead log
+        try:
+            self._take_ahead(writer)
+        except JournalError:
+            self.db.close()
+            raise
 
     def close(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
         self.db.close()
+
+    def _take_ahead(self, writer: bool) -> None:
+        """Move what the ahead log holds beyond what the database has into the database, unless another
+        process holds the log (a running daemon: its writer does it)."""
+        ahead = AheadLog(ahead_path(self.path))
+        if not writer and not ahead.path.exists():
+            return
+        if not ahead.try_lock():
+            if writer:
+                raise JournalError(f"journal {self.path}: another process is writing it (it holds {ahead.path})")
+            return
+        try:
+            lines = ahead.read()
+            applied = self.ahead_applied()
+            todo = [(n, row) for n, row in lines if n > applied]
+            if todo:
+                self.db.execute(AHEAD_TABLE)  # in a journal opened read-only, or older than the ahead log
+                self.append_many([row for _, row in todo], True, ahead_upto=todo[-1][0])
+                log.warning("journal %s: %d rows kept in the ahead log moved into the database", self.path, len(todo))
+            self.ahead_next = max([applied, *(n for n, _ in lines)]) + 1
+            ahead.clear()
+        except BaseException:
+            ahead.close()
+            raise
+        if writer:
+            self.ahead = ahead
+        else:
+            ahead.close()
+
+    def ahead_applied(self) -> int:
+        """The number of the last ahead-log line the database holds (0: none)."""
+        try:
+            row = self.db.execute("SELECT applied FROM ahead WHERE id = 1").fetchone()
+        except sqlite3.OperationalError:  # a journal from before the ahead log
+            return 0
+        except sqlite3.Error as exc:
+            raise self._fail("read its ahead marker", exc) from None
+        return int(row[0]) if row else 0
 
     def _fail(self, what: str, exc: BaseException) -> JournalError:
         return JournalError(f"journal {self.path}: cannot {what}: {exc}")
 
     # -- writing -------------------------------------------------------------------------------------------
-    def append_many(self, rows: list[Row], full: bool = True) -> list[Entry]:
-        """Write rows in order in one transaction, all of them or none; ``full``: fsync before returning."""
+    def append_many(self, rows: list[Row], full: bool = True, ahead_upto: int | None = None) -> list[Entry]:
+        """Write rows in order in one transaction, all of them or none; ``full``: fsync before returning;
+        ``ahead_upto``: the rows include the ahead log's lines up to this number, remembered in the same
+        transaction."""
         written: list[Entry] = []
         try:
             if full != self._full:
@@ -165,6 +185,8 @@ class JournalFile:
                     Entry(seq, row.ts_ms, self.room_id, row.hearing_id, kind, row.actor, row.data, prev, digest)
                 )
                 prev = digest
+            if ahead_upto is not None:
+                self.db.execute(AHEAD_APPLIED, (ahead_upto, ahead_upto))
             self.db.execute("COMMIT")
             self._head = (seq, prev)
             self.commits += 1

@@ -7,6 +7,8 @@ it (device commands, unless ``journal.command_sync: full``) the row is in the jo
 goes on, so the daemon's crash (kill -9) cannot lose it, and the writer fsyncs it right after, while the
 command is on the wire: a power cut in those milliseconds is all it is exposed to, and no command waits for
 a disk flush (on this project's machines an fsync takes 0.3-10 ms).
+``log_ahead()`` (device commands) does not wait for the writer at all: the row is one line in the ahead log
+(``ahead.py``) when it returns, and joins the next transaction.
 ``record()`` is for what nobody waits for (link changes, command outcomes): such rows join the next
 transaction, or are written together ``BATCH_DELAY_S`` later. Rows are numbered in the order they were
 asked for. Listeners (``written``) are told of every row once it is on disk and before its ``append()``
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -30,9 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from controller.journal.ahead import AheadLog
 from controller.journal.kinds import Actor, Kind
+from controller.journal.rows import Entry, JournalError, JournalWriteFailed, Row
 from controller.journal.space import MiB, SpaceGuard, SpaceLimits, SpaceState
-from controller.journal.store import Entry, JournalError, JournalFile, JournalWriteFailed, Row, data_text
+from controller.journal.store import JournalFile, data_text
 
 BATCH_DELAY_S = 0.05  # how long rows nobody waits for are held to be written together
 PROBE_OK_S = 10.0  # how often the free space is looked at while all is well
@@ -51,6 +56,7 @@ class _Pending:
     row: Row
     waiter: asyncio.Future[Entry] | None
     full: bool = False
+    ahead: int | None = None  # its line in the ahead log
 
 
 class _WriteFailed(Exception):
@@ -75,6 +81,21 @@ def make_row(kind: Kind, data: dict[str, Any], actor: Actor | str, hearing_id: s
     return Row(str(kind), who.id, data, text, hearing_id, int(time.time() * 1000))
 
 
+def _bounded(pending: list[_Pending]) -> list[_Pending]:
+    """Rows held while the journal cannot write, at most HELD_MAX: the oldest background rows go first; a row
+    already in the ahead log is never dropped (a later line written would mark it as in the database)."""
+    excess = len(pending) - HELD_MAX
+    if excess <= 0:
+        return pending
+    kept: list[_Pending] = []
+    for p in pending:
+        if excess > 0 and p.ahead is None and p.waiter is None:
+            excess -= 1
+            continue
+        kept.append(p)
+    return kept
+
+
 class Journal:
     """One room's journal: ``await open()``, then ``append`` / ``record``; ``await close()`` writes what is held."""
 
@@ -93,6 +114,8 @@ class Journal:
         self._file: JournalFile | None = None
         self._read_file: JournalFile | None = None
         self._pending: list[_Pending] = []
+        self._ahead: AheadLog | None = None  # the ahead log, held while the journal is open
+        self._ahead_next = 1
         self._writing = False
         self._idle = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
@@ -104,7 +127,10 @@ class Journal:
     # -- life ----------------------------------------------------------------------------------------------
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
-        self._file = await loop.run_in_executor(self._writer, JournalFile, self.path, self.room_id)
+        self._file = await loop.run_in_executor(
+            self._writer, functools.partial(JournalFile, self.path, self.room_id, writer=True)
+        )
+        self._ahead, self._ahead_next = self._file.ahead, self._file.ahead_next
         self.head = await loop.run_in_executor(self._writer, self._file.last)
         try:
             await loop.run_in_executor(self._writer, self.space.allocate)
@@ -182,6 +208,28 @@ class Journal:
         self._pending.append(_Pending(make_row(kind, data, actor, hearing_id), None))
         self._kick(now=soon)
 
+    def log_ahead(
+        self, kind: Kind, data: dict[str, Any], *, actor: Actor | str = "system", hearing_id: str | None = None
+    ) -> None:
+        """Keep one row at once, without waiting for the writer: one line in the ahead log (a crash of the
+        daemon cannot lose it), moved into the database with the next transaction and fsynced right after.
+        For device commands: their row is kept before they are sent, and no command waits for a transaction.
+        JournalError when the journal cannot write: do not go on with what it records."""
+        if self._file is None or self._ahead is None:
+            raise JournalError(f"journal {self.path} is not open")
+        if not self.available:
+            raise JournalError(f"journal {self.path} cannot write: {self.problem}")
+        row = make_row(kind, data, actor, hearing_id)
+        number = self._ahead_next
+        try:
+            self._ahead.write(number, row)
+        except JournalWriteFailed as exc:
+            self._set_status("unavailable", str(exc))
+            raise
+        self._ahead_next += 1
+        self._pending.append(_Pending(row, None, ahead=number))
+        self._kick(now=True)
+
     async def flush(self) -> None:
         """Write (and fsync) every row held now, when the journal can, and wait until the writer is idle."""
         while self._file is not None:
@@ -211,12 +259,13 @@ class Journal:
         self._writing = True
         self._idle.clear()
         full = any(p.full for p in batch)
+        ahead_upto = max((p.ahead for p in batch if p.ahead is not None), default=None)
         loop = asyncio.get_running_loop()
-        future = self._writer.submit(self._write, [p.row for p in batch], full)
+        future = self._writer.submit(self._write, [p.row for p in batch], full, ahead_upto)
         # straight back to the loop from the writer thread: one loop turn less than run_in_executor's chaining
         future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._written, batch, done))
 
-    def _write(self, rows: list[Row], full: bool) -> tuple[list[Entry], SpaceState]:
+    def _write(self, rows: list[Row], full: bool, ahead_upto: int | None) -> tuple[list[Entry], SpaceState]:
         """Writer thread: check the space, write the batch (after ``journal_available`` when the journal has
         just got its space back); on failure, give up the reserve once and write the alarm into it."""
         file = self._file
@@ -227,7 +276,7 @@ class Journal:
             if was_released:
                 back = make_row(Kind.JOURNAL_AVAILABLE, {"free_mb": round(self.space.free() / MiB, 1)}, "system", None)
                 rows = [back, *rows]
-            entries = file.append_many(rows, full) if rows else []
+            entries = file.append_many(rows, full, ahead_upto) if rows else []
         except JournalWriteFailed as exc:
             alarm: list[Entry] = []
             if not self.space.released:
@@ -251,6 +300,9 @@ class Journal:
                 if pending.waiter is not None and not pending.waiter.done():
                     pending.waiter.set_result(entry)
             self._space_state(state)
+            ahead_done = any(p.ahead is not None for p in batch)
+            if ahead_done and self._ahead is not None and not any(p.ahead is not None for p in self._pending):
+                self._ahead.clear()  # the database holds every line of it
         else:
             failure = error.error if isinstance(error, _WriteFailed) else JournalError(f"journal: {error}")
             if isinstance(error, _WriteFailed):
@@ -259,7 +311,7 @@ class Journal:
             for pending in batch:
                 if pending.waiter is not None and not pending.waiter.done():
                     pending.waiter.set_exception(JournalError(str(failure)))
-            self._pending = (held + self._pending)[-HELD_MAX:]
+            self._pending = _bounded(held + self._pending)
             self._set_status("unavailable", str(failure))
         self._idle.set()
         if self.available or any(p.waiter is not None for p in self._pending):
