@@ -41,7 +41,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sim(args: argparse.Namespace) -> int:
     from sim.cli import serve
 
-    asyncio.run(serve(args.config, args.emit_config, args.run_dir, args.wire_time, live=not args.files))
+    asyncio.run(
+        serve(args.config, args.emit_config, args.run_dir, args.wire_time, live=not args.files, control=args.control)
+    )
+    return 0
+
+
+def _cmd_sim_fault(args: argparse.Namespace) -> int:
+    from sim.control import send
+    from sim.errors import SimError
+
+    request: dict[str, object] = (
+        {"list": True} if args.device is None else {"device": args.device, "fault": args.fault, "args": args.args}
+    )
+    if args.device is not None and args.fault is None:
+        print("courtroom sim-fault: give the fault too, e.g. `sim-fault cam-judge unplug`", file=sys.stderr)
+        return 2
+    try:
+        reply = asyncio.run(send(args.control, request))
+    except SimError as exc:
+        print(f"courtroom sim-fault: {exc}; is `courtroom sim ... --control {args.control}` running?", file=sys.stderr)
+        return 2
+    if not reply.get("ok"):
+        print(f"courtroom sim-fault: {reply.get('error')}", file=sys.stderr)
+        return 2
+    if args.device is None:
+        for device, faults in dict(reply.get("devices", {})).items():
+            print(f"{device:<18} {' '.join(faults)}")
+    else:
+        print(f"{args.device}: {args.fault} {' '.join(args.args)}".rstrip())
     return 0
 
 
@@ -110,7 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="cameras and microphones as finished files (default: live MJPEG streams and fed audio pipes)",
     )
+    p.add_argument("--control", type=int, metavar="PORT", help="fault control on this loopback port (0: any free)")
     p.set_defaults(func=_cmd_sim)
+
+    p = sub.add_parser("sim-fault", help="break or mend a device of a running `courtroom sim --control PORT`")
+    p.add_argument("--control", type=int, required=True, metavar="PORT", help="the simulator's control port")
+    p.add_argument("device", nargs="?", help="device id (none: list every device and its faults)")
+    p.add_argument("fault", nargs="?", help="unplug, replug, silent, resume, garble [N], press_stop, press SEAT, ...")
+    p.add_argument("args", nargs="*", help="the fault's arguments")
+    p.set_defaults(func=_cmd_sim_fault)
 
     p = sub.add_parser("demo", help="simulated courtroom + private mosquitto + daemon, in one command")
     p.add_argument("--config", type=Path, help="room config (default: deploy/examples/courtroom-standard.yaml)")
