@@ -21,7 +21,7 @@ from typing import Any
 from sim.audio_script import AudioScript, script_from
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-from sim.room import BuiltLine, DeviceSpec, register_family
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 FAMILY = "signals.audio"
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sim.audio import AlsaEndpoint
 from sim.audio_script import AudioScript
+from sim.registry import EndpointContext, register_endpoint
 
 PIPE_BUF = 4096
 WAIT_S = 0.2
@@ -87,3 +88,11 @@ class LiveAlsaEndpoint(AlsaEndpoint):
                 if self._stop.is_set():
                     return
 
+
+def _endpoint(port: str, ctx: EndpointContext) -> AlsaEndpoint:
+    return LiveAlsaEndpoint(port, ctx.run_dir) if ctx.live else AlsaEndpoint(port, ctx.run_dir)
+
+
+def register() -> None:
+    """Teach the simulator the ``alsa:`` endpoint: fed live through a pipe, or a finished file (``--files``)."""
+    register_endpoint("alsa:", _endpoint)

@@ -28,6 +28,9 @@ from typing import Literal
 
 from sim.camera_handle import SimCamera
 from sim.endpoints import Endpoint
+from sim.errors import SimConfigError
+from sim.profile import CameraProfile
+from sim.registry import BuiltLine, DeviceSpec, register_family
 from sim.visca_camera import ViscaCamera
 
 Direction = Literal["rx", "tx"]
@@ -267,3 +270,26 @@ class ViscaBus:
                 return await fut
         finally:
             fut.cancel()
+
+
+def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
+    """One VISCA line: every camera on the port, each at its configured address."""
+    bus = ViscaBus(endpoint, baudrate=baudrate)
+    built = BuiltLine(bus)
+    for spec in devices:
+        if spec.address is None:
+            raise SimConfigError(f"device {spec.id!r}: a VISCA camera needs an 'address' (1..7)")
+        if any(h.address == spec.address for h in bus.cameras.values()):
+            raise SimConfigError(f"device {spec.id!r}: address {spec.address} is taken on port {spec.port}")
+        profile = CameraProfile.from_mapping(spec.model, ref=spec.profile, source=str(spec.model_file))
+        try:
+            camera = ViscaCamera(profile, spec.address, clock=bus.clock)
+        except ValueError as exc:
+            raise SimConfigError(f"device {spec.id!r}: {exc}") from exc
+        built.devices[spec.id] = bus.add_camera(camera, spec.id)
+    return built
+
+
+def register() -> None:
+    """Teach the simulator the ``visca`` family (cameras on a serial line, shared or not)."""
+    register_family("visca", {"camera"}, build_line)

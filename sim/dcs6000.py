@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 FC, FD = 0xFC, 0xFD
 GROUP_CONTROL, GROUP_STATUS = 18, 23
@@ -310,8 +308,6 @@ class Dcs6000Unit:
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """One CU per port (a DCS 6000 RS-232 port serves one external controller)."""
-    from sim.room import BuiltLine
-
     if len(devices) != 1:
         raise SimConfigError(f"port {devices[0].port}: a DCS 6000 CU needs a port of its own")
     spec = devices[0]
@@ -321,6 +317,4 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach ``sim.room`` the ``dcs6000`` family (idempotent)."""
-    from sim.room import register_family
-
     register_family("dcs6000", {"mic_system"}, build_line)

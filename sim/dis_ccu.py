@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 MAX_LINE = 1024
 
@@ -232,8 +230,6 @@ class DisCcuUnit:
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """One CCU per TCP port."""
-    from sim.room import BuiltLine
-
     if len(devices) != 1 or not isinstance(endpoint, TcpEndpoint):
         raise SimConfigError(f"port {devices[0].port}: a DIS-CCU needs a tcp:// port of its own")
     spec = devices[0]
@@ -243,6 +239,4 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach ``sim.room`` the ``dis_ccu`` family (idempotent)."""
-    from sim.room import register_family
-
     register_family("dis_ccu", {"mic_system"}, build_line)

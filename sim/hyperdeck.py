@@ -21,13 +21,11 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 Clock = Callable[[], float]
 PARAM_KEYS = (
@@ -465,8 +463,6 @@ class HyperDeckHandle:
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """The room builder: one HyperDeck per TCP endpoint."""
-    from sim.room import BuiltLine
-
     spec = devices[0]
     if len(devices) != 1 or not isinstance(endpoint, TcpEndpoint):
         raise SimConfigError(f"device {spec.id!r}: a HyperDeck is one unit on its own tcp:// port")
@@ -484,6 +480,4 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach `sim.room` the `hyperdeck` family (idempotent)."""
-    from sim.room import register_family
-
     register_family("hyperdeck", {"recorder"}, build_line)

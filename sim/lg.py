@@ -15,14 +15,12 @@ import asyncio
 import itertools
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
 from sim.faults import LineFaults
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 REQUEST = re.compile(r"([a-z])([a-z]) ([0-9a-f]{2}) ([0-9a-f]{2})", re.IGNORECASE)
 READ = 0xFF
@@ -248,8 +246,6 @@ def _lg_set(spec: DeviceSpec) -> LgSet:
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """The room builder: one LgLine with a set per device spec (set ID = address, default 1)."""
-    from sim.room import BuiltLine
-
     first = devices[0].model.get("simulate") or {}
     delay = _setting(first if isinstance(first, dict) else {}, "reply_delay_ms", (int, float), 5, "simulate")
     line = LgLine(endpoint, reply_delay_ms=delay)
@@ -264,6 +260,4 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach ``sim.room`` the ``lg`` family (idempotent)."""
-    from sim.room import register_family
-
     register_family("lg", {"display"}, build_line)

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from sim.endpoints import bound_socket
+from sim.registry import EndpointContext, register_endpoint
 from sim.video import Frame, VideoEndpoint, VideoScript, pattern
 
 PATH = "/video.mjpg"
@@ -231,3 +232,12 @@ class LiveVideoEndpoint(VideoEndpoint):
     def replug(self) -> None:
         self.camera.replug()
         self.plugged = True
+
+
+def _endpoint(port: str, ctx: EndpointContext) -> VideoEndpoint:
+    return LiveVideoEndpoint(port, ctx.run_dir, ctx.zone) if ctx.live else VideoEndpoint(port, ctx.run_dir)
+
+
+def register() -> None:
+    """Teach the simulator the ``video:`` endpoint: a live MJPEG stream, or a finished file (``--files``)."""
+    register_endpoint("video:", _endpoint)

@@ -28,15 +28,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
 from sim.motion import Axis
 from sim.profile import CameraProfile
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 Variant = Literal["D", "P"]
 Transform = Callable[[bytes], bytes]
@@ -395,8 +393,6 @@ def _answers(model: object) -> frozenset[str]:
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """The room builder for both families: one PelcoBus with a dome per device spec."""
-    from sim.room import BuiltLine
-
     variant = FAMILY_VARIANT[str(devices[0].model.get("protocol"))]
     bus = PelcoBus(endpoint, variant, baudrate=baudrate)
     built = BuiltLine(bus)
@@ -413,7 +409,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach `sim.room` the `pelco.d` and `pelco.p` families (idempotent)."""
-    from sim.room import register_family
-
     for family in FAMILY_VARIANT:
         register_family(family, {"camera"}, build_line)

@@ -21,7 +21,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.room import BuiltLine, DeviceSpec, register_family
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 ERROR_FIELDS = ("fan", "lamp", "temperature", "cover", "filter", "other")
 LEVELS = {"ok": "0", "warning": "1", "error": "2"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-from sim.room import BuiltLine, DeviceSpec, register_family
+from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
 
 FAMILY = "recording"
 
@@ -82,3 +82,4 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 def register() -> None:
     """Teach the simulator the ``recording`` family (its store folder)."""
     register_family(FAMILY, {"recorder"}, _build)
+    register_endpoint("dir:", lambda port, ctx: StoreEndpoint(port, ctx.run_dir))

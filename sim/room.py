@@ -5,21 +5,18 @@ TCP endpoint on 127.0.0.1 (a free port); any other port becomes a pty whose stab
 `<run_dir>/<sanitised port name>`. `write_config()` writes the same config pointing at those endpoints, so a
 controller can be started against the simulator unchanged.
 
-Protocol families are looked up in `FAMILIES` by the model profile's `protocol` key; adding a family is one
-`register_family()` call with a function that builds its line.
+Protocol families are looked up by the model profile's `protocol` key in the registry (`sim/registry.py`),
+which finds every family module under sim/ by scanning: adding a family is a module with a `register()`.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -28,112 +25,11 @@ from sim.bus import ViscaBus
 from sim.camera_handle import SimCamera
 from sim.endpoints import Endpoint, PtyEndpoint, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.profile import DEFAULT_PROFILES_DIR, CameraProfile, model_path, read_model
-from sim.visca_camera import ViscaCamera
+from sim.profile import DEFAULT_PROFILES_DIR, model_path, read_model
+from sim.registry import ENDPOINTS, FAMILIES, BuiltLine, DeviceSpec, EndpointContext, Family, SimLine, discover
 
 DEFAULT_BAUDRATE = 9600
-
-
-@dataclass(frozen=True)
-class DeviceSpec:
-    """One device of the room config, as the simulator reads it."""
-
-    id: str
-    kind: str
-    profile: str
-    port: str
-    address: int | None
-    model: Mapping[str, Any]
-    model_file: Path
-    baudrate: int
-    options: Mapping[str, Any] = field(default_factory=dict)  # the device's `options` in the room config
-
-
-class SimLine(Protocol):
-    """A simulated line: one endpoint and the devices behind it."""
-
-    def open(self) -> None:
-        """Start serving (inside a running event loop)."""
-
-    def close(self) -> None:
-        """Stop serving and release everything."""
-
-
-@dataclass
-class BuiltLine:
-    """What a family builder returns: the line and a handle per device id."""
-
-    line: SimLine
-    devices: dict[str, object] = field(default_factory=dict)
-
-
-LineBuilder = Callable[[Endpoint, list[DeviceSpec], int | None], BuiltLine]
-"""Builds one line: (endpoint, devices on it, baud rate for wire time or None) -> BuiltLine."""
-
-
-@dataclass(frozen=True)
-class Family:
-    """A protocol family the simulator can play: the device kinds it serves and how to build its line."""
-
-    kinds: frozenset[str]
-    build: LineBuilder
-
-
-def _build_visca(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
-    bus = ViscaBus(endpoint, baudrate=baudrate)
-    built = BuiltLine(bus)
-    for spec in devices:
-        if spec.address is None:
-            raise SimConfigError(f"device {spec.id!r}: a VISCA camera needs an 'address' (1..7)")
-        if any(h.address == spec.address for h in bus.cameras.values()):
-            raise SimConfigError(f"device {spec.id!r}: address {spec.address} is taken on port {spec.port}")
-        profile = CameraProfile.from_mapping(spec.model, ref=spec.profile, source=str(spec.model_file))
-        try:
-            camera = ViscaCamera(profile, spec.address, clock=bus.clock)
-        except ValueError as exc:
-            raise SimConfigError(f"device {spec.id!r}: {exc}") from exc
-        built.devices[spec.id] = bus.add_camera(camera, spec.id)
-    return built
-
-
-FAMILIES: dict[str, Family] = {"visca": Family(frozenset({"camera"}), _build_visca)}
-"""Protocol families by the name a model profile gives in `protocol`."""
-
-
-def register_family(name: str, kinds: set[str], build: LineBuilder) -> None:
-    """Teach the simulator a protocol family."""
-    FAMILIES[name] = Family(frozenset(kinds), build)
-
-
-SIM_FAMILY_MODULES = (
-    "pelco",
-    "visca_ip",
-    "samsung_mdc",
-    "lg",
-    "pjlink",
-    "sony9pin",
-    "hyperdeck",
-    "tesira",
-    "dcs6000",
-    "dis_ccu",
-    "usb",
-    "audio",
-    "video",
-    "recording_store",
-)
-"""Modules under sim/ with a ``register()`` that calls ``register_family``."""
-
-
-def register_builtin_families() -> None:
-    """Families that live in modules of their own register here (they import this module, so: lazily)."""
-    for name in SIM_FAMILY_MODULES:
-        try:
-            module = importlib.import_module(f"sim.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"sim.{name}":
-                continue  # a family still being written
-            raise
-        module.register()
+__all__ = ["SimulatedRoom", "port_link_name"]
 
 
 def port_link_name(port: str) -> str:
@@ -155,7 +51,7 @@ class SimulatedRoom:
         wire_time: bool = False,
         live: bool = False,
     ) -> None:
-        register_builtin_families()
+        discover()
         self.config_path = Path(config_path)
         self.run_dir = Path(run_dir)
         self.profiles_dir = profiles_dir or DEFAULT_PROFILES_DIR
@@ -355,32 +251,11 @@ class SimulatedRoom:
             self._endpoint_of[spec.id] = endpoints[spec.port]
 
     def _endpoint(self, port: str, used: set[str]) -> Endpoint:
-        if port.startswith("alsa:"):
-            from sim.audio import AlsaEndpoint  # sim.audio imports this module
-            from sim.audio_feed import LiveAlsaEndpoint
-
-            return LiveAlsaEndpoint(port, self.run_dir) if self.live else AlsaEndpoint(port, self.run_dir)
-        if port.startswith("dir:"):
-            from sim.recording_store import StoreEndpoint  # sim.recording_store imports this module
-
-            return StoreEndpoint(port, self.run_dir)
-        if port.startswith("video:"):
-            from sim.mjpeg import LiveVideoEndpoint
-            from sim.video import VideoEndpoint  # sim.video imports this module
-
-            if self.live:
-                return LiveVideoEndpoint(port, self.run_dir, self._zone())
-            return VideoEndpoint(port, self.run_dir)
+        for prefix, make in ENDPOINTS.items():
+            if port.startswith(prefix):
+                return make(port, EndpointContext(self.run_dir, self.live, self._zone()))
         if port.startswith(("socket://", "tcp://")):
             return TcpEndpoint()
-        if port.startswith("usb:"):
-            from sim.usb import UsbEndpoint  # lazily: pyusb is loaded only for a room with USB devices
-
-            return UsbEndpoint(port)
-        if port.startswith("udp://"):
-            from sim.visca_ip import UdpEndpoint  # sim.visca_ip imports this module
-
-            return UdpEndpoint()
         name = base = port_link_name(port)
         suffix = 2
         while name in used:

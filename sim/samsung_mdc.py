@@ -14,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
 from sim.faults import LineFaults
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 HEADER, REPLY, ACK, NAK = 0xAA, 0xFF, 0x41, 0x4E
 ALL = 0xFE
@@ -277,8 +275,6 @@ def model_inputs(model: Mapping[str, Any], where: str) -> list[int]:
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """The room builder: one MdcLine with a display per device spec (MDC ID = address, default 1)."""
-    from sim.room import BuiltLine
-
     def simulate_of(spec: DeviceSpec) -> Mapping[str, Any]:
         simulate = spec.model.get("simulate") or {}
         if not isinstance(simulate, dict):
@@ -312,6 +308,4 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach ``sim.room`` the ``samsung_mdc`` family (idempotent)."""
-    from sim.room import register_family
-
     register_family("samsung_mdc", {"display"}, build_line)

@@ -21,13 +21,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-
-if TYPE_CHECKING:
-    from sim.room import BuiltLine, DeviceSpec
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 Clock = Callable[[], float]
 ACK = bytes.fromhex("10 01 11")
@@ -292,8 +290,6 @@ def _number(settings: Mapping[str, Any], key: str, default: float, where: str) -
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """The room builder: one deck per RS-422 line."""
-    from sim.room import BuiltLine
-
     if len(devices) != 1:
         raise SimConfigError(f"port {devices[0].port}: a 9-pin line carries one deck, not {len(devices)}")
     spec = devices[0]
@@ -315,6 +311,4 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 def register() -> None:
     """Teach `sim.room` the `sony9pin` family (idempotent)."""
-    from sim.room import register_family
-
     register_family("sony9pin", {"recorder"}, build_line)

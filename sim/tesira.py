@@ -19,7 +19,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.room import BuiltLine, DeviceSpec, register_family
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 IAC, DONT, DO, WONT, WILL = 0xFF, 0xFE, 0xFD, 0xFC, 0xFB
 NEGOTIATE = (DO, 0x18), (DO, 0x20), (DO, 0x23), (DO, 0x27)  # terminal type, speed, X display, environment

@@ -377,9 +377,3 @@ def parse_port(port: str) -> tuple[int, int, str | None]:
         raise ValueError(f"'{port}' is not usb:VID:PID[:SERIAL]")
     return int(parts[1], 16), int(parts[2], 16), (parts[3] or None) if len(parts) == 4 else None
 
-
-def register() -> None:
-    """Teach the simulated room the USB families (sim/usb_room.py)."""
-    from sim.usb_room import register_families  # it imports sim.room, which imports this module lazily
-
-    register_families()

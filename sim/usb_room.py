@@ -14,8 +14,8 @@ from typing import Any
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-from sim.room import BuiltLine, DeviceSpec, register_family
-from sim.usb import BUS, FakeUsbBackend, parse_port
+from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
+from sim.usb import BUS, FakeUsbBackend, UsbEndpoint, parse_port
 from sim.usb_devices import FakeUsbDevice
 from sim.usb_hid import FakeHidButton, FakeHidLight, LightLayout
 from sim.usb_uac import FakeUacDevice, UacChannel
@@ -143,7 +143,9 @@ def _builder(
     return build
 
 
-def register_families() -> None:
+def register() -> None:
+    """Teach the simulator the USB families and the ``usb:`` endpoint."""
+    register_endpoint("usb:", lambda port, _ctx: UsbEndpoint(port))
     register_family("usb.uvc", {"camera"}, _builder(_camera))
     register_family("usb.uac", {"audio_processor"}, _builder(_audio))
     register_family("usb.hid_light", {"indicator"}, _builder(_light))

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-from sim.room import BuiltLine, DeviceSpec, register_family
+from sim.registry import BuiltLine, DeviceSpec, register_family
 
 FAMILY = "signals.video"
 Fault = Literal["frozen", "black"]

@@ -29,7 +29,7 @@ from sim.camera_handle import CameraView
 from sim.endpoints import Endpoint, bound_socket
 from sim.errors import SimConfigError
 from sim.profile import CameraProfile
-from sim.room import BuiltLine, DeviceSpec, register_family
+from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
 from sim.visca_camera import ViscaCamera
 
 COMMAND, INQUIRY, REPLY, DEVICE_SETTING, CONTROL, CONTROL_REPLY = 0x0100, 0x0110, 0x0111, 0x0120, 0x0200, 0x0201
@@ -329,3 +329,4 @@ def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) 
 def register() -> None:
     """Teach the simulator the `visca_ip` family (one camera per `udp://` port)."""
     register_family("visca_ip", {"camera"}, _build)
+    register_endpoint("udp://", lambda _port, _ctx: UdpEndpoint())

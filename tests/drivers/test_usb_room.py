@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -19,7 +18,6 @@ from drivers.profiles import ProfileLibrary
 from drivers.usb import backend as usb_backend
 from sim import room as sim_room
 from sim import usb as sim_usb
-from sim.usb import UsbEndpoint
 from sim.usb_hid import FakeHidButton, FakeHidLight
 from sim.usb_uvc import FakeUvcCamera
 
@@ -37,15 +35,8 @@ devices:
 
 
 @pytest.fixture
-async def rooms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[sim_room.SimulatedRoom, Room]]:
+async def rooms(tmp_path: Path) -> AsyncIterator[tuple[sim_room.SimulatedRoom, Room]]:
     """The simulated room (devices on sim.usb.BUS) and a controller Room using that bus as its backend."""
-    original = sim_room.SimulatedRoom._endpoint
-
-    def endpoint(self: sim_room.SimulatedRoom, port: str, used: set[str]) -> Any:
-        return UsbEndpoint(port) if port.startswith("usb:") else original(self, port, used)
-
-    monkeypatch.setattr(sim_room.SimulatedRoom, "_endpoint", endpoint)  # the change proposed for sim/room.py
-    sim_usb.register()
     text = ROOM.replace("STATE", str(tmp_path / "presets"))
     (tmp_path / "room.yaml").write_text(text)
     config = RoomConfig.model_validate({**yaml.safe_load(text), "state_dir": str(tmp_path / "state")})

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
+import pytest
+
 import sim
+from sim.errors import SimError
 
 FORBIDDEN = ("drivers", "controller")
 
@@ -37,3 +41,29 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("from drivers.visca import codec\nimport controller.cli\nfrom . import x\n")
     assert imported_modules(probe) == {"drivers.visca", "controller.cli", "."}
+
+
+def test_a_family_module_dropped_into_the_simulator_is_found_and_a_broken_one_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim import registry
+
+    extra = tmp_path / "simext"
+    extra.mkdir()
+    (extra / "tinyfam.py").write_text(
+        "from sim.registry import BuiltLine, register_family\n\n"
+        "def register() -> None:\n"
+        "    register_family('tinyfam', {'indicator'}, lambda endpoint, devices, baud: BuiltLine(endpoint))\n"
+    )
+    monkeypatch.setattr(sim, "__path__", [*sim.__path__, str(extra)])
+    monkeypatch.setattr(registry, "FAMILIES", dict(registry.FAMILIES))
+    monkeypatch.delitem(sys.modules, "sim.tinyfam", raising=False)
+    registry.discover()
+    assert registry.FAMILIES["tinyfam"].kinds == frozenset({"indicator"})  # no list was edited
+
+    (extra / "brokenfam.py").write_text("from sim.registry import register_famly\n")  # a typo
+    with pytest.raises(SimError, match="sim/brokenfam: the module does not import: ImportError"):
+        registry.discover()
+    for name in ("sim.tinyfam", "sim.brokenfam"):
+        sys.modules.pop(name, None)
+    registry._scanned.discard("tinyfam")

@@ -155,7 +155,7 @@ async def test_a_partial_block_is_dropped_after_a_gap(deck: Rig) -> None:
 
 
 def test_the_family_registers() -> None:
-    from sim.room import FAMILIES
+    from sim.registry import FAMILIES
 
     register_family()
     assert "recorder" in FAMILIES["sony9pin"].kinds

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import usb.util
 
 from sim import room as sim_room
 from sim import usb as sim_usb
-from sim.usb import FakeUsbBackend, UsbEndpoint
+from sim.usb import FakeUsbBackend
 from sim.usb_hid import FakeHidButton, FakeHidLight, LightLayout
 from sim.usb_uac import FakeUacDevice
 from sim.usb_uvc import FakeUvcCamera
@@ -140,24 +139,6 @@ def test_unplug_and_replug(bus: FakeUsbBackend) -> None:
     usb.util.dispose_resources(again)
 
 
-def _usb_endpoint(original: object) -> object:
-    """SimulatedRoom._endpoint with the ``usb:`` scheme (the change proposed for sim/room.py)."""
-
-    def endpoint(self: sim_room.SimulatedRoom, port: str, used: set[str]) -> object:
-        if port.startswith("usb:"):
-            return UsbEndpoint(port)
-        return original(self, port, used)  # type: ignore[operator]
-
-    return endpoint
-
-
-@pytest.fixture
-def usb_room_families(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    sim_usb.register()
-    monkeypatch.setattr(sim_room.SimulatedRoom, "_endpoint", _usb_endpoint(sim_room.SimulatedRoom._endpoint))
-    yield
-
-
 ROOM = """
 room: {id: usb-room}
 devices:
@@ -168,7 +149,7 @@ devices:
 """
 
 
-async def test_a_room_plugs_its_usb_devices_into_the_bus(tmp_path: Path, usb_room_families: None) -> None:
+async def test_a_room_plugs_its_usb_devices_into_the_bus(tmp_path: Path) -> None:
     config = tmp_path / "room.yaml"
     config.write_text(ROOM)
     async with sim_room.SimulatedRoom(config, tmp_path / "run") as room:
