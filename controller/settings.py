@@ -41,7 +41,7 @@ class _Strict(BaseModel):
 
 
 class MicRef(_Strict):
-    """A microphone that serves a seat: a conference system's seat number (later: an audio input channel)."""
+    """A microphone that serves a seat: a conference system's seat number, or an audio input's channel number."""
 
     device: str
     seat: int = Field(ge=0)

@@ -1,4 +1,4 @@
-"""The console's one WebSocket: live device state, hearing state and events, and (later) level meters.
+"""The console's one WebSocket: live device state, hearing state and events, and level meters.
 
 Server -> page messages (JSON objects with a ``type``):
 

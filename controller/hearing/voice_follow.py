@@ -1,6 +1,6 @@
 """Voice-follow (声像联动): who is speaking decides which seat's shot is taken.
 
-Input is ``speech(seat, on)`` from conference-system mic events (or, later, voice activity per seat). A speaker
+Input is ``speech(seat, on)`` from conference-system mic events and from voice activity per audio channel. A speaker
 counts once on for ``reaction_ms`` (a tap on a button or a noise burst shorter than that never moves a camera).
 Among those speaking, the highest priority wins (the judge first); several at the same top priority take the
 "several" shot; nobody for ``silence_after_s`` takes the silence shot. A shot is held ``hold_s`` before a change
