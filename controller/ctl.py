@@ -13,8 +13,9 @@ from typing import Any
 import aiomqtt
 
 from controller.config import load_config
+from controller.model import now_ms
 from controller.mqtt import NO_DELAY
-from controller.mqtt.contract import TOPIC_PREFIX, now_ms
+from controller.mqtt.contract import TOPIC_PREFIX
 from drivers.errors import CourtroomError, InvalidArgument
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from controller.config import RoomConfig
 from controller.journal import Actor, Journal, Kind
-from controller.mqtt.contract import Availability, DeviceEntry, DeviceEvent, Payload, device_state
+from controller.model import Availability, DeviceEntry, DeviceEvent, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline

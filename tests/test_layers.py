@@ -97,3 +97,17 @@ def test_the_circle_check_finds_a_circle_even_through_a_function_level_import(tm
     typed = tmp_path / "c.py"
     typed.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sim.a import z\n")
     assert _runtime_imports(typed, "sim") == set()
+
+
+DOMAIN = ("controller.model", "controller.events", "controller.room", "controller.supervisor", "controller.hearing",
+          "controller.journal", "controller.recording")  # fmt: skip
+ADAPTERS = ("controller.mqtt", "controller.console")
+
+
+def test_the_room_model_and_its_services_never_import_the_adapters_above_them() -> None:
+    """domain <- contract <- bridge: the MQTT contract maps the room's model to topics, never the reverse."""
+    offenders = set()
+    for name, path in _modules("controller").items():
+        if name.startswith(DOMAIN):
+            offenders |= {f"{name}: {t}" for t in _runtime_imports(path, "controller") if t.startswith(ADAPTERS)}
+    assert offenders == set()

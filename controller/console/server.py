@@ -31,7 +31,7 @@ from controller.console.users import users_path
 from controller.console.ws import Hub
 from controller.hearing.service import HearingService
 from controller.journal import Journal
-from controller.mqtt.contract import DeviceEvent, HearingEvent
+from controller.model import DeviceEvent, HearingEvent
 from controller.room import Room
 from controller.signing import RoomKey
 from drivers.errors import ConfigError, CourtroomError

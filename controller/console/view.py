@@ -9,14 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from controller.hearing.service import HearingService
-from controller.mqtt.contract import (
-    Availability,
-    CameraState,
-    DisplayState,
-    HearingEvent,
-    Payload,
-    RecorderState,
-)
+from controller.model import Availability, CameraState, DisplayState, HearingEvent, Payload, RecorderState
 from controller.room import Room
 
 Level = Literal["ok", "warning", "error", "offline"]

@@ -31,7 +31,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from controller.console.auth import SESSION, Session
 from controller.console.view import device_view, event_visible, room_snapshot
 from controller.hearing.service import HearingService
-from controller.mqtt.contract import DeviceEvent, HearingEvent, now_ms
+from controller.model import DeviceEvent, HearingEvent, now_ms
 from controller.room import Room
 
 log = logging.getLogger(__name__)

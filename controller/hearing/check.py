@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from controller.mqtt.contract import CheckItem, CheckResult, RecorderState, now_ms
+from controller.model import CheckItem, CheckResult, RecorderState, now_ms
 from controller.room import Room
 
 

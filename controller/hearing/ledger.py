@@ -17,7 +17,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 
 from controller.journal import Actor, Entry, JournalError, Kind
-from controller.mqtt.contract import CheckResult, HearingPhase
+from controller.model import CheckResult, HearingPhase
 from controller.settings import REASON_LABELS
 
 RECORDING_ALARMS = frozenset({"not_recording", "recorder_unreachable", "disk_low"})

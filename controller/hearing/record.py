@@ -31,7 +31,7 @@ from controller.hearing.record_text import (
 )
 from controller.journal import Actor, JournalError, JournalFile, Kind
 from controller.journal.checkpoint import Checkpoint, Verification
-from controller.mqtt.contract import now_ms
+from controller.model import now_ms
 from controller.recording.export import segment_row
 from controller.settings import REASON_LABELS
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from controller.hearing.check import recorder_ids
 from controller.journal import Journal
-from controller.mqtt.contract import Alarm, HearingPhase, RecordingStatus, now_ms
+from controller.model import Alarm, HearingPhase, RecordingStatus, now_ms
 from controller.room import Room
 from drivers.errors import CourtroomError
 

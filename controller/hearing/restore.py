@@ -19,7 +19,7 @@ from controller.hearing.check import recorder_ids
 from controller.hearing.ledger import HearingLedger
 from controller.hearing.service import SETTLE_S, HearingService
 from controller.journal import Journal, JournalError, Kind
-from controller.mqtt.contract import RecorderState, now_ms
+from controller.model import RecorderState, now_ms
 
 log = logging.getLogger(__name__)
 

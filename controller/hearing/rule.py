@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from controller.hearing.ledger import RECORDING_ALARMS, HearingLedger
 from controller.journal import Actor
-from controller.mqtt.contract import Alarm
+from controller.model import Alarm
 from controller.room import CommandRequest
 from drivers.errors import CourtroomError
 

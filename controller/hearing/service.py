@@ -35,7 +35,7 @@ from controller.hearing.rule import HEARING_CAUSE, fault_evidence, recording_rul
 from controller.hearing.voice_follow import VoiceFollow
 from controller.hearing.watchdog import Watchdog
 from controller.journal import Actor, Entry, Journal, JournalError, Kind
-from controller.mqtt.contract import (
+from controller.model import (
     CheckResult,
     DeviceEvent,
     HearingEvent,

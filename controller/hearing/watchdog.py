@@ -18,14 +18,7 @@ from dataclasses import dataclass
 from controller.hearing.check import recorder_ids, recorder_problem
 from controller.hearing.folders import FolderWatch
 from controller.journal import Kind
-from controller.mqtt.contract import (
-    Alarm,
-    AudioInputState,
-    DisplayState,
-    RecorderState,
-    VideoInputState,
-    now_ms,
-)
+from controller.model import Alarm, AudioInputState, DisplayState, RecorderState, VideoInputState, now_ms
 from controller.room import Room
 
 Report = Callable[[Kind, str, dict[str, object]], None]

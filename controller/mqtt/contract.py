@@ -6,30 +6,88 @@ This module is the single source of truth; docs/mqtt.md is checked against it by
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from controller.model import (
+    STATE_MODELS,
+    Alarm,
+    AudioInputState,
+    AudioPointState,
+    AudioProcessorState,
+    Availability,
+    ButtonState,
+    CameraState,
+    CheckItem,
+    CheckResult,
+    DeviceEntry,
+    DeviceEvent,
+    DisplayState,
+    HearingEvent,
+    HearingPhase,
+    HearingState,
+    IndicatorState,
+    Interruption,
+    Meter,
+    MicSystemState,
+    Payload,
+    RecorderState,
+    RecordingStatus,
+    RecordingStream,
+    SeatLevel,
+    VideoInputState,
+    VoiceFollowStatus,
+    device_state,
+    now_ms,
+)
+
+# the room's model (controller/model.py) is what this contract maps to topics; its names are read from here too
+__all__ = [
+    "CONTRACT_VERSION",
+    "STATE_MODELS",
+    "TOPIC_PREFIX",
+    "Alarm",
+    "AudioInputState",
+    "AudioPointState",
+    "AudioProcessorState",
+    "Availability",
+    "ButtonState",
+    "CameraState",
+    "CheckItem",
+    "CheckResult",
+    "Command",
+    "ControllerInfo",
+    "ControllerState",
+    "DeviceEntry",
+    "DeviceEvent",
+    "DeviceList",
+    "DisplayState",
+    "ErrorBody",
+    "HearingEvent",
+    "HearingPhase",
+    "HearingState",
+    "IndicatorState",
+    "Interruption",
+    "JournalCheckpoint",
+    "Meter",
+    "MicSystemState",
+    "Payload",
+    "RecorderState",
+    "RecordingStatus",
+    "RecordingStream",
+    "Reply",
+    "SeatLevel",
+    "Topics",
+    "VideoInputState",
+    "VoiceFollowStatus",
+    "device_state",
+    "now_ms",
+]
+
 CONTRACT_VERSION = "1.0"
 TOPIC_PREFIX = "courtroom/v1"
-
-
-def now_ms() -> int:
-    """Wall-clock time in epoch milliseconds, the unit of every ``ts``."""
-    return int(time.time() * 1000)
-
-
-class Payload(BaseModel):
-    """Base of outbound payloads: ``ts`` is stamped when the message is built."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ts: int = Field(default_factory=now_ms)
-
-    def encode(self) -> bytes:
-        return self.model_dump_json(exclude_none=False).encode()
 
 
 # -- retained, outbound --
@@ -67,267 +125,10 @@ class ControllerInfo(Payload):
     profiles: list[str]
 
 
-class DeviceEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    kind: str
-    role: str | None
-    name: str
-    vendor: str
-    model: str
-    profile: str
-    firmware: str | None
-    firmware_label: str | None
-    capabilities: list[str]
-    actions: list[str]
-    details: dict[str, JsonValue] = Field(default_factory=dict)  # per class: a display's inputs, a DSP's points
-
-
 class DeviceList(Payload):
     """`$ctl/devices`: every device of the room."""
 
     devices: list[DeviceEntry]
-
-
-class Availability(Payload):
-    """`<device>/availability`: the link, apart from the device's own state."""
-
-    state: Literal["online", "offline"]
-    reason: str | None = None
-
-
-class CameraState(Payload):
-    """`<device>/state` of a camera: what it last reported (None until known)."""
-
-    power: bool | None
-    zoom: int | None
-    pan: int | None
-    tilt: int | None
-    moving: bool
-    preset: int | None
-
-
-class DisplayState(Payload):
-    """`<device>/state` of a display or projector; ``input`` is the profile's input name."""
-
-    power: bool | None
-    power_state: Literal["off", "on", "warming", "cooling"] | None
-    input: str | None
-    volume: int | None
-    mute: bool | None
-    av_mute: bool | None
-    errors: dict[str, Literal["ok", "warning", "error"]]
-    lamp_hours: list[int] | None
-
-
-class RecordingStream(BaseModel):
-    """One stream of a software recorder (a camera, ``composite``, ``seats``): what it wrote and how it is fed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    frames: int  # pictures written (0 for the seat tracks)
-    dropped: int  # pictures the encoder could not take in time
-    samples: int  # audio samples written
-    failed: str | None = None  # why the stream stopped (a full disk)
-    frames_in: int | None = None  # frames the camera delivered
-    repeated: int | None = None  # written pictures that repeat the previous camera frame
-    stalled: bool = False  # the input sends nothing: black pictures (or silence) are recorded
-    silence_s: float | None = None  # seat tracks: silence written while the audio input stalled
-
-
-class RecorderState(Payload):
-    """`<device>/state` of a recorder: transport, clip, timecode and the disk it records to."""
-
-    transport: (
-        Literal[
-            "stopped", "record", "play", "preview", "forward", "rewind", "jog", "shuttle", "standby", "eject", "unknown"
-        ]
-        | None
-    )
-    clip: str | None
-    timecode: str | None
-    disk_present: bool | None
-    remaining_s: int | None
-    remote_enabled: bool | None
-    streams: dict[str, RecordingStream] | None = None  # a software recorder's streams; None for hardware
-
-
-class AudioPointState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    level_db: float | None
-    mute: bool | None
-
-
-class AudioProcessorState(Payload):
-    """`<device>/state` of a DSP: every named point's level and mute."""
-
-    points: dict[str, AudioPointState]
-
-
-class MicSystemState(Payload):
-    """`<device>/state` of a conference mic system: the seats whose microphone is on, and those asking."""
-
-    active: list[int]
-    requests: list[int]
-
-
-class IndicatorState(Payload):
-    """`<device>/state` of an indicator (the recording light): on, colour."""
-
-    on: bool | None
-    color: str | None
-
-
-class ButtonState(Payload):
-    """`<device>/state` of a button (the clerk's foot switch, an alarm button): held now, presses counted."""
-
-    pressed: bool | None
-    presses: int
-
-
-class SeatLevel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    rms_dbfs: float | None
-    peak_dbfs: float | None
-    speaking: bool
-    clipping: bool
-    silent_s: float  # how long this seat has been below the silence threshold
-
-
-class AudioInputState(Payload):
-    """`<device>/state` of an audio input: per seat (channel) levels and flags, and its active alarms.
-
-    Changes of ``speaking``/``clipping``/``alarms`` publish it; the levels themselves go to `<device>/meter`."""
-
-    seats: dict[str, SeatLevel]
-    alarms: list[str]  # e.g. "silent:witness", "clipping:judge"
-
-
-class VideoInputState(Payload):
-    """`<device>/state` of a video input: signal health at about 2 checks a second."""
-
-    signal: Literal["ok", "no_signal", "black", "frozen", "unknown"]
-    fps: float | None
-    width: int | None
-    height: int | None
-    frozen_s: float
-
-
-class Meter(Payload):
-    """`<device>/meter` (QoS 0, not retained, at most 10 a second): audio levels per seat."""
-
-    seats: dict[str, dict[str, JsonValue]]
-
-
-STATE_MODELS: dict[str, type[Payload]] = {
-    "camera": CameraState,
-    "display": DisplayState,
-    "recorder": RecorderState,
-    "audio_processor": AudioProcessorState,
-    "mic_system": MicSystemState,
-    "indicator": IndicatorState,
-    "button": ButtonState,
-    "audio_input": AudioInputState,
-    "video_input": VideoInputState,
-}
-
-
-class DeviceEvent(Payload):
-    """`<device>/event`: something that happened once (``mic_on``, ``mic_off``, ``request_on``, ``fault``...)."""
-
-    event: str
-    data: dict[str, JsonValue] = Field(default_factory=dict)
-    replayed: bool = False  # true when sent again from the journal after a broker outage
-
-
-def device_state(kind: str, snapshot: dict[str, Any]) -> Payload:
-    """The typed ``<device>/state`` payload of a device kind, built from its driver's snapshot."""
-    return STATE_MODELS[kind].model_validate(snapshot)
-
-
-# -- the hearing --
-HearingPhase = Literal["idle", "ready", "in_session", "interrupted", "closed"]
-RecordingStatus = Literal["recording", "not_recording", "unknown", "paused", "stopped"]
-
-
-class Interruption(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Literal["recess", "non_public_evidence", "mediation", "fault"]
-    label: str  # the reason in Chinese, as the record names it
-    since_ts: int
-    note: str = ""
-
-
-class Alarm(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str  # "<kind>:<device>", stable while it lasts
-    kind: str  # not_recording, disk_low, device_offline, display_off, ...
-    severity: Literal["critical", "warning"]
-    device: str | None
-    message: str
-    since_ts: int
-
-
-class CheckItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    need: str  # "camera for judge", "microphone for witness", "recorder"
-    device: str | None
-    ok: bool
-    problem: str | None = None
-
-
-class CheckResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ok: bool
-    ts: int
-    items: list[CheckItem]
-
-
-class VoiceFollowStatus(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool
-    mode: Literal["auto", "manual"]
-    seat: str | None  # the seat whose shot is on now
-    speaking: list[str]  # seats speaking now
-    manual_until_ts: int | None = None
-
-
-class HearingState(Payload):
-    """`hearing/state`: where the hearing is, what is recording, what is wrong."""
-
-    state: HearingPhase
-    hearing_id: str | None
-    case_no: str | None
-    title: str | None
-    parties: list[str]
-    opened_ts: int | None
-    since_ts: int  # when ``state`` was entered
-    recording: RecordingStatus
-    recorders: dict[str, str | None]  # recorder id -> its transport (null: unknown or offline)
-    recorded_s: float  # recording time of this hearing so far, interruptions excluded
-    interruption: Interruption | None
-    alarms: list[Alarm]
-    check: CheckResult | None
-    voice_follow: VoiceFollowStatus
-    marks: int
-
-
-class HearingEvent(Payload):
-    """`hearing/event`: a transition, a mark, an alarm raised or cleared, a macro step that failed."""
-
-    event: str
-    hearing_id: str | None
-    severity: Literal["info", "warning", "critical"] = "info"
-    data: dict[str, JsonValue] = Field(default_factory=dict)
-    replayed: bool = False
 
 
 # -- replies --

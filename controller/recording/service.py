@@ -22,7 +22,7 @@ from typing import Any
 
 from controller.hearing.service import HearingService
 from controller.journal import Journal, Kind
-from controller.mqtt.contract import DeviceEvent
+from controller.model import DeviceEvent
 from controller.recording.manifest import (
     RecordingError,
     manifest_path,
