@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from controller.config import load_config, load_profiles  # noqa: E402
+from controller.events import AvailabilityChanged, StateChanged  # noqa: E402
 from controller.hearing.service import HearingService  # noqa: E402
 from controller.room import Room  # noqa: E402
 from controller.supervisor import Backoff  # noqa: E402
@@ -63,7 +64,8 @@ async def run(samples: int, noise: int) -> dict[str, Any]:
         hearing.start()
         try:
             changed = asyncio.Event()
-            room.watchers.append(lambda _device: changed.set())
+            for kind in (AvailabilityChanged, StateChanged):
+                room.bus.subscribe("bench", kind, lambda _e: changed.set())
             async with asyncio.timeout(20):
                 while room.offline_devices():
                     changed.clear()

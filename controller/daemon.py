@@ -50,7 +50,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     bridge = MqttBridge(room, config.broker, session, hearing, checkpoints)  # before restore(): it keeps the gap
     await checkpoints.start()
     restored = await restore(hearing, journal)
-    console = await start_console(config, room, hearing, journal)  # after the bridge: it chains the hearing's hooks
+    console = await start_console(config, room, hearing, journal)
 
     loop = asyncio.get_running_loop()
     own_signals = stop is None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.config import RoomConfig
+from controller.events import AvailabilityChanged, DeviceEventRaised, EventBus, MetersRead, StateChanged
 from controller.journal import Actor, Journal, Kind
 from controller.model import Availability, DeviceEntry, DeviceEvent, Payload, device_state
 from controller.supervisor import Backoff, DeviceSupervisor
@@ -24,12 +25,6 @@ from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
 
 log = logging.getLogger(__name__)
-
-AvailabilityHook = Callable[[str], None]
-StateHook = Callable[[str], None]
-EventHook = Callable[[str, DeviceEvent], None]
-MeterHook = Callable[[str, dict[str, Any]], None]
-
 
 @dataclass(frozen=True)
 class CommandRequest:
@@ -70,12 +65,8 @@ class Room:
         self.started_ms = int(time.time() * 1000)
         self._run = f"{self.started_ms:x}"  # this run of the daemon: with a count, names each device command
         self._commands = 0
-        self.on_availability: AvailabilityHook = lambda _device_id: None
-        self.on_state: StateHook = lambda _device_id: None
-        self.event_hooks: list[EventHook] = []  # the MQTT bridge, the hearing's voice-follow, the console
-        self.meter_hooks: list[MeterHook] = []  # audio levels: the MQTT bridge (rate-limited), the console
+        self.bus = EventBus()  # what changes in the room, told to the bridge, the hearing, the console...
         self.command_policy: CommandPolicy | None = None  # the hearing's recording rule
-        self.watchers: list[StateHook] = []  # told of every availability or state change (the hearing, the console)
         self._availability: dict[str, Availability] = {}
         self._states: dict[str, Payload] = {}
         factory = DeviceFactory(library, state_dir=config.state_dir)
@@ -101,30 +92,23 @@ class Room:
     def _availability_changed(self, device_id: str, online: bool, reason: str | None) -> None:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
         self._record(Kind.DEVICE_ONLINE if online else Kind.DEVICE_OFFLINE, {"device": device_id, "reason": reason})
-        self.on_availability(device_id)
-        for watcher in list(self.watchers):
-            watcher(device_id)
+        self.bus.publish(AvailabilityChanged(device_id, self._availability[device_id]))
 
     def _event_hook(self, device_id: str) -> Callable[[str, dict[str, Any]], None]:
         def hook(event: str, data: dict[str, Any]) -> None:
-            payload = DeviceEvent(event=event, data=data)
-            for listener in list(self.event_hooks):
-                listener(device_id, payload)
+            self.bus.publish(DeviceEventRaised(device_id, DeviceEvent(event=event, data=data)))
 
         return hook
 
     def _meter_hook(self, device_id: str) -> Callable[[dict[str, Any]], None]:
         def hook(levels: dict[str, Any]) -> None:
-            for listener in list(self.meter_hooks):
-                listener(device_id, levels)
+            self.bus.publish(MetersRead(device_id, levels))
 
         return hook
 
     def _state_changed(self, device_id: str, snapshot: dict[str, Any]) -> None:
         self._states[device_id] = device_state(self.supervisors[device_id].device.kind, snapshot)
-        self.on_state(device_id)
-        for watcher in list(self.watchers):
-            watcher(device_id)
+        self.bus.publish(StateChanged(device_id))
 
     # -- what clients read -----------------------------------------------------------------------------------
     def device_ids(self) -> list[str]:

@@ -1,8 +1,7 @@
 """The clerk console's web server, inside the daemon: static page, JSON API, one WebSocket.
 
 ``start_console()`` binds ``console.host:console.port`` (127.0.0.1:8080 by default; port 0 takes a free port) and
-hooks the console into the room (``watchers``, ``event_hooks``) and the hearing (``on_state`` and ``on_event``,
-chained after whatever the MQTT bridge set, so it must be called after the bridge is built).
+subscribes the console to the room's event bus (devices and hearing), and unsubscribes it at its stop.
 
 Security: nothing but the login page and its assets is served without a session; sessions are HttpOnly,
 SameSite=Strict cookies; a request that changes anything must come from the console's own origin (or one of
@@ -13,7 +12,6 @@ one address, a request naming another host is refused (DNS rebinding); every pag
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.resources
 import logging
 from collections.abc import Awaitable, Callable
@@ -29,9 +27,16 @@ from controller.console.auth import SESSION, SessionStore, UserStore
 from controller.console.replay import Replay
 from controller.console.users import users_path
 from controller.console.ws import Hub
+from controller.events import (
+    AvailabilityChanged,
+    DeviceEventRaised,
+    HearingChanged,
+    HearingEventRaised,
+    MetersRead,
+    StateChanged,
+)
 from controller.hearing.service import HearingService
 from controller.journal import Journal
-from controller.model import DeviceEvent, HearingEvent
 from controller.room import Room
 from controller.signing import RoomKey
 from drivers.errors import ConfigError, CourtroomError
@@ -93,9 +98,6 @@ class ConsoleServer:
         self._assets: dict[str, tuple[bytes, str]] = {}
         self._runner: web.AppRunner | None = None
         self._reaper: asyncio.Task[None] | None = None
-        self._hooked = False
-        self._prev_on_state: Callable[[], None] | None = None
-        self._prev_on_event: Callable[[HearingEvent], None] | None = None
         bound = self.config.host
         self._hosts: frozenset[str] | None = None
         if bound not in WILDCARD_HOSTS:
@@ -160,58 +162,18 @@ class ConsoleServer:
             await asyncio.sleep(REAP_INTERVAL_S)
             await self.hub.close_expired(lambda token: self.sessions.get(token) is not None)
 
-    # -- hooks ---------------------------------------------------------------------------------------------
+    # -- the room's events ------------------------------------------------------------------------------
     def _hook(self) -> None:
-        self.room.watchers.append(self._device_changed)
-        self.room.event_hooks.append(self._device_event)
-        self.room.meter_hooks.append(self._device_meter)
-        self._prev_on_state, self._prev_on_event = self.hearing.on_state, self.hearing.on_event
-        self.hearing.on_state = self._hearing_changed
-        self.hearing.on_event = self._hearing_event
-        self._hooked = True
+        bus = self.room.bus
+        bus.subscribe("console", AvailabilityChanged, lambda e: self.hub.device_changed(e.device_id))
+        bus.subscribe("console", StateChanged, lambda e: self.hub.device_changed(e.device_id))
+        bus.subscribe("console", DeviceEventRaised, lambda e: self.hub.device_event(e.device_id, e.event))
+        bus.subscribe("console", MetersRead, lambda e: self._device_meter(e.device_id, e.levels))
+        bus.subscribe("console", HearingChanged, lambda _e: self.hub.hearing_changed())
+        bus.subscribe("console", HearingEventRaised, lambda e: self.hub.hearing_event(e.event))
 
     def _unhook(self) -> None:
-        if not self._hooked:
-            return
-        self._hooked = False
-        with contextlib.suppress(ValueError):
-            self.room.watchers.remove(self._device_changed)
-        with contextlib.suppress(ValueError):
-            self.room.event_hooks.remove(self._device_event)
-        with contextlib.suppress(ValueError):
-            self.room.meter_hooks.remove(self._device_meter)
-        if self.hearing.on_state == self._hearing_changed and self._prev_on_state is not None:
-            self.hearing.on_state = self._prev_on_state
-        if self.hearing.on_event == self._hearing_event and self._prev_on_event is not None:
-            self.hearing.on_event = self._prev_on_event
-
-    def _device_changed(self, device_id: str) -> None:
-        try:
-            self.hub.device_changed(device_id)
-        except Exception:  # the console must never break the room
-            log.exception("console: device %s", device_id)
-
-    def _device_event(self, device_id: str, event: DeviceEvent) -> None:
-        try:
-            self.hub.device_event(device_id, event)
-        except Exception:
-            log.exception("console: device event of %s", device_id)
-
-    def _hearing_changed(self) -> None:
-        if self._prev_on_state is not None:
-            self._prev_on_state()
-        try:
-            self.hub.hearing_changed()
-        except Exception:
-            log.exception("console: hearing state")
-
-    def _hearing_event(self, event: HearingEvent) -> None:
-        if self._prev_on_event is not None:
-            self._prev_on_event(event)
-        try:
-            self.hub.hearing_event(event)
-        except Exception:
-            log.exception("console: hearing event")
+        self.room.bus.unsubscribe("console")
 
     def _device_meter(self, device_id: str, levels: dict[str, Any]) -> None:
         """An audio input's levels (keyed by seat name) as the page reads them: by the channel number a room

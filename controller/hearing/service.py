@@ -13,12 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from controller.events import (
+    AvailabilityChanged,
+    DeviceEventRaised,
+    HearingChanged,
+    HearingEventRaised,
+    StateChanged,
+)
 from controller.hearing.check import recorder_ids, run_check
 from controller.hearing.commands import (
     COMMANDS,
@@ -102,8 +109,6 @@ class HearingService:
         self.journal = journal
         self.ledger = HearingLedger()
         self.ledger.since_ms = now_ms()
-        self.on_state: Callable[[], None] = lambda: None
-        self.on_event: Callable[[HearingEvent], None] = lambda _event: None
         self.voice = VoiceFollow(room.config.voice_follow, room.config.seats, self._take_shot, self._changed)
         self.watchdog = Watchdog(room, self._watch_report, self._recover)
         self.macros = MacroRunner(room, self._late_step)
@@ -116,8 +121,9 @@ class HearingService:
         self.reports = RecorderReports(room, self._recorder_reported)
         self._stopping = False
         self._seq = 0  # rows numbered in memory when there is no journal (benchmarks)
-        room.event_hooks.append(self._device_event)
-        room.watchers.append(self._device_changed)
+        room.bus.subscribe("hearing", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
+        room.bus.subscribe("hearing", AvailabilityChanged, lambda e: self._device_changed(e.device_id))
+        room.bus.subscribe("hearing", StateChanged, lambda e: self._device_changed(e.device_id))
         room.command_policy = self._policy
         if journal is not None:
             journal.written.append(self._rows_written)
@@ -455,7 +461,7 @@ class HearingService:
             voice.pop("manual_until_ts", None)
         if key != self._published:
             self._published = key
-            self.on_state()
+            self.room.bus.publish(HearingChanged())
 
     # -- devices ---------------------------------------------------------------------------------------------
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
@@ -557,7 +563,7 @@ class HearingService:
         event = HearingEvent.model_validate(
             {"event": kind, "hearing_id": self.hearing_id, "severity": severity, "data": data, "ts": ts or now_ms()}
         )
-        self.on_event(event)
+        self.room.bus.publish(HearingEventRaised(event))
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -572,6 +578,7 @@ class HearingService:
             self._evaluate()
 
     async def stop(self) -> None:
+        self.room.bus.unsubscribe("hearing")
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -31,6 +31,14 @@ from pydantic import ValidationError
 
 from controller import __version__
 from controller.config import BrokerConfig
+from controller.events import (
+    AvailabilityChanged,
+    DeviceEventRaised,
+    HearingChanged,
+    HearingEventRaised,
+    MetersRead,
+    StateChanged,
+)
 from controller.hearing.service import HearingService
 from controller.journal import Actor
 from controller.journal.checkpoint import Checkpoint, Checkpointer
@@ -105,16 +113,16 @@ class MqttBridge:
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._devices_published: list[DeviceEntry] = []
-        room.on_availability = self._availability_changed
-        room.on_state = self._state_changed
-        room.event_hooks.append(self._device_event)
-        room.meter_hooks.append(self._device_meter)
+        bus = room.bus
+        bus.subscribe("mqtt", AvailabilityChanged, lambda e: self._availability_changed(e.device_id))
+        bus.subscribe("mqtt", StateChanged, lambda e: self._state_changed(e.device_id))
+        bus.subscribe("mqtt", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
+        bus.subscribe("mqtt", MetersRead, lambda e: self._device_meter(e.device_id, e.levels))
+        bus.subscribe("mqtt", HearingChanged, lambda _e: self._hearing_changed())
+        bus.subscribe("mqtt", HearingEventRaised, lambda e: self._hearing_event(e.event))
         self._last_meter: dict[str, float] = {}
-        if hearing is not None:
-            hearing.on_state = self._hearing_changed
-            hearing.on_event = self._hearing_event
-            if hearing.journal is not None:
-                hearing.journal.status_listeners.append(self._journal_status)
+        if hearing is not None and hearing.journal is not None:
+            hearing.journal.status_listeners.append(self._journal_status)
         self.checkpoints = checkpoints
         if checkpoints is not None:
             checkpoints.listeners.append(self._checkpoint)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from controller.events import DeviceEventRaised
 from controller.hearing.service import HearingService
 from controller.journal import Journal, Kind
 from controller.model import DeviceEvent
@@ -102,7 +103,7 @@ class RecordingService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._retry: asyncio.Task[None] | None = None
         if self.recorders:
-            room.event_hooks.append(self._device_event)
+            room.bus.subscribe("recording", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
             hearing.watchdog.sources.append(self.alarms)
 
     # -- life ------------------------------------------------------------------------------------------------
@@ -112,6 +113,7 @@ class RecordingService:
 
     async def stop(self) -> None:
         """Finish the segments being sealed (a stopping recorder closes its last ones first)."""
+        self.room.bus.unsubscribe("recording")
         if self._retry is not None:
             self._retry.cancel()
             await asyncio.gather(self._retry, return_exceptions=True)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from controller.config import RoomConfig
+from controller.events import DeviceEventRaised
 from controller.mqtt.contract import DeviceEvent
 from controller.room import Room
 from controller.supervisor import Backoff
@@ -99,7 +100,7 @@ async def test_preset_recall_moves_the_fake_camera(rooms: tuple[sim_room.Simulat
 async def test_light_and_foot_switch_through_the_room(rooms: tuple[sim_room.SimulatedRoom, Room]) -> None:
     simulated, room = rooms
     events: list[tuple[str, DeviceEvent]] = []
-    room.event_hooks.append(lambda device_id, event: events.append((device_id, event)))
+    room.bus.subscribe("test", DeviceEventRaised, lambda e: events.append((e.device_id, e.event)))
     room.start()
     await until(lambda: not room.offline_devices())
     light, pedal = simulated.device("light"), simulated.device("pedal")

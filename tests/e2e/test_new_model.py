@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from controller.config import load_config, load_profiles
+from controller.events import AvailabilityChanged
 from controller.room import Room
 from drivers.errors import InvalidArgument
 from sim.room import SimulatedRoom
@@ -69,7 +70,9 @@ async def test_a_model_added_as_one_yaml_file_is_driven_end_to_end(tmp_path: Pat
         config = load_config(tmp_path / "sim-room.yaml")
         room = Room(config, load_profiles(config))
         online = asyncio.Event()
-        room.on_availability = lambda dev: online.set() if room.availability(dev).state == "online" else None
+        room.bus.subscribe(
+            "test", AvailabilityChanged, lambda e: online.set() if e.availability.state == "online" else None
+        )
         room.start()
         try:
             supervisor = room.supervisors["cam-acme"]

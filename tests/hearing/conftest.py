@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from controller.config import load_config, load_profiles
+from controller.events import AvailabilityChanged, HearingChanged, HearingEventRaised, StateChanged
 from controller.hearing.record import room_facts
 from controller.hearing.service import HearingService
 from controller.journal import Journal, Kind
@@ -89,9 +90,9 @@ async def court(tmp_path: Path, room_source: Path) -> AsyncIterator[Court]:
     room = Room(config, library, backoff=Backoff(first_s=0.1, max_s=0.5), journal=journal)
     hearing = HearingService(room, journal)
     court = Court(sim, room, hearing, journal, path)
-    hearing.on_event = court.events.append
-    hearing.on_state = court.changed.set
-    room.watchers.append(lambda _d: court.changed.set())
+    room.bus.subscribe("test", HearingEventRaised, lambda e: court.events.append(e.event))
+    for kind in (HearingChanged, AvailabilityChanged, StateChanged):
+        room.bus.subscribe("test", kind, lambda _e: court.changed.set())
     room.start()
     hearing.start()
     try:

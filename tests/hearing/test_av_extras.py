@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from controller.demo import EXAMPLE, demo_config
+from controller.events import DeviceEventRaised
 from drivers.signals.audio import AudioInput
 from drivers.usb.backend import set_backend
 from sim.audio import alsa_env
@@ -69,7 +70,7 @@ async def test_a_lost_picture_is_a_warning_that_never_touches_the_recording(cour
 
 async def test_audio_channels_marked_follow_false_show_levels_but_never_move_a_camera(court: Court) -> None:
     heard: list[str] = []
-    court.room.event_hooks.append(lambda device, event: heard.append(f"{device}:{event.event}"))
+    court.room.bus.subscribe("test", DeviceEventRaised, lambda e: heard.append(f"{e.device_id}:{e.event.event}"))
     await court.hearing.execute("open", {"case_no": "AV-3"}, "clerk:wang")
     await court.until(lambda: "mic-levels:speech_on" in heard, 8, "voice activity on the audio interface")
     assert court.hearing.voice.speaking == [] and court.hearing.voice.switches == 0

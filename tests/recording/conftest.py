@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from controller.config import load_config, load_profiles
+from controller.events import AvailabilityChanged, HearingChanged, HearingEventRaised, StateChanged
 from controller.hearing.service import HearingService
 from controller.journal import Journal
 from controller.recording.service import RecordingService
@@ -77,9 +78,9 @@ async def court(
     recording = RecordingService(room, hearing, journal, key)
     court = RecordingCourt(sim, room, hearing, journal, path)
     court.recording = recording
-    hearing.on_event = court.events.append
-    hearing.on_state = court.changed.set
-    room.watchers.append(lambda _d: court.changed.set())
+    room.bus.subscribe("test", HearingEventRaised, lambda e: court.events.append(e.event))
+    for kind in (HearingChanged, AvailabilityChanged, StateChanged):
+        room.bus.subscribe("test", kind, lambda _e: court.changed.set())
     room.start()
     hearing.start()
     recording.start()
