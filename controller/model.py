@@ -45,6 +45,7 @@ class DeviceEntry(BaseModel):
     firmware_label: str | None
     capabilities: list[str]
     actions: list[str]
+    events: list[str] = Field(default_factory=list)  # the device events its class may raise (`<device>/event`)
     details: dict[str, JsonValue] = Field(default_factory=dict)  # per class: a display's inputs, a DSP's points
 
 

@@ -140,6 +140,7 @@ class Room:
                     firmware_label=device.info.firmware_label,
                     capabilities=list(device.info.capabilities),
                     actions=sorted(device.actions),
+                    events=sorted(device.events),
                     details=dict(device.info.extra),
                 )
             )

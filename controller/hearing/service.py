@@ -56,6 +56,7 @@ from controller.model import (
 from controller.room import CommandRequest, Room
 from controller.settings import REASON_LABELS, SeatConfig, Step
 from drivers.devices.base import describe_validation
+from drivers.devices.events import DeviceEventName
 from drivers.errors import CourtroomError, InvalidArgument
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,10 @@ class CheckFailed(CourtroomError):
     """The pre-hearing check failed and no override reason was given."""
 
     code = "CHECK_FAILED"
+
+
+SPEECH_ON = frozenset({DeviceEventName.MIC_ON, DeviceEventName.SPEECH_ON})  # a seat speaks (mic system, voice activity)
+SPEECH = SPEECH_ON | {DeviceEventName.MIC_OFF, DeviceEventName.SPEECH_OFF}
 
 
 class HearingService:
@@ -465,13 +470,13 @@ class HearingService:
 
     # -- devices ---------------------------------------------------------------------------------------------
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
-        if event.event in ("mic_on", "mic_off", "speech_on", "speech_off"):  # mic systems; audio voice activity
+        if event.event in SPEECH:  # mic systems; audio voice activity
             seat = event.data.get("seat")
             for s in self._seats_for(device_id, seat):
-                self.voice.speech(s.id, event.event.endswith("_on"))
-        elif event.event == "pressed":
+                self.voice.speech(s.id, event.event in SPEECH_ON)
+        elif event.event == DeviceEventName.PRESSED:
             self._button(device_id)
-        elif event.event == "all_off":
+        elif event.event == DeviceEventName.ALL_OFF:
             seats = event.data.get("seats")
             for number in seats if isinstance(seats, list) else []:
                 for s in self._seats_for(device_id, number):

@@ -33,6 +33,7 @@ from controller.recording.manifest import (
 )
 from controller.room import Room
 from controller.signing import RoomKey
+from drivers.devices.events import DeviceEventName
 from drivers.recording.device import SoftwareRecorder
 from drivers.recording.sealer import READ_ONLY, sha256_file
 
@@ -127,7 +128,7 @@ class RecordingService:
 
     # -- segments --------------------------------------------------------------------------------------------
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
-        if device_id in self.recorders and event.event == "segment_closed":
+        if device_id in self.recorders and event.event == DeviceEventName.SEGMENT_CLOSED:
             hearing_id = self.hearing.hearing_id or f"{self.room.room_id}-no-hearing"
             task = asyncio.get_running_loop().create_task(
                 self._seal(device_id, hearing_id, dict(event.data)), name=f"seal:{device_id}"

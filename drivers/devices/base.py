@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from drivers.devices.events import DeviceEventName
 from drivers.errors import DeviceOffline, InvalidArgument, Unsupported
 from drivers.profiles import Profile
 
@@ -73,6 +74,7 @@ class Device(ABC):
 
     kind: ClassVar[str]
     actions: ClassVar[Mapping[str, ActionSpec]]
+    events: ClassVar[frozenset[DeviceEventName]] = frozenset()  # what it may report as having happened once
 
     def __init__(self, device_id: str, profile: Profile) -> None:
         self.device_id = device_id
@@ -139,8 +141,10 @@ class Device(ABC):
         for listener in list(self._meter_listeners):
             listener(levels)
 
-    def _emit(self, event: str, **data: Any) -> None:
-        """Tell the listeners about a momentary event; ``data`` must be JSON-ready."""
+    def _emit(self, event: DeviceEventName, **data: Any) -> None:
+        """Tell the listeners about a momentary event its class declared; ``data`` must be JSON-ready."""
+        if event not in self.events:
+            raise ValueError(f"{type(self).__name__} does not declare the device event '{event}'")
         for listener in list(self._event_listeners):
             listener(event, data)
 

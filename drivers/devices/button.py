@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from drivers.devices.base import ActionSpec, Device, NoParams
+from drivers.devices.events import DeviceEventName
 
 
 class Button(Device):
@@ -18,6 +19,7 @@ class Button(Device):
     actions: ClassVar[dict[str, ActionSpec]] = {
         "refresh": ActionSpec(NoParams, None, "check the button is there and read its state"),
     }
+    events: ClassVar[frozenset[DeviceEventName]] = frozenset({DeviceEventName.PRESSED, DeviceEventName.RELEASED})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,7 +37,7 @@ class Button(Device):
         self.pressed = pressed
         if pressed:
             self.presses += 1
-            self._emit("pressed", presses=self.presses)
+            self._emit(DeviceEventName.PRESSED, presses=self.presses)
         elif not first:
-            self._emit("released", presses=self.presses)
+            self._emit(DeviceEventName.RELEASED, presses=self.presses)
         self._changed()

@@ -12,6 +12,8 @@ from abc import abstractmethod
 from typing import Any, ClassVar
 
 from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
+from drivers.devices.events import DeviceEventName
+from drivers.devices.events import DeviceEventName as E
 from drivers.errors import InvalidArgument
 
 
@@ -29,6 +31,9 @@ class MicSystem(Device):
         "all_off": ActionSpec(NoParams, "all_off", "switch every microphone off"),
         "refresh": ActionSpec(NoParams, None, "read every seat's state from the system now"),
     }
+    events: ClassVar[frozenset[DeviceEventName]] = frozenset(
+        {E.MIC_ON, E.MIC_OFF, E.REQUEST_ON, E.REQUEST_OFF, E.ALL_OFF}
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,14 +60,14 @@ class MicSystem(Device):
         if on:
             self.requests.discard(seat)
         self._changed()
-        self._emit("mic_on" if on else "mic_off", seat=seat)
+        self._emit(DeviceEventName.MIC_ON if on else DeviceEventName.MIC_OFF, seat=seat)
 
     def _request(self, seat: int, on: bool) -> None:
         if (seat in self.requests) == on:
             return
         (self.requests.add if on else self.requests.discard)(seat)
         self._changed()
-        self._emit("request_on" if on else "request_off", seat=seat)
+        self._emit(DeviceEventName.REQUEST_ON if on else DeviceEventName.REQUEST_OFF, seat=seat)
 
     def _all_off(self) -> None:
         if not self.active:
@@ -70,7 +75,7 @@ class MicSystem(Device):
         seats = sorted(self.active)
         self.active.clear()
         self._changed()
-        self._emit("all_off", seats=seats)
+        self._emit(DeviceEventName.ALL_OFF, seats=seats)
 
     def _replace(self, active: set[int], requests: set[int] | None = None) -> None:
         """A full dump (after connect or a poll): one event per seat that differs from what we held."""

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
+from drivers.devices.events import DeviceEventName
 from drivers.errors import NotExecutable
 
 Transport = Literal[
@@ -53,6 +54,7 @@ class Recorder(Device):
         "play": ActionSpec(NoParams, "play", "play back"),
         "refresh": ActionSpec(NoParams, None, "read the state from the recorder now"),
     }
+    events: ClassVar[frozenset[DeviceEventName]] = frozenset({DeviceEventName.RECORDING_STOPPED})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from drivers.devices.base import LineUse
+from drivers.devices.events import DeviceEventName
 from drivers.devices.recorder import Recorder, Transport
 from drivers.errors import ConfigError, DecodeError, DeviceNak, NotExecutable
 from drivers.hyperdeck import codec
@@ -185,7 +186,7 @@ class HyperDeckRecorder(Recorder):
             transport = status if status in TRANSPORTS else "unknown"
             if self.state.transport == "record" and transport != "record" and self._recording_ours:
                 self._recording_ours = False
-                self._emit("recording_stopped", transport=transport, clip=self.state.clip)
+                self._emit(DeviceEventName.RECORDING_STOPPED, transport=transport, clip=self.state.clip)
             self.state.transport = transport  # type: ignore[assignment]
         if "slot id" in reply.params:
             self._active_slot = codec.number(reply.params["slot id"])

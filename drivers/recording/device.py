@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from drivers.devices.base import ActionParams, ActionSpec, Device
+from drivers.devices.events import DeviceEventName
 from drivers.devices.recorder import Recorder
 from drivers.errors import ConfigError, NotExecutable, TransportLost, Unsupported
 from drivers.profiles import Profile
@@ -50,6 +51,7 @@ class SoftwareRecorder(Recorder):
         **Recorder.actions,
         "layout": ActionSpec(LayoutParams, "composite", "the composite's layout and main picture (the speaker)"),
     }
+    events: ClassVar[frozenset[DeviceEventName]] = Recorder.events | {DeviceEventName.SEGMENT_CLOSED}
 
     def __init__(
         self,
@@ -251,7 +253,7 @@ class SoftwareRecorder(Recorder):
     def _segment_closed(self, closed: ClosedFile) -> None:
         self._closed_bytes += closed.bytes
         self._emit(
-            "segment_closed",
+            DeviceEventName.SEGMENT_CLOSED,
             stream=closed.stream,
             index=closed.index,
             clip=closed.path.parent.name,
@@ -271,7 +273,7 @@ class SoftwareRecorder(Recorder):
         self.engine = None
         before = self.snapshot()
         self.state.transport = "stopped"
-        self._emit("recording_stopped", transport="stopped", clip=self.state.clip, error=message)
+        self._emit(DeviceEventName.RECORDING_STOPPED, transport="stopped", clip=self.state.clip, error=message)
         task = asyncio.get_running_loop().create_task(self._finish(engine), name=f"{self.device_id}-stop")
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from drivers.devices.base import ActionParams, ActionSpec, Device, NoParams
+from drivers.devices.events import DeviceEventName
 from drivers.errors import DeviceOffline, DeviceTimeout, TransportLost
 from drivers.profiles import Profile
 from drivers.signals.analyzer import SeatAnalyzer
@@ -53,6 +54,7 @@ class AudioInput(Device):
     actions: ClassVar[dict[str, ActionSpec]] = {
         "refresh": ActionSpec(NoParams, "meter", "publish the current levels in the state now"),
     }
+    events: ClassVar[frozenset[DeviceEventName]] = frozenset({DeviceEventName.SPEECH_ON, DeviceEventName.SPEECH_OFF})
 
     def __init__(
         self,
@@ -188,7 +190,7 @@ class AudioInput(Device):
         outcome = self.analyzer.feed(levels)
         self._meter(outcome.meter)
         for channel, speaking in outcome.speech:
-            self._emit("speech_on" if speaking else "speech_off", seat=channel)
+            self._emit(DeviceEventName.SPEECH_ON if speaking else DeviceEventName.SPEECH_OFF, seat=channel)
         due = self.analyzer.media_s - self._refreshed_at >= self.options.state_refresh_s - 1e-9
         if outcome.state_changed or due:
             self._publish_state()

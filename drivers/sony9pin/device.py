@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 from drivers.devices.base import LineUse
+from drivers.devices.events import DeviceEventName
 from drivers.devices.recorder import Recorder, Transport
 from drivers.errors import DeviceNak, NotExecutable
 from drivers.profiles import Profile
@@ -143,7 +144,7 @@ class Sony9PinRecorder(Recorder):
         self.state.disk_present = not status.no_media
         self.state.remote_enabled = not status.local
         if was == "record" and transport != "record" and self._commanded == "record":
-            self._emit("recording_stopped", transport=transport, disk_present=self.state.disk_present)
+            self._emit(DeviceEventName.RECORDING_STOPPED, transport=transport, disk_present=self.state.disk_present)
             self._commanded = None
 
     async def _ask(self, block: bytes, accept: Callable[[Block], bool]) -> Block:
