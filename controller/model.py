@@ -149,6 +149,7 @@ class ButtonState(Payload):
 class SeatLevel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    channel: int  # the input's channel (1-based): what a room seat's `mics` entry and `speech_on` events name
     rms_dbfs: float | None
     peak_dbfs: float | None
     speaking: bool

@@ -68,14 +68,14 @@ def load_assets() -> dict[str, tuple[bytes, str]]:
     return assets
 
 
-def flatten_meter(seat_names: dict[object, object], levels: dict[str, Any]) -> dict[str, float | None]:
-    """``{"seats": {name: {rms_dbfs, speaking}}}`` keyed by the channel numbers of ``seat_names`` (the audio
-    input's ``options.seats``): ``{"3": -20.5, "3:speaking": 1.0}``, as the page looks them up."""
+def flatten_meter(levels: dict[str, Any]) -> dict[str, float | None]:
+    """``{"seats": {name: {channel, rms_dbfs, speaking}}}`` keyed by each seat's channel, the number a room
+    seat's ``mics`` entry names: ``{"3": -20.5, "3:speaking": 1.0}``, as the page looks them up."""
     seats = levels.get("seats", {})
     flat: dict[str, float | None] = {}
-    for number, name in seat_names.items():
-        seat = seats.get(str(name)) if isinstance(seats, dict) else None
-        if isinstance(seat, dict):
+    for seat in seats.values() if isinstance(seats, dict) else ():
+        number = seat.get("channel") if isinstance(seat, dict) else None
+        if isinstance(number, int):
             flat[str(number)] = seat.get("rms_dbfs")
             flat[f"{number}:speaking"] = 1.0 if seat.get("speaking") else 0.0
     return flat
@@ -176,18 +176,11 @@ class ConsoleServer:
         self.room.bus.unsubscribe("console")
 
     def _device_meter(self, device_id: str, levels: dict[str, Any]) -> None:
-        """An audio input's levels (keyed by seat name) as the page reads them: by the channel number a room
-        seat's ``mics`` entry names, RMS in dBFS."""
-        flat = flatten_meter(self._audio_seats(device_id), levels)
+        """An audio input's levels as the page reads them: by the channel number a room seat's ``mics`` entry
+        names (the meter carries it), RMS in dBFS."""
+        flat = flatten_meter(levels)
         if flat:
             self.meter(device_id, flat)
-
-    def _audio_seats(self, device_id: str) -> dict[object, object]:
-        for dev in self.room.config.devices:
-            if dev.id == device_id:
-                seats = dev.options.get("seats")
-                return seats if isinstance(seats, dict) else {}
-        return {}
 
     def meter(self, device_id: str, levels: dict[str, float | None]) -> None:
         """Push level meters of one device to the pages (audio inputs, up to 10 Hz)."""

@@ -50,7 +50,12 @@ class SeatAnalyzer:
                 outcome.state_changed = True
             if detector.speaking != was_speaking:
                 outcome.speech.append((channel, detector.speaking))
-            outcome.meter["seats"][name] = {"rms_dbfs": rms, "peak_dbfs": peak, "speaking": detector.speaking}
+            outcome.meter["seats"][name] = {
+                "channel": channel,
+                "rms_dbfs": rms,
+                "peak_dbfs": peak,
+                "speaking": detector.speaking,
+            }
         alarms = self.alarms()
         if alarms != self._alarms:
             self._alarms = alarms
@@ -84,6 +89,7 @@ class SeatAnalyzer:
         """The ``AudioInputState`` fields (without ``ts``)."""
         seats = {
             name: {
+                "channel": channel,
                 "rms_dbfs": self.rms[channel],
                 "peak_dbfs": self.peak[channel],
                 "speaking": self.detectors[channel].speaking,

@@ -107,7 +107,8 @@ def test_analyzer_meter_events_and_silence_alarm_only_while_armed() -> None:
     first = analyzer.feed(loud_and_dead)
     assert first.speech == [(1, True)]
     assert first.meter["seats"]["judge"]["speaking"] is True
-    assert set(first.meter["seats"]["witness"]) == {"rms_dbfs", "peak_dbfs", "speaking"}
+    assert set(first.meter["seats"]["witness"]) == {"channel", "rms_dbfs", "peak_dbfs", "speaking"}
+    assert first.meter["seats"]["witness"]["channel"] == 2  # the number seats[].mics and speech events name
     for _ in range(12):
         analyzer.feed(loud_and_dead)
     state = analyzer.state()
