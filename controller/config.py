@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,7 +19,7 @@ from controller.settings import (
 )
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
-from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, SerialOverride, read_yaml_mapping
+from drivers.profiles import DEFAULT_PROFILE_DIR, DeviceClass, ProfileLibrary, SerialOverride, read_yaml_mapping
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -76,17 +76,7 @@ class TransportConfig(SerialOverride):
     port: str = Field(min_length=1)
 
 
-DeviceKind = Literal[
-    "camera",
-    "display",
-    "recorder",
-    "audio_processor",
-    "mic_system",
-    "indicator",
-    "button",
-    "audio_input",
-    "video_input",
-]
+DeviceKind = DeviceClass  # the device classes the drivers know (drivers/profiles.py), one list for the house
 
 
 class DeviceConfig(_Strict):

@@ -111,3 +111,15 @@ def test_the_room_model_and_its_services_never_import_the_adapters_above_them() 
         if name.startswith(DOMAIN):
             offenders |= {f"{name}: {t}" for t in _runtime_imports(path, "controller") if t.startswith(ADAPTERS)}
     assert offenders == set()
+
+
+def test_the_device_kinds_are_one_list() -> None:
+    """The drivers' device classes are the kinds a room config accepts and the kinds the model has states for."""
+    from typing import get_args
+
+    from controller.config import DeviceKind
+    from controller.model import STATE_MODELS
+    from drivers.profiles import DeviceClass
+
+    assert DeviceKind is DeviceClass
+    assert set(STATE_MODELS) == set(get_args(DeviceClass))
