@@ -159,6 +159,8 @@ class HearingLedger:
         self.case_no: str | None = None
         self.title: str | None = None
         self.parties: list[str] = []
+        self.case: dict[str, Any] = {}  # cause, judges, clerk, publicity, publicity_reason (``hearing_opened``)
+        self.source: dict[str, Any] = {}  # where the case came from: {"kind": "case_system" | "manual", ...}
         self.opened_ms: int | None = None
         self.opened_by: Actor | None = None
         self.closed_ms: int | None = None
@@ -257,6 +259,8 @@ class HearingLedger:
         self.case_no, self.title = str(d.get("case_no", "")), str(d.get("title", ""))
         parties = d.get("parties")
         self.parties = [str(p) for p in parties] if isinstance(parties, list) else []
+        self.case = dict(d["case"]) if isinstance(d.get("case"), dict) else {}
+        self.source = dict(d["source"]) if isinstance(d.get("source"), dict) else {"kind": "manual"}
         self.part, self.clip = 1, d.get("clip")
         override = d.get("override")
         self.check_override = {**override, "by": by} if isinstance(override, dict) else None

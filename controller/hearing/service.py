@@ -116,6 +116,8 @@ class HearingService:
         self.reports = RecorderReports(room, self._recorder_reported)
         self._stopping = False
         self._seq = 0  # rows numbered in memory when there is no journal (benchmarks)
+        self._source: dict[str, Any] | None = None  # where the case being opened comes from (see ``execute``)
+        self.manual_source: Callable[[], dict[str, Any]] = lambda: {}  # the case system's state at a hand entry
         room.event_hooks.append(self._device_event)
         room.watchers.append(self._device_changed)
         room.command_policy = self._policy
@@ -175,8 +177,16 @@ class HearingService:
         await self._journal(Kind.CONTROLLER_GAP, gap, "system", "warning" if gap.get("clean_stop") else "critical")
 
     # -- commands --------------------------------------------------------------------------------------------
-    async def execute(self, action: str, params: Mapping[str, Any], actor: Actor | str = "unknown") -> dict[str, Any]:
-        """Validate and run one hearing command; CourtroomError subclasses name what was wrong."""
+    async def execute(
+        self,
+        action: str,
+        params: Mapping[str, Any],
+        actor: Actor | str = "unknown",
+        *,
+        source: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Validate and run one hearing command; CourtroomError subclasses name what was wrong. ``source``: where
+        an opened case comes from (the case system's hearing), journaled with it; None: typed by hand."""
         who = Actor.of(actor)
         model = COMMANDS.get(action)
         if model is None:
@@ -202,9 +212,11 @@ class HearingService:
             if allowed is not None and self.phase not in allowed:  # changed while waiting for the lock
                 raise InvalidState(f"cannot {action}: the hearing became {self.phase} meanwhile")
             self._settling_until = float("inf")
+            self._source = dict(source) if source is not None else None
             try:
                 result = await getattr(self, f"_do_{action}")(parsed, who)
             finally:
+                self._source = None
                 self._settling_until = time.monotonic() + SETTLE_S
                 self._arm_evaluate(SETTLE_S)
             return result
@@ -234,6 +246,14 @@ class HearingService:
             "clip": clip,
             "check": check.model_dump(),
             "recorders": self.reports.views(),
+            "case": {
+                "cause": p.cause,
+                "judges": p.judges,
+                "clerk": p.clerk,
+                "publicity": p.publicity,
+                "publicity_reason": p.publicity_reason,
+            },
+            "source": self._source or {"kind": "manual", **self.manual_source()},
         }
         if failed:
             data["override"] = {"reason": p.override_reason, "failed": failed}
