@@ -24,6 +24,7 @@ from controller.recording.service import RecordingService
 from controller.room import Room
 from controller.settings import JournalConfig
 from controller.signing import RoomKey
+from controller.streaming.service import StreamService
 from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     bridge = MqttBridge(room, config.broker, session, hearing, checkpoints)  # before restore(): it keeps the gap
     cases = CaseService(config.cases, config.room.id, config.room.zone, hearing)
     bridge.add_service("cases", cases)
+    stream = StreamService(config.streaming, room, hearing, journal)
+    bridge.add_service("stream", stream)
     await checkpoints.start()
     restored = await restore(hearing, journal)
     console = await start_console(config, room, hearing, journal)  # after the bridge: it chains the hearing's hooks
@@ -91,6 +94,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         await _sign_last(checkpoints)
         await console.stop()
         await cases.stop()
+        await stream.stop()
         await hearing.stop()
         await room.stop()  # a software recorder closes and seals its last segments here
         await recording.stop()

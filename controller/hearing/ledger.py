@@ -123,6 +123,16 @@ class RuleEvent:
 
 
 @dataclass
+class StreamEvent:
+    """A live-stream row: started, cut, stopped, refused or a seat protected, with who and why."""
+
+    ts: int
+    kind: str  # started | cut | stopped | refused | protect
+    reason: str
+    by: Actor
+
+
+@dataclass
 class RecorderView:
     reachable: bool
     transport: str | None
@@ -178,6 +188,7 @@ class HearingLedger:
         self.faults: list[FaultRow] = []
         self.gaps: list[GapSpan] = []
         self.rules: list[RuleEvent] = []
+        self.streams: list[StreamEvent] = []
         self.stopping_ms: int | None = None
 
     # -- what the rows say ---------------------------------------------------------------------------------
@@ -464,6 +475,16 @@ class HearingLedger:
             )
 
 
+def _stream(ledger: HearingLedger, e: Entry, by: Actor) -> None:
+    kind = str(e.kind).removeprefix("stream_")
+    d = e.data
+    if kind == "protect":
+        reason = f"{d.get('seat')}: {'protected' if d.get('protected') else 'not protected'}"
+    else:
+        reason = str(d.get("reason") or "")
+    ledger.streams.append(StreamEvent(e.ts_ms, kind, reason, by))
+
+
 _ALWAYS = frozenset({Kind.HEARING_CHECK, Kind.HEARING_OPEN_REFUSED, Kind.HEARING_OPENED})
 _HANDLERS: dict[Kind, Callable[[HearingLedger, Entry, Actor], None]] = {
     Kind.HEARING_CHECK: HearingLedger._check,
@@ -486,4 +507,9 @@ _HANDLERS: dict[Kind, Callable[[HearingLedger, Entry, Actor], None]] = {
     Kind.DEVICE_COMMAND: HearingLedger._command,
     Kind.DEVICE_COMMAND_REFUSED: HearingLedger._refused,
     Kind.HEARING_REFUSED: HearingLedger._refused,
+    Kind.STREAM_STARTED: _stream,
+    Kind.STREAM_CUT: _stream,
+    Kind.STREAM_STOPPED: _stream,
+    Kind.STREAM_REFUSED: _stream,
+    Kind.STREAM_PROTECT: _stream,
 }

@@ -571,6 +571,10 @@ class HearingService:
         if not result.ok:
             self._record(Kind.MACRO_STEP_FAILED, result.as_dict(), "hearing", "warning")
 
+    def announce(self, kind: str, severity: str, data: dict[str, Any]) -> None:
+        """A room service's event on ``hearing/event`` (the live stream's starts, cuts and refusals)."""
+        self._emit(kind, severity, data)
+
     def _emit(self, kind: str, severity: str, data: dict[str, Any], ts: int | None = None) -> None:
         if self._stopping and kind not in (Kind.CONTROLLER_STOPPING,):
             return
