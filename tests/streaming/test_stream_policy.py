@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from controller.hearing.record import build_record
+from controller.hearing.record_render import render_markdown
 from controller.journal import Actor, JournalFile, Kind
 from controller.streaming.service import StreamPolicy, StreamService
 from tests.recording.conftest import RecordingCourt
@@ -117,3 +119,19 @@ async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_rece
         (Kind.STREAM_STOPPED, "hearing", "recess (休庭)"),
     ]
     assert reader.audio_frames > 0  # the mix went along
+
+    file = JournalFile(court.room.config.state_dir / "journal.sqlite", court.room.room_id)
+    try:
+        hearing_id = file.hearings(PUBLIC["case_no"])[0][0]
+        record = build_record(file, hearing_id)
+    finally:
+        file.close()
+    assert [(x["label"], x["reason"], x["by"]) for x in record["live_stream"]] == [
+        ("开始直播", "start", "赵书记员（书记员）"),
+        ("暂停直播", "证人情绪激动", "赵书记员（书记员）"),
+        ("开始直播", "back on the air", "赵书记员（书记员）"),
+        ("停止直播", "recess (休庭)", "控制系统"),  # the hearing's transition, not a person
+    ]
+    assert record["publicity"] == "公开审理" and record["case_source"] == "书记员手工录入"
+    markdown = render_markdown(record)
+    assert "## 庭审直播" in markdown and "证人情绪激动" in markdown
