@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from controller.streaming.config import StreamingConfig
+from controller.streaming.local_server import LocalRtmpServer, missing
 from controller.streaming.service import StreamService
 from tests.recording.conftest import RecordingCourt, court, recorder_changes  # noqa: F401 - fixtures
-from tests.streaming.rtmp import MISSING, Nginx
 
 
 @pytest.fixture
-def nginx(tmp_path: Path) -> Iterator[Nginx]:
-    if MISSING:
-        pytest.skip(MISSING)
-    server = Nginx(tmp_path / "nginx")
-    server.start()
+async def nginx(tmp_path: Path) -> AsyncIterator[LocalRtmpServer]:
+    why = missing()
+    if why is not None:
+        pytest.skip(why)
+    server = LocalRtmpServer(tmp_path / "nginx")
+    await server.start()
     try:
         yield server
     finally:
-        server.stop()
+        await server.stop()
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def stream_changes() -> dict[str, object]:
 @pytest.fixture
 async def stream(
     court: RecordingCourt,  # noqa: F811 - the fixture of tests/recording
-    nginx: Nginx,
+    nginx: LocalRtmpServer,
     stream_changes: dict[str, object],
 ) -> AsyncIterator[StreamService]:
     config = StreamingConfig.model_validate(

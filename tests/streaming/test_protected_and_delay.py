@@ -11,9 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
+from controller.streaming.local_server import LocalRtmpServer
 from controller.streaming.service import StreamService
 from tests.recording.conftest import RecordingCourt
-from tests.streaming.rtmp import Nginx, Reader
+from tests.streaming.rtmp import Reader
 from tests.streaming.test_stream_policy import CLERK, PUBLIC, wait_for
 
 # 2x2 at 320x180: the judge's tile top left, the witness's top right; below the overlay's box, a margin inside
@@ -35,7 +36,7 @@ def recorded_composite_frames(store: Path) -> list[np.ndarray]:
 
 
 async def test_a_protected_witness_is_blurred_in_the_stream_and_not_in_the_recording(
-    court: RecordingCourt, stream: StreamService, nginx: Nginx
+    court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
 ) -> None:
     rec = court.recorder
     await court.hearing.execute("open", PUBLIC, CLERK)
@@ -73,7 +74,7 @@ async def test_a_protected_witness_is_blurred_in_the_stream_and_not_in_the_recor
 
 @pytest.mark.parametrize("stream_changes", [{"delay_s": 2.0}])
 async def test_a_broadcast_delay_holds_the_pictures_and_a_cut_drops_what_it_held(
-    court: RecordingCourt, stream: StreamService, nginx: Nginx
+    court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
 ) -> None:
     rec = court.recorder
     await court.hearing.execute("open", PUBLIC, CLERK)

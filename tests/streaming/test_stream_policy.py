@@ -12,9 +12,10 @@ import pytest
 from controller.hearing.record import build_record
 from controller.hearing.record_render import render_markdown
 from controller.journal import Actor, JournalFile, Kind
+from controller.streaming.local_server import LocalRtmpServer
 from controller.streaming.service import StreamPolicy, StreamService
 from tests.recording.conftest import RecordingCourt
-from tests.streaming.rtmp import Nginx, Reader
+from tests.streaming.rtmp import Reader
 
 CLERK = Actor("console:zhao", name="赵书记员", role="clerk")
 TECH = Actor("console:li", name="李工", role="technician")
@@ -70,7 +71,7 @@ async def test_a_private_case_a_wrong_role_and_a_closed_hearing_are_refused(
 
 
 async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_recess(
-    court: RecordingCourt, stream: StreamService, nginx: Nginx
+    court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
 ) -> None:
     rec = court.recorder
     await court.hearing.execute("open", PUBLIC, CLERK)
