@@ -63,9 +63,8 @@ class LocalRtmpServer:
         why = missing()
         if binary is None or why is not None:
             raise ConfigError(why or "nginx not found")
-        self.folder.mkdir(parents=True, exist_ok=True)
         conf = self.folder / "nginx.conf"
-        conf.write_text(CONF.format(dir=self.folder, module=RTMP_MODULE, port=self.port))
+        await asyncio.to_thread(self._write_conf, conf)
         log = self.folder / "error.log"
         self.proc = await asyncio.create_subprocess_exec(
             binary, "-p", str(self.folder), "-c", str(conf), "-e", str(log),
@@ -88,6 +87,10 @@ class LocalRtmpServer:
             return
         await self.stop()
         raise ConfigError(f"nginx did not listen on 127.0.0.1:{self.port} within {timeout_s:g} s")
+
+    def _write_conf(self, conf: Path) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        conf.write_text(CONF.format(dir=self.folder, module=RTMP_MODULE, port=self.port))
 
     async def stop(self) -> None:
         proc, self.proc = self.proc, None
