@@ -24,6 +24,7 @@ from controller.recording.service import RecordingService
 from controller.room import Room
 from controller.settings import JournalConfig
 from controller.signing import RoomKey
+from controller.streaming.console_api import LiveApi
 from controller.streaming.service import StreamService
 from drivers.errors import CourtroomError
 
@@ -56,7 +57,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     bridge.add_service("stream", stream)
     await checkpoints.start()
     restored = await restore(hearing, journal)
-    console = await start_console(config, room, hearing, journal)  # after the bridge: it chains the hearing's hooks
+    live = LiveApi(cases, stream).routes()  # the schedule and the stream in the console
+    console = await start_console(config, room, hearing, journal, live)  # after the bridge: it chains the hooks
 
     loop = asyncio.get_running_loop()
     own_signals = stop is None
