@@ -136,3 +136,26 @@ async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_rece
     assert record["publicity"] == "公开审理" and record["case_source"] == "书记员手工录入"
     markdown = render_markdown(record)
     assert "## 庭审直播" in markdown and "证人情绪激动" in markdown
+
+
+async def test_a_server_that_goes_away_ends_the_stream_and_not_the_recording(
+    court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
+) -> None:
+    rec = court.recorder
+    await court.hearing.execute("open", PUBLIC, CLERK)
+    await court.until(lambda: rec.state.transport == "record", 10, "recording")
+    await stream.execute("start", {}, CLERK)
+    await wait_for(lambda: stream.sink is not None and stream.sink.counters.sent_frames >= 10, 20, "frames sent")
+    await nginx.stop()
+    await wait_for(lambda: stream.state().state == "off", 20, "the stream ended")
+    state = stream.state()
+    assert state.by == "system" and (state.reason or "").startswith("stream: "), state
+    frames = rec.snapshot()["streams"]["composite"]["frames"]
+    await court.until(lambda: rec.snapshot()["streams"]["composite"]["frames"] > frames + 10, 10, "still recording")
+    assert rec.state.transport == "record" and rec.stream is None
+    with pytest.raises(StreamPolicy, match="nothing to cut"):
+        await stream.execute("cut", {"reason": "已断开"}, CLERK)
+    await court.hearing.execute("close", {}, CLERK)
+    await court.journal.flush()
+    stopped = [(actor, data["reason"]) for kind, actor, data in stream_rows(court) if kind == Kind.STREAM_STOPPED]
+    assert stopped == [("system", state.reason)]
