@@ -2,7 +2,7 @@
 # machine lacks (system packages with apt-get, the project into .venv/) and then does its job.
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
-APT_PKGS := mosquitto mosquitto-clients chromium fonts-wqy-microhei portaudio19-dev alsa-utils gcc python3-dev poppler-utils
+APT_PKGS := mosquitto mosquitto-clients chromium fonts-wqy-microhei portaudio19-dev alsa-utils gcc python3-dev poppler-utils nginx libnginx-mod-rtmp
 
 .PHONY: demo test check pytest bench sysdeps venv clean
 

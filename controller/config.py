@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from controller.cases.config import CaseSystemConfig
 from controller.settings import (
     ConsoleConfig,
     HearingConfig,
@@ -17,13 +18,14 @@ from controller.settings import (
     SeatConfig,
     VoiceFollowConfig,
 )
+from controller.streaming.config import StreamingConfig
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
 from drivers.profiles import DEFAULT_PROFILE_DIR, DeviceClass, ProfileLibrary, SerialOverride, read_yaml_mapping
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
-RESERVED_IDS = frozenset({"hearing"})  # `hearing/cmd/...` is the hearing's, not a device's
+RESERVED_IDS = frozenset({"hearing", "cases", "stream"})  # `hearing/cmd/...` is the hearing's, not a device's
 
 
 class _Strict(BaseModel):
@@ -102,6 +104,8 @@ class RoomConfig(_Strict):
     voice_follow: VoiceFollowConfig = VoiceFollowConfig()
     console: ConsoleConfig = ConsoleConfig()
     journal: JournalConfig = JournalConfig()
+    cases: CaseSystemConfig | None = None  # the court's case system: today's hearings (docs/cases.md)
+    streaming: StreamingConfig | None = None  # live streaming of public hearings (docs/streaming.md)
 
     @property
     def signing_key_path(self) -> Path:

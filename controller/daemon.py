@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from controller.cases.service import CaseService
 from controller.config import load_config, load_profiles
 from controller.console.server import start_console
 from controller.hearing.record import room_facts
@@ -23,6 +24,8 @@ from controller.recording.service import RecordingService
 from controller.room import Room
 from controller.settings import JournalConfig
 from controller.signing import RoomKey
+from controller.streaming.console_api import LiveApi
+from controller.streaming.service import StreamService
 from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
@@ -48,9 +51,14 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     hearing = HearingService(room, journal)
     recording = RecordingService(room, hearing, journal, key)
     bridge = MqttBridge(room, config.broker, session, hearing, checkpoints)  # before restore(): it keeps the gap
+    cases = CaseService(config.cases, config.room.id, config.room.zone, hearing)
+    bridge.add_service("cases", cases)
+    stream = StreamService(config.streaming, room, hearing, journal)
+    bridge.add_service("stream", stream)
     await checkpoints.start()
     restored = await restore(hearing, journal)
-    console = await start_console(config, room, hearing, journal)
+    live = LiveApi(cases, stream).routes()  # the schedule and the stream in the console
+    console = await start_console(config, room, hearing, journal, live)
 
     loop = asyncio.get_running_loop()
     own_signals = stop is None
@@ -71,6 +79,7 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     room.start()
     hearing.start()
     recording.start()
+    cases.start()
     verify_task = asyncio.create_task(verify_recording(hearing), name="verify-recording") if restored else None
     bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
     # Everything loaded so far lives as long as the daemon: keep it out of the collector's generations, so a
@@ -86,6 +95,8 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         await hearing.stopping()  # a clean stop: journaled before the links go down, and not a recording fault
         await _sign_last(checkpoints)
         await console.stop()
+        await cases.stop()
+        await stream.stop()
         await hearing.stop()
         await room.stop()  # a software recorder closes and seals its last segments here
         await recording.stop()

@@ -288,3 +288,49 @@ class HearingEvent(Payload):
     severity: Literal["info", "warning", "critical"] = "info"
     data: dict[str, JsonValue] = Field(default_factory=dict)
     replayed: bool = False
+
+
+Publicity = Literal["public", "not_public"]
+PublicityReason = Literal["state_secret", "privacy", "minor", "other"]
+
+
+class ScheduledCase(BaseModel):
+    """A hearing of the day as the court's case system lists it (mapped from its own field names)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str  # the case system's key of this hearing
+    case_no: str  # 案号
+    cause: str  # 案由
+    start: str  # when it is scheduled, as the case system gives it
+    parties: list[str]  # "原告 张三", ...
+    judges: list[str]
+    clerk: str
+    publicity: Publicity
+    publicity_reason: PublicityReason | None  # why it is not public
+    publicity_note: str  # the case system's own words for the reason
+
+
+class CasesState(Payload):
+    """`cases/state`: the room's schedule for the day from the case system, and whether it could be read."""
+
+    status: Literal["ok", "unreachable", "refused", "malformed", "not_configured"]
+    problem: str | None  # what went wrong at the last refresh (the schedule shown is then the last one read)
+    day: str  # yyyy-mm-dd in the room's time zone
+    fetched_ts: int | None  # when the schedule shown was read
+    cases: list[ScheduledCase]
+
+
+class StreamState(Payload):
+    """`stream/state`: the live stream (庭审直播): ``off``, ``live``, ``cut`` (the slate is on the air) or
+    ``refused`` (the last start was refused: ``reason`` says why), with who did it and the protected seats."""
+
+    state: Literal["off", "live", "cut", "refused"]
+    reason: str | None  # why it is cut, stopped or refused
+    by: str | None  # who started, cut or stopped it (``hearing`` when a transition stopped it)
+    since_ts: int
+    case_no: str | None
+    target: str | None  # the server it goes to, without its stream key
+    delay_s: float  # the broadcast delay: what is younger than this has not been sent yet
+    protected: list[str]  # seats whose pictures are blurred on the air
+    frames: int  # frames sent to the server in this stream

@@ -100,7 +100,7 @@ def test_the_circle_check_finds_a_circle_even_through_a_function_level_import(tm
 
 
 DOMAIN = ("controller.model", "controller.events", "controller.room", "controller.supervisor", "controller.hearing",
-          "controller.journal", "controller.recording")  # fmt: skip
+          "controller.journal", "controller.recording", "controller.cases", "controller.streaming.service")  # fmt: skip
 ADAPTERS = ("controller.mqtt", "controller.console")
 
 

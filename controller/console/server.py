@@ -98,6 +98,7 @@ class ConsoleServer:
         self._assets: dict[str, tuple[bytes, str]] = {}
         self._runner: web.AppRunner | None = None
         self._reaper: asyncio.Task[None] | None = None
+        self.extra_routes: list[web.RouteDef] = []  # room services' parts of the API (the schedule, the stream)
         bound = self.config.host
         self._hosts: frozenset[str] | None = None
         if bound not in WILDCARD_HOSTS:
@@ -120,6 +121,7 @@ class ConsoleServer:
             client_max_size=MAX_BODY_BYTES,
         )
         app.add_routes(self.api.routes())
+        app.add_routes(self.extra_routes)
         app.add_routes(Replay(self.room, self.journal, lambda: self._file("replay.html")).routes())
         app.add_routes(
             [
@@ -279,9 +281,16 @@ class ConsoleServer:
         return self._file(request.match_info["name"])
 
 
-async def start_console(config: RoomConfig, room: Room, hearing: HearingService, journal: Journal) -> ConsoleServer:
+async def start_console(
+    config: RoomConfig,
+    room: Room,
+    hearing: HearingService,
+    journal: Journal,
+    extra_routes: list[web.RouteDef] | None = None,
+) -> ConsoleServer:
     """Start the room's console (unless ``console.enabled`` is false: then ``url`` stays None)."""
     server = ConsoleServer(config, room, hearing, journal)
+    server.extra_routes = list(extra_routes or [])
     if config.console.enabled:
         await server.start()
     return server

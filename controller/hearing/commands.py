@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.settings import Reason
@@ -20,6 +22,12 @@ class OpenParams(_Params):
     title: str = Field("", max_length=200)
     parties: list[str] = Field(default_factory=list, max_length=20)
     override_reason: str | None = Field(None, min_length=4, max_length=500)
+    # the case's facts as the case system gives them (or the clerk types them); publicity decides live streaming
+    cause: str = Field("", max_length=200)  # 案由
+    judges: list[str] = Field(default_factory=list, max_length=10)
+    clerk: str = Field("", max_length=64)
+    publicity: Literal["public", "not_public"] | None = None  # None: not said (no live stream)
+    publicity_reason: Literal["state_secret", "privacy", "minor", "other"] | None = None
 
 
 class InterruptParams(_Params):

@@ -123,6 +123,16 @@ class RuleEvent:
 
 
 @dataclass
+class StreamEvent:
+    """A live-stream row: started, cut, stopped, refused or a seat protected, with who and why."""
+
+    ts: int
+    kind: str  # started | cut | stopped | refused | protect
+    reason: str
+    by: Actor
+
+
+@dataclass
 class RecorderView:
     reachable: bool
     transport: str | None
@@ -159,6 +169,8 @@ class HearingLedger:
         self.case_no: str | None = None
         self.title: str | None = None
         self.parties: list[str] = []
+        self.case: dict[str, Any] = {}  # cause, judges, clerk, publicity, publicity_reason (``hearing_opened``)
+        self.source: dict[str, Any] = {}  # where the case came from: {"kind": "case_system" | "manual", ...}
         self.opened_ms: int | None = None
         self.opened_by: Actor | None = None
         self.closed_ms: int | None = None
@@ -176,6 +188,7 @@ class HearingLedger:
         self.faults: list[FaultRow] = []
         self.gaps: list[GapSpan] = []
         self.rules: list[RuleEvent] = []
+        self.streams: list[StreamEvent] = []
         self.stopping_ms: int | None = None
 
     # -- what the rows say ---------------------------------------------------------------------------------
@@ -257,6 +270,8 @@ class HearingLedger:
         self.case_no, self.title = str(d.get("case_no", "")), str(d.get("title", ""))
         parties = d.get("parties")
         self.parties = [str(p) for p in parties] if isinstance(parties, list) else []
+        self.case = dict(d["case"]) if isinstance(d.get("case"), dict) else {}
+        self.source = dict(d["source"]) if isinstance(d.get("source"), dict) else {"kind": "manual"}
         self.part, self.clip = 1, d.get("clip")
         override = d.get("override")
         self.check_override = {**override, "by": by} if isinstance(override, dict) else None
@@ -460,6 +475,16 @@ class HearingLedger:
             )
 
 
+def _stream(ledger: HearingLedger, e: Entry, by: Actor) -> None:
+    kind = str(e.kind).removeprefix("stream_")
+    d = e.data
+    if kind == "protect":
+        reason = f"{d.get('seat')}: {'protected' if d.get('protected') else 'not protected'}"
+    else:
+        reason = str(d.get("reason") or "")
+    ledger.streams.append(StreamEvent(e.ts_ms, kind, reason, by))
+
+
 _ALWAYS = frozenset({Kind.HEARING_CHECK, Kind.HEARING_OPEN_REFUSED, Kind.HEARING_OPENED})
 _HANDLERS: dict[Kind, Callable[[HearingLedger, Entry, Actor], None]] = {
     Kind.HEARING_CHECK: HearingLedger._check,
@@ -482,4 +507,9 @@ _HANDLERS: dict[Kind, Callable[[HearingLedger, Entry, Actor], None]] = {
     Kind.DEVICE_COMMAND: HearingLedger._command,
     Kind.DEVICE_COMMAND_REFUSED: HearingLedger._refused,
     Kind.HEARING_REFUSED: HearingLedger._refused,
+    Kind.STREAM_STARTED: _stream,
+    Kind.STREAM_CUT: _stream,
+    Kind.STREAM_STOPPED: _stream,
+    Kind.STREAM_REFUSED: _stream,
+    Kind.STREAM_PROTECT: _stream,
 }

@@ -466,6 +466,18 @@ def build_record(
         "marks": marks,
         "faults": faults,
         "rules": rules,
+        "case_source": _case_source(ledger, lang),
+        "publicity": _publicity(ledger, lang),
+        "live_stream": [
+            {
+                "at": when_json(x.ts, zone),
+                "kind": x.kind,
+                "label": STREAM_LABELS.get(x.kind, (x.kind, x.kind))[0 if lang == "zh" else 1],
+                "reason": x.reason,
+                "by": r.who(x.by),
+            }
+            for x in ledger.streams
+        ],
         "recording_files": [
             {**f, "start": when_json(f.get("start_ts"), zone), "end": when_json(f.get("end_ts"), zone)} for f in files
         ],
@@ -483,6 +495,44 @@ def build_record(
     record["failure_statement"] = _statement(r, record)
     record["verification"] = _verification(file, verification, closed.seq if closed is not None else None, zone)
     return record
+
+
+STREAM_LABELS = {
+    "started": ("开始直播", "on the air"),
+    "cut": ("暂停直播", "cut (slate)"),
+    "stopped": ("停止直播", "off the air"),
+    "refused": ("拒绝直播", "refused"),
+    "protect": ("遮挡席位", "seat protection"),
+}
+PUBLICITY_REASONS = {
+    "state_secret": ("涉及国家秘密", "state secret"),
+    "privacy": ("涉及个人隐私", "privacy"),
+    "minor": ("涉及未成年人", "minor"),
+    "other": ("其他不公开事由", "other"),
+}
+
+
+def _case_source(ledger: HearingLedger, lang: Lang) -> str:
+    """Where the case's facts came from: the case system (its key) or typed by hand (and why)."""
+    src = ledger.source
+    zh = lang == "zh"
+    if src.get("kind") == "case_system":
+        return f"审判流程管理系统（{src.get('id')}）" if zh else f"the case system ({src.get('id')})"
+    state = src.get("case_system")
+    if state and state not in ("ok", "not_configured"):
+        return f"书记员手工录入（审判流程管理系统：{state}）" if zh else f"typed by the clerk (case system: {state})"
+    return "书记员手工录入" if zh else "typed by the clerk"
+
+
+def _publicity(ledger: HearingLedger, lang: Lang) -> str:
+    i = 0 if lang == "zh" else 1
+    publicity, reason = ledger.case.get("publicity"), ledger.case.get("publicity_reason")
+    if publicity == "public":
+        return ("公开审理", "public")[i]
+    if publicity is None:
+        return ("未注明", "not stated")[i]
+    why = PUBLICITY_REASONS.get(str(reason), (str(reason or ""), str(reason or "")))[i]
+    return f"不公开审理（{why}）" if i == 0 else f"not public ({why})"
 
 
 def _statement(r: _Record, record: dict[str, Any]) -> dict[str, Any] | None:

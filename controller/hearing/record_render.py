@@ -57,6 +57,8 @@ def blocks(record: dict[str, Any]) -> list[Block]:
         [label("case_no", lang), record["case_no"] or "—"],
         [label("case_title", lang), record["title"] or "—"],
         [label("parties", lang), ("、" if zh else ", ").join(record["parties"]) or "—"],
+        [label("case_source", lang), record.get("case_source") or "—"],
+        [label("publicity", lang), record.get("publicity") or "—"],
         [label("room", lang), f"{record['room_name']} ({record['room_id']})"],
         [label("hearing_id", lang), record["hearing_id"]],
         [label("timezone", lang), f"{record['timezone_text']}{'，' if zh else '; '}{label('timezone_note', lang)}"],
@@ -157,6 +159,11 @@ def blocks(record: dict[str, Any]) -> list[Block]:
             for x in record["rules"]
         ]
         headers = [label("fault_time", lang), "", label("fault_device", lang), "", label("note", lang), by]
+        out.append(Block("table", headers=headers, rows=rows))
+    if record.get("live_stream"):
+        out.append(Block("h2", label("live_stream", lang)))
+        headers = [label("fault_time", lang), "", label("reason", lang), by]
+        rows = [[_t(x["at"]), x["label"], x["reason"], x["by"]] for x in record["live_stream"]]
         out.append(Block("table", headers=headers, rows=rows))
     statement = record["failure_statement"]
     if statement:

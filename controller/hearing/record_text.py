@@ -182,6 +182,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "fault_until": ("恢复", "Until"),
     "fault_effect": ("对录像的影响", "Effect on the recording"),
     "rules": ("录像规则", "The recording rule"),
+    "live_stream": ("庭审直播", "Live stream"),
+    "case_source": ("案件来源", "Case from"),
+    "publicity": ("公开情况", "Publicity"),
     "none": ("无。", "None."),
     "appendix": ("附录：设备原始信息", "Appendix: raw device messages"),
     "appendix_note": (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,8 @@ class HearingService:
         self.reports = RecorderReports(room, self._recorder_reported)
         self._stopping = False
         self._seq = 0  # rows numbered in memory when there is no journal (benchmarks)
+        self._source: dict[str, Any] | None = None  # where the case being opened comes from (see ``execute``)
+        self.manual_source: Callable[[], dict[str, Any]] = lambda: {}  # the case system's state at a hand entry
         room.bus.subscribe("hearing", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
         room.bus.subscribe("hearing", AvailabilityChanged, lambda e: self._device_changed(e.device_id))
         room.bus.subscribe("hearing", StateChanged, lambda e: self._device_changed(e.device_id))
@@ -186,8 +188,16 @@ class HearingService:
         await self._journal(Kind.CONTROLLER_GAP, gap, "system", "warning" if gap.get("clean_stop") else "critical")
 
     # -- commands --------------------------------------------------------------------------------------------
-    async def execute(self, action: str, params: Mapping[str, Any], actor: Actor | str = "unknown") -> dict[str, Any]:
-        """Validate and run one hearing command; CourtroomError subclasses name what was wrong."""
+    async def execute(
+        self,
+        action: str,
+        params: Mapping[str, Any],
+        actor: Actor | str = "unknown",
+        *,
+        source: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Validate and run one hearing command; CourtroomError subclasses name what was wrong. ``source``: where
+        an opened case comes from (the case system's hearing), journaled with it; None: typed by hand."""
         who = Actor.of(actor)
         model = COMMANDS.get(action)
         if model is None:
@@ -213,9 +223,11 @@ class HearingService:
             if allowed is not None and self.phase not in allowed:  # changed while waiting for the lock
                 raise InvalidState(f"cannot {action}: the hearing became {self.phase} meanwhile")
             self._settling_until = float("inf")
+            self._source = dict(source) if source is not None else None
             try:
                 result = await getattr(self, f"_do_{action}")(parsed, who)
             finally:
+                self._source = None
                 self._settling_until = time.monotonic() + SETTLE_S
                 self._arm_evaluate(SETTLE_S)
             return result
@@ -245,6 +257,14 @@ class HearingService:
             "clip": clip,
             "check": check.model_dump(),
             "recorders": self.reports.views(),
+            "case": {
+                "cause": p.cause,
+                "judges": p.judges,
+                "clerk": p.clerk,
+                "publicity": p.publicity,
+                "publicity_reason": p.publicity_reason,
+            },
+            "source": self._source or {"kind": "manual", **self.manual_source()},
         }
         if failed:
             data["override"] = {"reason": p.override_reason, "failed": failed}
@@ -561,6 +581,10 @@ class HearingService:
         """A background macro step finished (a display that had to warm up first)."""
         if not result.ok:
             self._record(Kind.MACRO_STEP_FAILED, result.as_dict(), "hearing", "warning")
+
+    def announce(self, kind: str, severity: str, data: dict[str, Any]) -> None:
+        """A room service's event on ``hearing/event`` (the live stream's starts, cuts and refusals)."""
+        self._emit(kind, severity, data)
 
     def _emit(self, kind: str, severity: str, data: dict[str, Any], ts: int | None = None) -> None:
         if self._stopping and kind not in (Kind.CONTROLLER_STOPPING,):

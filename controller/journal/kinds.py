@@ -53,6 +53,12 @@ class Kind(StrEnum):
     ALARM_CLEARED = "alarm_cleared"
     RECOVERY_ATTEMPT = "recovery_attempt"
     MACRO_STEP_FAILED = "macro_step_failed"
+    # the live stream (controller/streaming)
+    STREAM_STARTED = "stream_started"  # on the air (or back on the air after a cut), by whom
+    STREAM_CUT = "stream_cut"  # the slate on the air, by whom and why
+    STREAM_STOPPED = "stream_stopped"  # off the air: by whom, or the transition or failure that stopped it
+    STREAM_REFUSED = "stream_refused"  # a start refused by the rules, and which rule
+    STREAM_PROTECT = "stream_protect"  # a seat protected (pixelated on the air) or no longer
     # the console
     CONSOLE_LOGIN = "console_login"
     CONSOLE_LOGIN_FAILED = "console_login_failed"

@@ -20,8 +20,9 @@ import logging
 import ssl
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -69,6 +70,16 @@ log = logging.getLogger(__name__)
 DUPLICATE_MEMORY = 64  # ids remembered per target topic
 METER_MAX_HZ = 10.0
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
+
+
+class RoomService(Protocol):
+    """A room service beside the hearing (the case system's schedule, the live stream)."""
+
+    state_listeners: list[Callable[[], None]]
+
+    def state(self) -> Payload: ...
+
+    async def execute(self, action: str, params: Mapping[str, Any], actor: Actor | str = ...) -> dict[str, Any]: ...
 
 
 class RequestError(CourtroomError):
@@ -126,6 +137,13 @@ class MqttBridge:
         self.checkpoints = checkpoints
         if checkpoints is not None:
             checkpoints.listeners.append(self._checkpoint)
+        self.services: dict[str, RoomService] = {}  # cases, stream: `<name>/cmd/<action>` and `<name>/state`
+
+    def add_service(self, name: str, service: RoomService) -> None:
+        """Serve a room service's commands on ``<name>/cmd/<action>``, its state retained on ``<name>/state``."""
+        self.services[name] = service
+        topic = self.topics.service_state(name)
+        service.state_listeners.append(lambda: self._send(topic, service.state(), retain=True))
 
     # -- outbound --------------------------------------------------------------------------------------------
     def _send(
@@ -231,6 +249,8 @@ class MqttBridge:
             self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
             self._state_changed(device_id)
         self._hearing_changed()
+        for name, service in self.services.items():
+            self._send(self.topics.service_state(name), service.state(), retain=True)
         if self.checkpoints is not None and self.checkpoints.latest is not None:
             self._checkpoint(self.checkpoints.latest)
 
@@ -420,6 +440,8 @@ class MqttBridge:
                 if self.hearing is None:
                     raise RequestError("UNSUPPORTED", "this daemon runs no hearing service")
                 data = await self.hearing.execute(rest[2], command.params(), actor=actor)
+            elif rest[0] in self.services:
+                data = await self.services[rest[0]].execute(rest[2], command.params(), actor=actor)
             else:
                 params = command.params()
                 reason = params.pop("override_reason", None)

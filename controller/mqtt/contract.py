@@ -20,6 +20,7 @@ from controller.model import (
     Availability,
     ButtonState,
     CameraState,
+    CasesState,
     CheckItem,
     CheckResult,
     DeviceEntry,
@@ -33,10 +34,14 @@ from controller.model import (
     Meter,
     MicSystemState,
     Payload,
+    Publicity,
+    PublicityReason,
     RecorderState,
     RecordingStatus,
     RecordingStream,
+    ScheduledCase,
     SeatLevel,
+    StreamState,
     VideoInputState,
     VoiceFollowStatus,
     device_state,
@@ -55,6 +60,7 @@ __all__ = [
     "Availability",
     "ButtonState",
     "CameraState",
+    "CasesState",
     "CheckItem",
     "CheckResult",
     "Command",
@@ -74,11 +80,15 @@ __all__ = [
     "Meter",
     "MicSystemState",
     "Payload",
+    "Publicity",
+    "PublicityReason",
     "RecorderState",
     "RecordingStatus",
     "RecordingStream",
     "Reply",
+    "ScheduledCase",
     "SeatLevel",
+    "StreamState",
     "Topics",
     "VideoInputState",
     "VoiceFollowStatus",
@@ -239,6 +249,10 @@ class Topics:
     def hearing_event(self) -> str:
         return f"{self.root}/hearing/event"
 
+    def service_state(self, service: str) -> str:
+        """``cases/state``, ``stream/state``: a room service's retained state."""
+        return f"{self.root}/{service}/state"
+
     def request(self, op: str) -> str:
         return f"{self.root}/$ctl/request/{op}"
 
@@ -294,10 +308,14 @@ TOPIC_TABLE: list[tuple[str, str, bool, int, str]] = [
     ("<device>/meter", "out", False, 0, "Meter"),
     ("hearing/state", "out", True, 1, "HearingState"),
     ("hearing/event", "out", False, 1, "HearingEvent"),
+    ("cases/state", "out", True, 1, "CasesState"),
+    ("stream/state", "out", True, 1, "StreamState"),
     ("<device>/cmd/<action>", "in", False, 1, "Command"),
     ("<device>/cmd/<action>/<user>", "in", False, 1, "Command"),
     ("hearing/cmd/<action>", "in", False, 1, "Command"),
     ("hearing/cmd/<action>/<user>", "in", False, 1, "Command"),
+    ("cases/cmd/<action>", "in", False, 1, "Command"),
+    ("stream/cmd/<action>", "in", False, 1, "Command"),
     ("<device>/reply/<action>", "out", False, 1, "Reply"),
     ("<device>/reply/<action>/<user>", "out", False, 1, "Reply"),
     ("$ctl/request/<op>", "in", False, 1, "Command"),

@@ -30,6 +30,7 @@ from drivers.errors import ConfigError, NotExecutable, TransportLost, Unsupporte
 from drivers.profiles import Profile
 from drivers.recording.engine import Engine, Focus, Label
 from drivers.recording.options import Layout, RecordingOptions
+from drivers.recording.stream import Region, StreamSink, StreamSpec
 from drivers.recording.writer import ClosedFile
 from drivers.signals.audio import AudioInput
 from drivers.signals.video import VideoInput
@@ -79,6 +80,8 @@ class SoftwareRecorder(Recorder):
         self._closed_bytes = 0
         self._stopping: set[asyncio.Task[None]] = set()
         self._connected = False
+        self.stream: StreamSink | None = None  # the live stream, fed by the running recording
+        self._stream_ended: Callable[[str], None] = lambda _why: None
         self.info.extra.update({"store": str(store), "backup": str(self.backup) if self.backup else None})
         self.info.extra.update({"video": list(options.video), "audio": options.audio})
 
@@ -237,10 +240,52 @@ class SoftwareRecorder(Recorder):
         return {"layout": self.focus.layout, "main": self.focus.main}
 
     async def _stop_engine(self) -> None:
+        if self.stream is not None:
+            await self.stop_stream("the recording stopped")
         engine, self.engine = self.engine, None
         if engine is not None:
             await asyncio.to_thread(engine.stop)
             self._streams = engine.counters()
+
+    # -- the live stream (庭审直播): the policy is the controller's (controller/streaming) ---------------------
+    async def start_stream(
+        self, spec: StreamSpec, regions: dict[str, list[Region]], on_ended: Callable[[str], None]
+    ) -> StreamSink:
+        """Push the composite and the mix of the running recording to ``spec.url``; ``on_ended(why)`` is called
+        (on the loop) when the stream ends by itself (the server failed, the recording stopped)."""
+        engine = self.engine
+        if engine is None or self.state.transport != "record":
+            raise NotExecutable(f"{self.device_id}: not recording: the live stream is the recording's composite")
+        if self.stream is not None:
+            raise NotExecutable(f"{self.device_id}: a live stream is already running")
+        loop = asyncio.get_running_loop()
+        rate = engine.rate if engine.audio is not None else None
+        sink = StreamSink(
+            spec, self.options.fps, rate, lambda why: self._from_thread(loop, self._stream_failed, sink, why), regions
+        )
+        await asyncio.to_thread(sink.start)
+        engine.sinks = [*engine.sinks, sink]
+        self.stream, self._stream_ended = sink, on_ended
+        return sink
+
+    async def stop_stream(self, why: str = "stopped") -> None:
+        """End the live stream (the recording goes on); ``on_ended`` is told unless the controller asked."""
+        sink, self.stream = self.stream, None
+        if sink is None:
+            return
+        engine = self.engine
+        if engine is not None:
+            engine.sinks = [s for s in engine.sinks if s is not sink]
+        await asyncio.to_thread(sink.close)
+        if why != "stopped":
+            self._stream_ended(why)
+
+    def _stream_failed(self, sink: StreamSink, why: str) -> None:
+        if sink is not self.stream:
+            return
+        task = asyncio.get_running_loop().create_task(self.stop_stream(why), name=f"{self.device_id}-stream-end")
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
 
     # -- from the engine's threads ---------------------------------------------------------------------------
     @staticmethod

@@ -35,6 +35,7 @@ from drivers.recording.layout import compose, order
 from drivers.recording.options import RecordingOptions
 from drivers.recording.overlay import Overlay, overlay_text
 from drivers.recording.sealer import Sealer
+from drivers.recording.stream import Composed, StreamSink
 from drivers.recording.writer import (
     AudioSpec,
     ClosedFile,
@@ -160,6 +161,7 @@ class Engine:
         self._last: dict[str, float] = {}
         self._thread = threading.Thread(target=self._run, name=f"rec-clock-{clip}", daemon=True)
         self.failed: str | None = None
+        self.sinks: list[StreamSink] = []  # live streams fed with the composite's sources and the mix (replaced whole)
         self.end_ts = 0  # wall-clock ms where the clock stopped: the end of every stream's last segment
 
     # -- life (called in a worker thread by the device) --------------------------------------------------------
@@ -312,6 +314,8 @@ class Engine:
         for name, writer in self.writers.items():
             if name != SEATS:
                 writer.put(mix16, timeout=self.options.queue_s)
+        for sink in self.sinks:
+            sink.put_audio(mix16)
 
     def _video(self, heard_at: float) -> None:
         now = time.monotonic()
@@ -345,6 +349,11 @@ class Engine:
                 writer.put_picture(Picture((tiles, focus.layout), text))
             else:
                 writer.put_picture(Picture(pictures[name], text))
+        sinks = self.sinks
+        if sinks:
+            composed = Composed(pictures, order(list(self.cameras), self.focus.main), self.focus.layout, text)
+            for sink in sinks:
+                sink.put_picture(composed)
 
     # -- in the writers' threads -------------------------------------------------------------------------------
     def _prepare_camera(self, picture: Picture, width: int, height: int) -> Frame:

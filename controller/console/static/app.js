@@ -2,6 +2,7 @@
 import { chosenLanguage, getLanguage, setLanguage, t, translate } from "/static/i18n.js";
 import { api, can, emit, h, noteServerTime, replace, store } from "/static/core.js";
 import { initHearing } from "/static/hearing.js";
+import { initLive } from "/static/live.js";
 import { initDevices } from "/static/devices.js";
 import { initRecords, showView } from "/static/records.js";
 
@@ -109,6 +110,7 @@ async function start() {
   document.getElementById("user-name").textContent = `${store.session.user} · ${t("role." + store.session.role)}`;
   translate();
   initHearing();
+  initLive();
   initDevices();
   initRecords();
   buildTabs();

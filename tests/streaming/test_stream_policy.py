@@ -1,0 +1,161 @@
+"""The live stream against a real nginx-rtmp on loopback, read back with PyAV: a private case refused; a public
+case streamed, cut within a second (the slate found in the frames read back), back on the air only by a new
+start, stopped at recess and not resumed with the hearing; every step journaled with who and why."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from controller.hearing.record import build_record
+from controller.hearing.record_render import render_markdown
+from controller.journal import Actor, JournalFile, Kind
+from controller.streaming.local_server import LocalRtmpServer
+from controller.streaming.service import StreamPolicy, StreamService
+from tests.recording.conftest import RecordingCourt
+from tests.streaming.rtmp import Reader
+
+CLERK = Actor("console:zhao", name="赵书记员", role="clerk")
+TECH = Actor("console:li", name="李工", role="technician")
+PUBLIC = {"case_no": "(2026)京0105民初1234号", "title": "买卖合同纠纷", "publicity": "public"}
+PRIVATE = {"case_no": "(2026)京0105民初2345号", "title": "离婚纠纷", "publicity": "not_public",
+           "publicity_reason": "privacy"}
+
+
+def stream_rows(court: RecordingCourt) -> list[tuple[str, str, dict[str, object]]]:
+    file = JournalFile(court.room.config.state_dir / "journal.sqlite", court.room.room_id)
+    try:
+        return [(str(e.kind), e.actor, e.data) for e in file.entries() if str(e.kind).startswith("stream_")]
+    finally:
+        file.close()
+
+
+async def wait_for(predicate: object, timeout: float, what: str) -> float:
+    start = time.monotonic()
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - start
+
+
+async def test_a_private_case_a_wrong_role_and_a_closed_hearing_are_refused(
+    court: RecordingCourt, stream: StreamService
+) -> None:
+    with pytest.raises(StreamPolicy, match="not in session"):
+        await stream.execute("start", {}, CLERK)
+    await court.hearing.execute("open", PRIVATE, CLERK)
+    with pytest.raises(StreamPolicy, match="case not public: privacy"):
+        await stream.execute("start", {}, CLERK)
+    assert stream.state().state == "refused" and stream.state().reason == "case not public: privacy"
+    assert court.recorder.stream is None  # nothing of it applied
+    await court.hearing.execute("close", {}, CLERK)
+    await court.hearing.execute("open", {**PUBLIC, "case_no": "(2026)京0105民初1111号"}, CLERK)
+    with pytest.raises(StreamPolicy, match="only judge or clerk may start"):
+        await stream.execute("start", {}, TECH)
+    await court.hearing.execute("close", {}, CLERK)
+    await court.hearing.execute("open", {"case_no": "(2026)京0105民初2222号"}, CLERK)  # typed, publicity unknown
+    with pytest.raises(StreamPolicy, match="publicity is not known"):
+        await stream.execute("start", {}, CLERK)
+    await court.hearing.execute("close", {}, CLERK)
+    await court.journal.flush()
+    refused = [(actor, data["reason"]) for kind, actor, data in stream_rows(court) if kind == Kind.STREAM_REFUSED]
+    assert [r for _, r in refused][1:] == [
+        "case not public: privacy",
+        "only judge or clerk may start the live stream (sender's role: technician)",
+        "the case's publicity is not known (open it from the case system or give publicity)",
+    ]
+    assert refused[1][0] == "console:zhao"
+
+
+async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_recess(
+    court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
+) -> None:
+    rec = court.recorder
+    await court.hearing.execute("open", PUBLIC, CLERK)
+    await court.until(lambda: rec.state.transport == "record", 10, "recording")
+    reader = Reader(nginx.url())
+    reader.start()
+    try:
+        state = await stream.execute("start", {}, CLERK)
+        assert state["state"] == "live" and state["by"] == "console:zhao" and state["case_no"] == PUBLIC["case_no"]
+        assert state["target"] == nginx.url().rsplit("/", 1)[0]  # the stream key is not published
+        await wait_for(lambda: sum(not f.slate for f in reader.frames) >= 10, 20, "live pictures read back")
+        assert not any(f.slate for f in reader.frames)
+
+        cut_at = time.monotonic()
+        state = await stream.execute("cut", {"reason": "证人情绪激动"}, CLERK)
+        assert state["state"] == "cut" and state["reason"] == "证人情绪激动"
+        await wait_for(lambda: any(f.slate and f.at >= cut_at for f in reader.frames), 10, "the slate read back")
+        seen = next(f.at for f in reader.frames if f.slate and f.at >= cut_at) - cut_at
+        print(f"\ncut -> slate read back from nginx: {seen * 1000:.0f} ms")  # the report's figure
+        assert seen < 3.0  # the goal is 1 s; a loaded two-core machine gets slack, the figure above says how much
+        await asyncio.sleep(0.5)
+        after = [f for f in reader.frames if f.at >= cut_at + seen + 0.2]
+        assert after and all(f.slate for f in after)  # the slate stays until a new start
+
+        back_at = time.monotonic()
+        assert (await stream.execute("start", {}, CLERK))["state"] == "live"
+        await wait_for(lambda: any(not f.slate and f.at >= back_at for f in reader.frames), 10, "back on the air")
+
+        await court.hearing.execute("interrupt", {"reason": "recess"}, CLERK)
+        await wait_for(lambda: stream.state().state == "off", 10, "the stream stopped at recess")
+        assert stream.state().reason == "recess (休庭)" and stream.state().by == "hearing"
+        assert rec.stream is None
+        await court.hearing.execute("resume", {}, CLERK)
+        await court.until(lambda: rec.state.transport == "record", 10, "recording again")
+        await asyncio.sleep(0.5)
+        assert stream.state().state == "off" and rec.stream is None  # back only by a new start
+        await court.hearing.execute("close", {}, CLERK)
+    finally:
+        reader.stop()
+    await court.journal.flush()
+    rows = [(kind, actor, data.get("reason")) for kind, actor, data in stream_rows(court)]
+    assert rows == [
+        (Kind.STREAM_STARTED, "console:zhao", "start"),
+        (Kind.STREAM_CUT, "console:zhao", "证人情绪激动"),
+        (Kind.STREAM_STARTED, "console:zhao", "back on the air"),
+        (Kind.STREAM_STOPPED, "hearing", "recess (休庭)"),
+    ]
+    assert reader.audio_frames > 0  # the mix went along
+
+    file = JournalFile(court.room.config.state_dir / "journal.sqlite", court.room.room_id)
+    try:
+        hearing_id = file.hearings(PUBLIC["case_no"])[0][0]
+        record = build_record(file, hearing_id)
+    finally:
+        file.close()
+    assert [(x["label"], x["reason"], x["by"]) for x in record["live_stream"]] == [
+        ("开始直播", "start", "赵书记员（书记员）"),
+        ("暂停直播", "证人情绪激动", "赵书记员（书记员）"),
+        ("开始直播", "back on the air", "赵书记员（书记员）"),
+        ("停止直播", "recess (休庭)", "控制系统"),  # the hearing's transition, not a person
+    ]
+    assert record["publicity"] == "公开审理" and record["case_source"] == "书记员手工录入"
+    markdown = render_markdown(record)
+    assert "## 庭审直播" in markdown and "证人情绪激动" in markdown
+
+
+async def test_a_server_that_goes_away_ends_the_stream_and_not_the_recording(
+    court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
+) -> None:
+    rec = court.recorder
+    await court.hearing.execute("open", PUBLIC, CLERK)
+    await court.until(lambda: rec.state.transport == "record", 10, "recording")
+    await stream.execute("start", {}, CLERK)
+    await wait_for(lambda: stream.sink is not None and stream.sink.counters.sent_frames >= 10, 20, "frames sent")
+    await nginx.stop()
+    await wait_for(lambda: stream.state().state == "off", 20, "the stream ended")
+    state = stream.state()
+    assert state.by == "system" and (state.reason or "").startswith("stream: "), state
+    frames = rec.snapshot()["streams"]["composite"]["frames"]
+    await court.until(lambda: rec.snapshot()["streams"]["composite"]["frames"] > frames + 10, 10, "still recording")
+    assert rec.state.transport == "record" and rec.stream is None
+    with pytest.raises(StreamPolicy, match="nothing to cut"):
+        await stream.execute("cut", {"reason": "已断开"}, CLERK)
+    await court.hearing.execute("close", {}, CLERK)
+    await court.journal.flush()
+    stopped = [(actor, data["reason"]) for kind, actor, data in stream_rows(court) if kind == Kind.STREAM_STOPPED]
+    assert stopped == [("system", state.reason)]
