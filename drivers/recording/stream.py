@@ -125,6 +125,7 @@ class StreamSink:
         self.first_slate_at: float | None = None  # when the first slate frame after it was handed to the server
         self._cut = False
         self._force_key = True
+        self._flags = threading.Lock()  # _cut and _force_key change together (the controller's thread)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(8, round(fps * 2)))
         self._held: deque[tuple[float, Any]] = deque()  # (send at, packet): the broadcast delay
         self._slate = slate(spec.width, spec.height, spec.slate_text)
@@ -142,13 +143,13 @@ class StreamSink:
 
     def cut(self) -> None:
         """The slate from the next frame on; what the delay held is not sent."""
-        self.cut_at, self.first_slate_at = time.monotonic(), None
-        self._cut = True
-        self._force_key = True
+        with self._flags:
+            self.cut_at, self.first_slate_at = time.monotonic(), None
+            self._cut = self._force_key = True
 
     def resume(self) -> None:
-        self._cut = False
-        self._force_key = True
+        with self._flags:
+            self._cut, self._force_key = False, True
 
     def set_regions(self, regions: dict[str, list[Region]]) -> None:
         self.regions = dict(regions)
@@ -226,15 +227,16 @@ class StreamSink:
         return self._overlay.apply(out, composed.text) if composed.text else out
 
     def _encode_picture(self, composed: Composed) -> None:
-        cut = self._cut
+        with self._flags:  # both at once: a cut between the two reads would key a picture and keep the delay's
+            cut, key = self._cut, self._force_key
+            self._force_key = False
         frame = self._slate if cut else self._picture(composed)
         yuv = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), dtype=np.uint8)
         out = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         out.pts = self.counters.frames
         out.time_base = Fraction(1) / Fraction(self.fps).limit_denominator(1001)
-        if self._force_key:
+        if key:
             out.pict_type = av.video.frame.PictureType.I
-            self._force_key = False
             if cut:
                 self._discard_held()
         self.counters.frames += 1
