@@ -74,19 +74,17 @@ class StreamCounters:
 
 
 def pixelate(frame: Frame, region: Region) -> None:
-    """Replace ``region`` of ``frame`` (in place) by coarse blocks, blurred: a face there cannot be recognised."""
+    """Replace ``region`` of ``frame`` (in place) by a few blocks smoothed into each other: a face there cannot be
+    recognised (scaled down to at most PIXEL_BLOCKS across, then up again bilinearly: cheap at any size)."""
     h, w = frame.shape[:2]
     x0, y0 = int(region[0] * w), int(region[1] * h)
     x1, y1 = min(w, int((region[0] + region[2]) * w)), min(h, int((region[1] + region[3]) * h))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
-    part = frame[y0:y1, x0:x1]
     across = max(1, min(PIXEL_BLOCKS, (x1 - x0) // 4))
     down = max(1, round(across * (y1 - y0) / (x1 - x0)))
-    small = cv2.resize(part, (across, down), interpolation=cv2.INTER_AREA)
-    big = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
-    k = max(3, ((x1 - x0) // across) | 1)
-    frame[y0:y1, x0:x1] = cv2.GaussianBlur(big, (k, k), 0)
+    small = cv2.resize(frame[y0:y1, x0:x1], (across, down), interpolation=cv2.INTER_AREA)
+    frame[y0:y1, x0:x1] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
 
 
 def slate(width: int, height: int, text: str) -> Frame:
@@ -127,6 +125,7 @@ class StreamSink:
         self.first_slate_at: float | None = None  # when the first slate frame after it was handed to the server
         self._cut = False
         self._force_key = True
+        self._flags = threading.Lock()  # _cut and _force_key change together (the controller's thread)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(8, round(fps * 2)))
         self._held: deque[tuple[float, Any]] = deque()  # (send at, packet): the broadcast delay
         self._slate = slate(spec.width, spec.height, spec.slate_text)
@@ -144,13 +143,13 @@ class StreamSink:
 
     def cut(self) -> None:
         """The slate from the next frame on; what the delay held is not sent."""
-        self.cut_at, self.first_slate_at = time.monotonic(), None
-        self._cut = True
-        self._force_key = True
+        with self._flags:
+            self.cut_at, self.first_slate_at = time.monotonic(), None
+            self._cut = self._force_key = True
 
     def resume(self) -> None:
-        self._cut = False
-        self._force_key = True
+        with self._flags:
+            self._cut, self._force_key = False, True
 
     def set_regions(self, regions: dict[str, list[Region]]) -> None:
         self.regions = dict(regions)
@@ -228,15 +227,16 @@ class StreamSink:
         return self._overlay.apply(out, composed.text) if composed.text else out
 
     def _encode_picture(self, composed: Composed) -> None:
-        cut = self._cut
+        with self._flags:  # both at once: a cut between the two reads would key a picture and keep the delay's
+            cut, key = self._cut, self._force_key
+            self._force_key = False
         frame = self._slate if cut else self._picture(composed)
         yuv = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), dtype=np.uint8)
         out = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         out.pts = self.counters.frames
         out.time_base = Fraction(1) / Fraction(self.fps).limit_denominator(1001)
-        if self._force_key:
+        if key:
             out.pict_type = av.video.frame.PictureType.I
-            self._force_key = False
             if cut:
                 self._discard_held()
         self.counters.frames += 1

@@ -45,8 +45,10 @@ class Reader:
 
     def _run(self) -> None:
         try:
-            options = {"rtmp_live": "live", "fflags": "nobuffer", "rw_timeout": "20000000"}
-            with av.open(self.url, options=options, timeout=20) as container:
+            options = {"rtmp_live": "live", "fflags": "nobuffer"}
+            # 20 s to the first pictures (a broadcast delay holds them); then 2 s without data ends the reading
+            # (nginx keeps a player waiting after the publisher has gone)
+            with av.open(self.url, options=options, timeout=(20, 2)) as container:
                 for packet in container.demux():
                     if self._stop.is_set():
                         break

@@ -159,3 +159,27 @@ async def test_a_server_that_goes_away_ends_the_stream_and_not_the_recording(
     await court.journal.flush()
     stopped = [(actor, data["reason"]) for kind, actor, data in stream_rows(court) if kind == Kind.STREAM_STOPPED]
     assert stopped == [("system", state.reason)]
+
+
+async def test_non_public_evidence_mediation_and_the_close_each_stop_the_stream(
+    court: RecordingCourt, stream: StreamService
+) -> None:
+    rec = court.recorder
+    await court.hearing.execute("open", PUBLIC, CLERK)
+    for reason, label in (("non_public_evidence", "不公开举证质证"), ("mediation", "不宜录制的调解"), (None, "闭庭")):
+        await court.until(lambda: rec.state.transport == "record", 10, "recording")
+        assert (await stream.execute("start", {}, Actor("mqtt:judge-li", role="judge")))["state"] == "live"
+        if reason is None:
+            await court.hearing.execute("close", {}, CLERK)
+        else:
+            await court.hearing.execute("interrupt", {"reason": reason}, CLERK)
+        await wait_for(lambda: stream.state().state == "off", 10, f"the stream stopped ({label})")
+        assert label in (stream.state().reason or "") and rec.stream is None
+        if reason is not None:
+            with pytest.raises(StreamPolicy, match="not in session"):
+                await stream.execute("start", {}, CLERK)
+            await court.hearing.execute("resume", {}, CLERK)
+            assert stream.state().state == "refused"  # the refused start above; nothing resumed by itself
+    await court.journal.flush()
+    stopped = [data["reason"] for kind, _, data in stream_rows(court) if kind == Kind.STREAM_STOPPED]
+    assert stopped == ["non_public_evidence (不公开举证质证)", "mediation (不宜录制的调解)", "close (闭庭)"]
