@@ -373,6 +373,10 @@ class SimulatedRoom:
             return VideoEndpoint(port, self.run_dir)
         if port.startswith(("socket://", "tcp://")):
             return TcpEndpoint()
+        if port.startswith("ssh://"):
+            from sim.tesira_ssh import SshEndpoint
+
+            return SshEndpoint()
         if port.startswith("usb:"):
             from sim.usb import UsbEndpoint  # lazily: pyusb is loaded only for a room with USB devices
 
