@@ -32,6 +32,8 @@ ATTRIBUTES = ("level", "mute", "minLevel", "maxLevel", "label")  # per channel
 BLOCK_ATTRIBUTES = {"levels": "level", "mutes": "mute"}  # whole-block lists, and the channel attribute of each
 SETTABLE = ("level", "mute")
 DEVICE_FIELDS = {"hostname": "hostname", "version": "firmware", "serialNumber": "serial"}
+DEVICE_LISTS = ("discoveredServers", "activeFaultList")  # answered as empty lists: one unit, no faults
+INTERFACE = "LevelControlInterface::Attributes"  # what an unknown attribute's error names [U: exact text]
 
 
 def garble(line: bytes) -> bytes:
@@ -203,8 +205,10 @@ class Tesira:
             return self._special(connection, tag, command, rest)
         if command not in ("get", "set", "increment", "decrement", "toggle", "subscribe", "unsubscribe"):
             return f"-ERR Parse error at {len(tag) + 1}: unknown command"
-        if rest and (rest[0] in BLOCK_ATTRIBUTES or rest[0] == "numChannels"):
+        if rest and (rest[0] in BLOCK_ATTRIBUTES or rest[0] in ("numChannels", "ganged")):
             return self._block_wide(connection, tag, command, rest)
+        if len(rest) == 1 and rest[0] not in ATTRIBUTES and tag in self.blocks:
+            return f"-ERR INVALID_PARAMETER attribute {rest[0]} not found in {INTERFACE}"
         if len(rest) < 2 or not rest[1].isdigit():  # parsed before the address is looked up
             at = line.find(rest[1], len(tag) + len(command) + len(rest[0]) + 2) if len(rest) > 1 else len(line)
             return f"-ERR Parse error at {at}: could not parse value"
@@ -239,6 +243,10 @@ class Tesira:
             return "+OK"
         if tag == "DEVICE" and command == "get" and len(rest) == 1 and rest[0] in DEVICE_FIELDS:
             return '+OK "value":' + _fmt(self.identity[DEVICE_FIELDS[rest[0]]])
+        if tag == "DEVICE" and command == "get" and len(rest) == 1 and rest[0] in DEVICE_LISTS:
+            return '+OK "value":[]'
+        if tag == "DEVICE" and command == "get" and rest == ["networkStatus"]:
+            return '+OK "value":{"hostname":' + _fmt(self.identity["hostname"]) + "}"
         if tag == "DEVICE" and command == "recallPreset" and len(rest) == 1 and rest[0].isdigit():
             self.presets.append(int(rest[0]))
             return "+OK"
@@ -251,6 +259,8 @@ class Tesira:
             return '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}'
         attribute, args = rest[0], rest[1:]
         if command == "get" and not args:
+            if attribute == "ganged":
+                return '+OK "value":false'
             value = str(block.channels) if attribute == "numChannels" else _fmt(self.value(tag, attribute, 0))
             return f'+OK "value":{value}'
         if command in ("subscribe", "unsubscribe") and attribute in BLOCK_ATTRIBUTES:
