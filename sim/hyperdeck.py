@@ -16,8 +16,9 @@ Where the reference is silent, this reading chooses:
 The reply fields follow the "Blackmagic HyperDeck Ethernet Protocol" chapter of the current HyperDeck manuals
 (protocol 1.11 and later, docs/protocols-hyperdeck.md): `device info` with `unique id`, `software version` and
 `name`; `transport info` with `timeline`, `input video format` and `dynamic range`; `slot info` with `blocked`,
-`remaining size` and `total size`; `clips get` / `clips count`; the manual's whole notify list. A unit set to
-an older `protocol_version` (below 1.11) answers with the older, shorter field sets, as such firmware does.
+`remaining size` and `total size`; `clips get` / `clips count` / `disk list`; the manual's whole notify list.
+A unit set to an older `protocol_version` (below 1.11) answers with the older, shorter field sets, as such
+firmware does.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class HyperDeckSession:
         deck = self.deck
         handler = {
             "transport info": lambda: block(208, "transport info", deck.transport_info()),
+            "remote": lambda: block(210, "remote info", {"enabled": _tf(deck.remote), "override": "false"}),
             "remote info": lambda: block(210, "remote info", {"enabled": _tf(deck.remote), "override": "false"}),
             "device info": lambda: block(204, "device info", deck.device_info()),
             "clips count": lambda: block(214, "clips count", {"clip count": len(deck.clip_list)}),
@@ -128,6 +130,8 @@ class HyperDeckSession:
             self.reply(self._clips(params))
         elif name == "slot info":
             self.reply(self._slot_info(params))
+        elif name == "disk list":
+            self.reply(self._disk_list(params))
         elif name == "notify":
             self.reply(self._notify(params))
         elif name == "remote" and params.get("enable") in ("true", "false"):
@@ -164,6 +168,15 @@ class HyperDeckSession:
         if not first.isdigit() or (count is not None and not count.isdigit()):
             return block(102, "invalid value")
         return block(205, "clips info", self.deck.clips_info(int(first), None if count is None else int(count)))
+
+    def _disk_list(self, params: dict[str, str]) -> bytes:
+        if set(params) - {"slot id"}:
+            return block(101, "unsupported parameter")
+        text = params.get("slot id", str(self.deck.active))
+        number = int(text) if text.isdigit() else -1
+        if number not in self.deck.slots:
+            return block(102, "invalid value")
+        return block(206, "disk list", self.deck.disk_list(number))
 
     def _slot_info(self, params: dict[str, str]) -> bytes:
         if set(params) - {"slot id"}:

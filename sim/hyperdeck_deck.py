@@ -107,6 +107,7 @@ class HyperDeck:
         self.protocol_version = str(settings.get("protocol_version", "1.11"))
         self.video_format = str(settings.get("video_format", "1080i50"))
         self.input_video_format = str(settings.get("input_video_format", self.video_format))
+        self.file_format = str(settings.get("file_format", "QuickTimeProResHQ"))
         self.dynamic_range = str(settings.get("dynamic_range", "Rec709"))
         self.unique_id = str(settings.get("unique_id", "7c2e0d0a1b2c"))
         self.software_version = str(settings.get("software_version", "8.3"))
@@ -229,6 +230,17 @@ class HyperDeck:
         info["slot count"] = len(self.slots)
         if self.current:
             info |= {"software version": self.software_version, "name": self.name}
+        return info
+
+    def disk_list(self, number: int) -> dict[str, object]:
+        """`206 disk list`: the slot, then ``id: file name file format video format duration`` per clip on it
+        (the clips recorded here go to the active slot; file names get ``.mov`` [U])."""
+        self.settle()
+        info: dict[str, object] = {"slot id": number}
+        if number == self.active and self.slots[number].present:
+            for index, clip in enumerate(self.clip_list, start=1):
+                length = self.frames_as_timecode(clip.frames)
+                info[str(index)] = f"{clip.name}.mov {self.file_format} {self.video_format} {length}"
         return info
 
     def clips_info(self, first: int = 1, count: int | None = None) -> dict[str, object]:

@@ -63,7 +63,7 @@ class HyperDeckOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     notify: tuple[Notification, ...] = ("transport", "slot")  # what the unit is asked to push
-    remote_info: bool = True  # the firmware answers `remote info` [U]
+    remote_info: bool = True  # read `remote` (210 remote info) at each poll; older firmware lacks it [U]
     slot_id: int | None = Field(None, ge=1, le=16)  # the slot to report; None: the active one
     record_confirm_ms: float = Field(1000, ge=0)  # 0: trust `200 ok`; else read transport info until record
     greeting_timeout_ms: float = Field(2000, gt=0)
@@ -101,7 +101,7 @@ class HyperDeckRecorder(Recorder):
         slot = {"slot_id": slot_id} if slot_id is not None else {}
         self._apply_slot(await self._ask(codec.command("slot info", **slot), codec.SLOT_INFO))
         if self.options.remote_info:
-            self._apply_remote(await self._ask(codec.command("remote info"), codec.REMOTE_INFO))
+            self._apply_remote(await self._ask(codec.command("remote"), codec.REMOTE_INFO))  # the manual's query
         self._publish(before)
 
     async def _handshake(self, link: FramedLink[Reply]) -> None:

@@ -84,6 +84,7 @@ def test_golden_current_manual_replies() -> None:
         codec.ClipEntry(1, "odd", None, None)
     ]
     assert codec.command("clips get") == b"clips get\n" and codec.command("device info") == b"device info\n"
+    assert codec.command("remote") == b"remote\n"  # the manual's remote-state query (210 remote info)
 
 
 def test_replies_split_anywhere_and_lf_only() -> None:

@@ -104,6 +104,7 @@ async def test_golden_exchanges(unit: Rig) -> None:
     assert await client.ask("slot info") == SLOT_INFO
     assert await client.ask("slot info: slot id: 2") == b"202 slot info:\r\nslot id: 2\r\nstatus: empty\r\n\r\n"
     assert await client.ask("slot info: slot id: 9") == b"102 invalid value\r\n"
+    assert await client.ask("remote") == b"210 remote info:\r\nenabled: true\r\noverride: false\r\n\r\n"
     assert await client.ask("remote info") == b"210 remote info:\r\nenabled: true\r\noverride: false\r\n\r\n"
     assert await client.ask("garbage") == b"100 syntax error\r\n"
     assert await client.ask("record: colour: red") == b"100 syntax error\r\n"
