@@ -17,23 +17,14 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from sim.endpoints import Session, TcpEndpoint
-from sim.errors import SimConfigError
 from sim.pjlink_class2 import STATUS_PORT, Class2, StatusPort
 from sim.room import register_family
 
 ERROR_FIELDS = ("fan", "lamp", "temperature", "cover", "filter", "other")
 LEVELS = {"ok": "0", "warning": "1", "error": "2"}
 POWER_CODES = {"off": "0", "on": "1", "cooling": "2", "warming": "3"}
-
-
-def _number(simulate: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = simulate.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise SimConfigError(f"{where}: simulate.{key}: expected a number >= 0, got {value!r}")
-    return float(value)
 
 
 def garble(line: bytes) -> bytes:

@@ -9,9 +9,16 @@ from typing import Any
 
 from sim.endpoints import Endpoint, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.pjlink import Projector, _number
+from sim.pjlink import Projector
 from sim.pjlink_class2 import STATUS_PORT, Class2
 from sim.room import BuiltLine, DeviceSpec
+
+
+def _number(simulate: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = simulate.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SimConfigError(f"{where}: simulate.{key}: expected a number >= 0, got {value!r}")
+    return float(value)
 
 
 def password_from(options: Mapping[str, Any], where: str) -> str | None:
