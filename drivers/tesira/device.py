@@ -120,7 +120,8 @@ class TesiraDsp(AudioProcessor):
             self.info.extra[key] = codec.parse_string(await self._hello(link, codec.get_attribute("DEVICE", attribute)))
 
     async def _discover(self, link: FramedLink[Frame]) -> None:
-        """Every point's tag among the unit's aliases and its index within the block; labels into ``info``."""
+        """Every point's tag among the unit's aliases and its index within the block; labels and the block's
+        level range per point into ``info`` (a point allowing more than the unit does is logged)."""
         aliases = set(codec.parse_list(await self._hello(link, b"SESSION get aliases\n")))
         missing = sorted({point.tag for point in self.points.values()} - aliases)
         if missing:
@@ -130,6 +131,7 @@ class TesiraDsp(AudioProcessor):
         for tag in sorted({point.tag for point in self.points.values()}):
             channels[tag] = int(codec.parse_level(await self._hello(link, codec.get_attribute(tag, "numChannels"))))
         labels: dict[str, str] = {}
+        ranges: dict[str, list[float]] = {}
         for name, point in sorted(self.points.items()):
             if point.index > channels[point.tag]:
                 raise InvalidArgument(
@@ -137,8 +139,24 @@ class TesiraDsp(AudioProcessor):
                     f"the block has {channels[point.tag]} channels"
                 )
             labels[name] = codec.parse_string(await self._hello(link, codec.get(point.tag, "label", point.index)))
+            low = codec.parse_level(await self._hello(link, codec.get(point.tag, "minLevel", point.index)))
+            high = codec.parse_level(await self._hello(link, codec.get(point.tag, "maxLevel", point.index)))
+            ranges[name] = [low, high]
+            if point.min_db < low or point.max_db > high:
+                log.warning(
+                    "%s: point %s allows %g..%g dB, the unit's %s channel %d only %g..%g dB (it clamps)",
+                    self.device_id,
+                    name,
+                    point.min_db,
+                    point.max_db,
+                    point.tag,
+                    point.index,
+                    low,
+                    high,
+                )
         self.info.extra["blocks"] = channels
         self.info.extra["labels"] = labels
+        self.info.extra["ranges"] = ranges
 
     async def poll(self) -> None:
         """Read the level and mute of every point."""

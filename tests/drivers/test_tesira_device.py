@@ -59,6 +59,7 @@ async def test_identity_aliases_and_block_attributes_are_read_at_connect(tmp_pat
         assert dsp.info.extra["hostname"] == "TesiraForte01" and dsp.info.extra["serial_number"] == "03725678"
         assert dsp.info.extra["blocks"] == {"GalleryLvl": 12, "Level1": 12, "Master": 12, "MicLevels": 12}
         assert dsp.info.extra["labels"]["witness-mic"] == "witness-mic"
+        assert dsp.info.extra["ranges"]["room-master"] == [-80.0, 0.0]  # the block's minLevel / maxLevel
         assert "SESSION get aliases" in sim.received and "MicLevels get numChannels" in sim.received
         sim.turn_knob("GalleryLvl", 3, -30)  # a whole-block push carries all twelve channels
         await r.until(lambda: dsp.state["gallery"].level_db == -30, what="block push")
