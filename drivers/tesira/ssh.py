@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import asyncssh
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drivers.errors import ConfigError, TransportLost
 from drivers.profiles import parse_options
@@ -122,7 +122,7 @@ class SshShellStream:
             raise TransportLost(f"{self.url}: SSH login refused for user {creds.username!r}") from None
         except asyncssh.HostKeyNotVerifiable as exc:
             raise TransportLost(f"{self.url}: the unit's SSH host key is not in {creds.known_hosts}: {exc}") from None
-        except (OSError, asyncssh.Error, ValidationError) as exc:
+        except (OSError, asyncssh.Error) as exc:
             raise TransportLost(f"{self.url}: cannot open an SSH session: {exc}") from exc
         self._conn, self._writer, self._reader = conn, writer, reader
         log.debug("SSH session open to %s as %s", self.url, creds.username)
