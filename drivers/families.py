@@ -47,6 +47,7 @@ PORT_FORMS: dict[Transport, str] = {
 _SCHEMES: tuple[tuple[str, Transport], ...] = (
     ("tcp://", "tcp"),
     ("socket://", "tcp"),  # pyserial's spelling, which the simulator hands out
+    ("ssh://", "tcp"),  # an SSH session over TCP (the tesira family)
     ("udp://", "udp"),
     ("usb:", "usb"),
     ("alsa:", "alsa"),

@@ -316,5 +316,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``dcs6000`` family (idempotent)."""
+    """Teach the simulator the ``dcs6000`` family (idempotent)."""
     register_family("dcs6000", {"mic_system"}, build_line)

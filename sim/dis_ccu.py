@@ -238,5 +238,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``dis_ccu`` family (idempotent)."""
+    """Teach the simulator the ``dis_ccu`` family (idempotent)."""
     register_family("dis_ccu", {"mic_system"}, build_line)

@@ -1,4 +1,4 @@
-"""A simulated Blackmagic HyperDeck on TCP: shared/protocols.md section 4.2, read independently.
+"""A simulated Blackmagic HyperDeck on TCP: docs/protocols-hyperdeck.md, read independently.
 
 `HyperDeck` keeps the transport, the slots and the remote switch; `HyperDeckSession` speaks the protocol to one
 client (banner, commands, its notify settings); `HyperDeckServer` serves one client at a time on a TCP endpoint
@@ -12,170 +12,26 @@ Where the reference is silent, this reading chooses:
 - Remote control disabled refuses record, stop and play with 111; `remote: enable: true` always works.
 - A recording without a name is named `<volume name>_<nnnn>` [U]. Timecode runs at `frame_rate` (25).
 - A garbled reply has its first line's bytes flipped into non-ASCII; the rest of the block follows as sent.
+
+The reply fields follow the "Blackmagic HyperDeck Ethernet Protocol" chapter of the current HyperDeck manuals
+(protocol 1.11 and later, docs/protocols-hyperdeck.md): `device info` with `unique id`, `software version` and
+`name`; `transport info` with `timeline`, `input video format` and `dynamic range`; `slot info` with `blocked`,
+`remaining size` and `total size`; `clips get` / `clips count` / `disk list`; the manual's whole notify list.
+A unit set to an older `protocol_version` (below 1.11) answers with the older, shorter field sets, as such
+firmware does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
+from sim.hyperdeck_deck import NOTIFY_KEYS, OLD_NOTIFY_KEYS, HyperDeck, block, parse_params
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
-Clock = Callable[[], float]
-PARAM_KEYS = (
-    "slot id",
-    "clip id",
-    "single clip",
-    "video format",
-    "name",
-    "transport",
-    "slot",
-    "remote",
-    "configuration",
-    "enable",
-    "override",
-    "speed",
-    "loop",
-)
-_KEY = re.compile(r"(?:^|\s)(" + "|".join(PARAM_KEYS) + r"):\s*")
-NOTIFY_KEYS = ("transport", "slot", "remote", "configuration")
-
-
-def block(code: int, title: str, params: Mapping[str, object] | None = None) -> bytes:
-    """A reply: ``200 ok`` or a block ``208 transport info:`` + ``key: value`` lines + a blank line."""
-    if params is None:
-        return f"{code} {title}\r\n".encode()
-    body = "".join(f"{key}: {value}\r\n" for key, value in params.items())
-    return f"{code} {title}:\r\n{body}\r\n".encode()
-
-
-def parse_params(text: str) -> dict[str, str] | None:
-    """``name: Court2 slot: true`` -> {name: Court2, slot: true}; None when it does not parse."""
-    matches = list(_KEY.finditer(text))
-    if not matches or matches[0].start() != 0:
-        return None
-    params: dict[str, str] = {}
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        params[match.group(1)] = text[match.end() : end].strip()
-    return params
-
-
-@dataclass
-class Slot:
-    present: bool
-    remaining: float
-    volume: str
-
-
-class HyperDeck:
-    """The unit's state; `changed(kinds)` is called with what to notify (transport / slot / remote)."""
-
-    def __init__(self, settings: Mapping[str, Any], clock: Clock = time.monotonic) -> None:
-        self.clock = clock
-        self.model = str(settings.get("model_name", "HyperDeck Studio HD Plus"))
-        self.protocol_version = str(settings.get("protocol_version", "1.11"))
-        self.video_format = str(settings.get("video_format", "1080i50"))
-        self.fps = int(settings.get("frame_rate", 25))
-        self.countdown_speed = float(settings.get("countdown_speed", 1.0))
-        count = int(settings.get("slots", 2))
-        self.slots = {n: Slot(False, 0.0, "") for n in range(1, count + 1)}
-        self.slots[1] = Slot(True, float(settings.get("remaining_s", 10800)), str(settings.get("volume", "SSD1")))
-        self.active = 1
-        self.transport = "stopped"
-        self.clip: str | None = None
-        self.clips = 0
-        self.remote = True
-        self._frames = 0.0
-        self._since = clock()
-        self.changed: Callable[[tuple[str, ...]], None] = lambda kinds: None
-
-    def settle(self) -> None:
-        """Run time and the disk countdown up to now; a full disk stops the recording."""
-        now = self.clock()
-        elapsed, self._since = now - self._since, now
-        if self.transport in ("play", "record"):
-            self._frames = (self._frames + elapsed * self.fps) % (24 * 3600 * self.fps)
-        if self.transport == "record":
-            slot = self.slots[self.active]
-            slot.remaining = max(0.0, slot.remaining - elapsed * self.countdown_speed)
-            if slot.remaining <= 0:
-                self.transport = "stopped"
-                self.changed(("transport", "slot"))
-
-    def seconds_to_full(self) -> float | None:
-        if self.transport != "record" or self.countdown_speed <= 0:
-            return None
-        return self.slots[self.active].remaining / self.countdown_speed
-
-    @property
-    def timecode(self) -> str:
-        self.settle()
-        total = int(self._frames)
-        seconds = total // self.fps
-        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{total % self.fps:02d}"
-
-    def set_transport(self, state: str) -> None:
-        self.settle()
-        if state != self.transport:
-            self.transport = state
-            self.changed(("transport",))
-
-    def record(self, name: str | None) -> int | None:
-        """Start recording; the failure code when it cannot."""
-        self.settle()
-        slot = self.slots[self.active]
-        if not slot.present:
-            return 105
-        if slot.remaining <= 0:
-            return 104
-        self.clips += 1
-        self.clip = name or f"{slot.volume}_{self.clips:04d}"
-        self.set_transport("record")
-        return None
-
-    def set_disk(self, present: bool, remaining_s: int | None) -> None:
-        self.settle()
-        slot = self.slots[self.active]
-        slot.present = present
-        if remaining_s is not None:
-            slot.remaining = float(remaining_s)
-        if present and not slot.volume:
-            slot.volume = "SSD1"
-        kinds: tuple[str, ...] = ("slot",)
-        if not present and self.transport in ("record", "play"):
-            self.transport = "stopped"
-            kinds = ("transport", "slot")
-        self.changed(kinds)
-
-    def transport_info(self) -> dict[str, object]:
-        tc = self.timecode
-        return {
-            "status": self.transport,
-            "speed": 100 if self.transport == "play" else 0,
-            "slot id": self.active if self.slots[self.active].present else "none",
-            "clip id": self.clips if self.clip else "none",
-            "single clip": "false",
-            "display timecode": tc,
-            "timecode": tc,
-            "video format": self.video_format,
-            "loop": "false",
-        }
-
-    def slot_info(self, number: int) -> dict[str, object]:
-        self.settle()
-        slot = self.slots[number]
-        info: dict[str, object] = {"slot id": number, "status": "mounted" if slot.present else "empty"}
-        if slot.present:
-            info |= {"volume name": slot.volume, "recording time": int(slot.remaining)}
-            info["video format"] = self.video_format
-        return info
+__all__ = ["HyperDeck", "HyperDeckHandle", "HyperDeckServer", "HyperDeckSession", "block", "parse_params"]
 
 
 class HyperDeckSession:
@@ -185,7 +41,7 @@ class HyperDeckSession:
         self.server = server
         self.session = session
         self.deck = server.deck
-        self.notify = dict.fromkeys(NOTIFY_KEYS, False)
+        self.notify = dict.fromkeys(NOTIFY_KEYS if server.deck.current else OLD_NOTIFY_KEYS, False)
         self._buf = b""
         self._multi: tuple[str, dict[str, str]] | None = None
         deck = self.deck
@@ -257,16 +113,22 @@ class HyperDeckSession:
         deck = self.deck
         handler = {
             "transport info": lambda: block(208, "transport info", deck.transport_info()),
+            "remote": lambda: block(210, "remote info", {"enabled": _tf(deck.remote), "override": "false"}),
             "remote info": lambda: block(210, "remote info", {"enabled": _tf(deck.remote), "override": "false"}),
-            "device info": lambda: block(204, "device info", self._device_info()),
+            "device info": lambda: block(204, "device info", deck.device_info()),
+            "clips count": lambda: block(214, "clips count", {"clip count": len(deck.clip_list)}),
             "ping": lambda: block(200, "ok"),
         }.get(name)
         if handler is not None and not params:
             self.reply(handler())
         elif name in ("record", "stop", "play"):
             self.reply(self._transport(name, params))
+        elif name == "clips get" and set(params) <= {"clip id", "count", "version"}:
+            self.reply(self._clips(params))
         elif name == "slot info":
             self.reply(self._slot_info(params))
+        elif name == "disk list":
+            self.reply(self._disk_list(params))
         elif name == "notify":
             self.reply(self._notify(params))
         elif name == "remote" and params.get("enable") in ("true", "false"):
@@ -298,6 +160,21 @@ class HyperDeckSession:
             deck.set_transport("stopped")
         return block(200, "ok")
 
+    def _clips(self, params: dict[str, str]) -> bytes:
+        first, count = params.get("clip id", "1"), params.get("count")
+        if not first.isdigit() or (count is not None and not count.isdigit()):
+            return block(102, "invalid value")
+        return block(205, "clips info", self.deck.clips_info(int(first), None if count is None else int(count)))
+
+    def _disk_list(self, params: dict[str, str]) -> bytes:
+        if set(params) - {"slot id"}:
+            return block(101, "unsupported parameter")
+        text = params.get("slot id", str(self.deck.active))
+        number = int(text) if text.isdigit() else -1
+        if number not in self.deck.slots:
+            return block(102, "invalid value")
+        return block(206, "disk list", self.deck.disk_list(number))
+
     def _slot_info(self, params: dict[str, str]) -> bytes:
         if set(params) - {"slot id"}:
             return block(101, "unsupported parameter")
@@ -310,14 +187,10 @@ class HyperDeckSession:
     def _notify(self, params: dict[str, str]) -> bytes:
         if not params:
             return block(209, "notify", {key: _tf(value) for key, value in self.notify.items()})
-        if any(key not in NOTIFY_KEYS or value not in ("true", "false") for key, value in params.items()):
+        if any(key not in self.notify or value not in ("true", "false") for key, value in params.items()):
             return block(102, "invalid value")
         self.notify.update({key: value == "true" for key, value in params.items()})
         return block(200, "ok")
-
-    def _device_info(self) -> dict[str, object]:
-        deck = self.deck
-        return {"protocol version": deck.protocol_version, "model": deck.model, "slot count": len(deck.slots)}
 
     def push(self, kinds: tuple[str, ...]) -> None:
         """Send the notifications this client asked for."""
@@ -479,5 +352,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach `sim.room` the `hyperdeck` family (idempotent)."""
+    """Teach the simulator the `hyperdeck` family (idempotent)."""
     register_family("hyperdeck", {"recorder"}, build_line)

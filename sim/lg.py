@@ -259,5 +259,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``lg`` family (idempotent)."""
+    """Teach the simulator the ``lg`` family (idempotent)."""
     register_family("lg", {"display"}, build_line)

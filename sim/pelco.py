@@ -408,6 +408,6 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach `sim.room` the `pelco.d` and `pelco.p` families (idempotent)."""
+    """Teach the simulator the `pelco.d` and `pelco.p` families (idempotent)."""
     for family in FAMILY_VARIANT:
         register_family(family, {"camera"}, build_line)

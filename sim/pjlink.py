@@ -1,4 +1,4 @@
-"""A simulated PJLink class 1 projector (shared/protocols.md section 3.3) on a per-connection TCP endpoint.
+"""A simulated PJLink class 1 or 2 projector (docs/protocols-pjlink.md) on a per-connection TCP endpoint.
 
 Each connection is greeted ``PJLINK 0`` or, when the room config's device options give a password
 (``password_file``, or ``password`` for tests), ``PJLINK 1 <seed>``; the first line must then start with
@@ -6,7 +6,8 @@ Each connection is greeted ``PJLINK 0`` or, when the room config's device option
 ``idle_drop_s`` is closed, as projectors do. Power goes through warm-up and cooling (``warmup_s`` and
 ``cooldown_s`` from the model's ``simulate:``). Choices where the reference is silent: INPT and AVMT answer
 ERR3 unless the projector is on; POWR 0 answers ERR3 during warm-up and POWR 1 during cooling; POWR 1
-answers ERR4 while the lamp has failed.
+answers ERR4 while the lamp has failed. A class 2 projector (``simulate.pjlink_class: 2``) also answers ``%2``
+commands and has a UDP status port (sim/pjlink_class2.py) that notifies the last TCP controller.
 """
 
 from __future__ import annotations
@@ -16,23 +17,13 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any
 
-from sim.endpoints import Endpoint, Session, TcpEndpoint
-from sim.errors import SimConfigError
-from sim.registry import BuiltLine, DeviceSpec, register_family
+from sim.endpoints import Session, TcpEndpoint
+from sim.pjlink_class2 import STATUS_PORT, Class2, StatusPort
 
 ERROR_FIELDS = ("fan", "lamp", "temperature", "cover", "filter", "other")
 LEVELS = {"ok": "0", "warning": "1", "error": "2"}
 POWER_CODES = {"off": "0", "on": "1", "cooling": "2", "warming": "3"}
-
-
-def _number(simulate: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = simulate.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise SimConfigError(f"{where}: simulate.{key}: expected a number >= 0, got {value!r}")
-    return float(value)
 
 
 def garble(line: bytes) -> bytes:
@@ -57,6 +48,8 @@ class Projector:
         manufacturer: str = "SIM",
         product: str = "PJLink projector",
         clock: Callable[[], float] = time.monotonic,
+        class2: Class2 | None = None,
+        notify_port: int = STATUS_PORT,
     ) -> None:
         self.endpoint = endpoint
         self.inputs = {code.upper() for code in inputs.values()} or {"11", "31"}
@@ -77,7 +70,15 @@ class Projector:
         self._phase_until = 0.0
         self._garbles: list[Callable[[bytes], bytes]] = []
         self.hang_ups = 0
+        self.class2 = class2  # None: a class 1 projector
+        self.status = StatusPort(class2 or Class2(), notify_port)
+        self._settle_timer: asyncio.TimerHandle | None = None
         endpoint.serve_sessions(self._session)
+
+    @property
+    def klass(self) -> int:
+        """The PJLink class the projector answers CLSS with."""
+        return 1 if self.class2 is None else 2
 
     # -- line (SimLine) --------------------------------------------------------------------------------------
     @property
@@ -86,8 +87,14 @@ class Projector:
 
     def open(self) -> None:
         self.endpoint.open()
+        if self.class2 is not None:
+            self.status.host = self.endpoint.host
+            self.status.open()
 
     def close(self) -> None:
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        self.status.close()
         self.endpoint.close()
 
     def _session(self, session: Session) -> _Connection:
@@ -141,6 +148,7 @@ class Projector:
         """The lamp dies (ERST lamp error, LAMP unlit, the projector cools down) or is replaced."""
         self.lamp_failed = failed
         self.errors["lamp"] = "error" if failed else "ok"
+        self._notify_errors()
         if failed and self.power_state in ("on", "warming"):
             self._start("cooling", self.cooldown_s)
 
@@ -149,6 +157,15 @@ class Projector:
         if name not in self.errors or level not in LEVELS:
             raise ValueError(f"{name}={level}: expected one of {ERROR_FIELDS} and ok|warning|error")
         self.errors[name] = level
+        self._notify_errors()
+
+    def select_input(self, code: str) -> None:
+        """The remote control's source key (class 2 notifies it)."""
+        self._input = code.upper()
+        self.status.notify("INPT", self._input)
+
+    def _notify_errors(self) -> None:
+        self.status.notify("ERST", "".join(LEVELS[self.errors[name]] for name in ERROR_FIELDS))
 
     def hang_up_on_next(self, count: int = 1) -> None:
         """Close the connection instead of answering the next ``count`` requests (an idle drop racing a command)."""
@@ -164,6 +181,7 @@ class Projector:
 
     def replug(self) -> None:
         self.endpoint.replug()
+        self.status.notify("LKUP", self.status.facts.mac)  # the network is back
 
     def fall_silent(self, silent: bool = True) -> None:
         """Ignore everything (no greeting, no replies) until called with False."""
@@ -176,19 +194,36 @@ class Projector:
     # -- protocol --------------------------------------------------------------------------------------------
     def _start(self, phase: str, seconds: float) -> None:
         self._phase, self._phase_until = phase, self.clock() + seconds
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+            self._settle_timer = None
         if seconds <= 0:
-            self.power_state  # noqa: B018 - settle at once
+            self._settled()
+        elif self.class2 is not None:
+            self._settle_timer = asyncio.get_running_loop().call_later(seconds, self._settled)
+
+    def _settled(self) -> None:
+        """Warm-up or cooling is over: a class 2 projector notifies that it is on, or in standby."""
+        self._settle_timer = None
+        state = self.power_state
+        if state in ("on", "off"):
+            self.status.notify("POWR", POWER_CODES[state])
 
     def reply(self, line: bytes) -> bytes:
         """The reply line (with CR) to one request line (without CR)."""
         self.received.append(line)
         text = line.decode("ascii", "replace")
         body = text[2:6].upper() if len(text) >= 6 else "????"
-        if not text.startswith("%1") or len(text) < 8 or text[6] != " ":
-            return f"%1{body}=ERR1\r".encode()
+        klass = 2 if text.startswith("%2") else 1
+        if not text.startswith(("%1", "%2")) or len(text) < 8 or text[6] != " ":
+            return f"%{klass}{body}=ERR1\r".encode()
         param = text[7:]
-        answer = self._answer(body, param)
-        out = f"%1{body}={answer}\r".encode("ascii", "replace")
+        if klass == 2:
+            found = self.class2.answer(body, param, self.power_state) if self.class2 is not None else "ERR1"
+            answer = self._answer(body, param) if found is None else found  # class 1 commands work with %2 too
+        else:
+            answer = self._answer(body, param)
+        out = f"%{klass}{body}={answer}\r".encode("ascii", "replace")
         if self._garbles:
             out = self._garbles.pop(0)(out)
         return out
@@ -221,6 +256,7 @@ class Projector:
             if param.upper() not in self.inputs:
                 return "ERR2"
             self._input = param.upper()
+            self.status.notify("INPT", self._input)
             return "OK"
         if body == "AVMT":
             if state != "on":
@@ -230,6 +266,7 @@ class Projector:
             if len(param) != 2 or param[0] not in "123" or param[1] not in "01":
                 return "ERR2"
             self._avmt = self._mute_code(param)
+            self.status.notify("AVMT", self._avmt)
             return "OK"
         if param != "?":
             return "ERR2" if body in ("ERST", "LAMP", "NAME", "INF1", "INF2", "INFO", "CLSS", "INST") else "ERR1"
@@ -240,7 +277,7 @@ class Projector:
             "INF1": lambda: self.manufacturer,
             "INF2": lambda: self.product,
             "INFO": lambda: "simulated",
-            "CLSS": lambda: "1",
+            "CLSS": lambda: str(self.klass),
             "INST": lambda: " ".join(sorted(self.inputs)),
         }
         answer = queries.get(body)
@@ -269,6 +306,7 @@ class _Connection:
         self.seed: str | None = None
         self.authenticated = projector.password is None
         self._idle: asyncio.TimerHandle | None = None
+        projector.status.controller = session.peer.rpartition(":")[0]  # notifications go to the last controller
         if projector.silent:
             return
         if projector.password is None:
@@ -319,54 +357,3 @@ class _Connection:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
-
-
-def password_from(options: Mapping[str, Any], where: str) -> str | None:
-    """The password a room config's device options give: ``password_file`` (read here) or ``password``."""
-    if options.get("password_file") is not None:
-        path = Path(str(options["password_file"]))
-        try:
-            lines = path.read_text(encoding="utf-8").strip().splitlines()
-        except OSError as exc:
-            raise SimConfigError(f"{where}: options.password_file: cannot read {path}: {exc.strerror}") from exc
-        return lines[0].strip() if lines else ""
-    password = options.get("password")
-    if password is not None and not isinstance(password, str):
-        raise SimConfigError(f"{where}: options.password: expected a string")
-    return password
-
-
-def from_spec(endpoint: TcpEndpoint, spec: DeviceSpec) -> Projector:
-    """A projector as a room config's device and its model file describe it."""
-    where = f"device {spec.id!r}"
-    simulate = spec.model.get("simulate") or {}
-    inputs = spec.model.get("inputs") or {}
-    if not isinstance(simulate, Mapping) or not isinstance(inputs, Mapping):
-        raise SimConfigError(f"{spec.model_file}: simulate and inputs must be mappings")
-    source = str(spec.model_file)
-    return Projector(
-        endpoint,
-        inputs={str(k): str(v) for k, v in inputs.items()},
-        password=password_from(spec.options, where),
-        warmup_s=_number(simulate, "warmup_s", 0.3, source),
-        cooldown_s=_number(simulate, "cooldown_s", 0.3, source),
-        idle_drop_s=_number(simulate, "idle_drop_s", 30.0, source),
-        lamp_hours=int(_number(simulate, "lamp_hours", 0, source)),
-        name=str(simulate.get("name", spec.id)),
-        manufacturer=str(simulate.get("manufacturer", spec.model.get("vendor", "SIM"))),
-        product=str(spec.model.get("model", "PJLink projector")),
-    )
-
-
-def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
-    if not isinstance(endpoint, TcpEndpoint):
-        raise SimConfigError(f"device {devices[0].id!r}: port {devices[0].port} must be a tcp:// URL for PJLink")
-    if len(devices) != 1:
-        raise SimConfigError(f"port {devices[0].port}: one PJLink projector per address, got {len(devices)}")
-    projector = from_spec(endpoint, devices[0])
-    return BuiltLine(projector, {devices[0].id: projector})
-
-
-def register() -> None:
-    """Teach the simulator the ``pjlink`` family (one projector per TCP port)."""
-    register_family("pjlink", {"display"}, _build)

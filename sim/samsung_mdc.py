@@ -1,12 +1,14 @@
-"""Simulated Samsung displays speaking MDC (shared/protocols.md 3.1), on a pty or a TCP port.
+"""Simulated Samsung displays speaking MDC (docs/protocols-samsung-mdc.md), on a pty or a TCP port.
 
 Several displays may share one line (an RS-232 daisy chain, or a networked display passing frames down its
 RS-232 out): a request reaches the display whose ID it carries, and only that display answers. Display ID
 0xFE is "all": every display obeys and none answers. Frames with a bad checksum are ignored.
 
 The model file's ``simulate:`` keys: ``reply_delay_ms`` (default 5), ``nak_code`` (the error byte of a NAK,
-default 1) and ``tls_banner`` (greet every TCP client with ``MDCSTART<<TLS>>`` and hang up on its first
-plain bytes, as secured network firmware does; default false).
+default 1), ``tls_banner`` (secured MDC on TCP: greet every client with ``MDCSTART<<TLS>>``, then TLS and the
+PIN login of sim/samsung_mdc_tls.py; plain bytes instead of TLS are hung up on; default false) and ``pin``
+(default "0000"). A room device with ``options.pin_file`` makes its display secured with that PIN, as the
+technician sets the display's menu.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
 from sim.faults import LineFaults
 from sim.registry import BuiltLine, DeviceSpec, register_family
+from sim.samsung_mdc_tls import Certificate, PinLock, SecuredSession
 
 HEADER, REPLY, ACK, NAK = 0xAA, 0xFF, 0x41, 0x4E
 ALL = 0xFE
-BANNER = b"MDCSTART<<TLS>>"
 STATUS, POWER, VOLUME, MUTE, INPUT = 0x00, 0x11, 0x12, 0x13, 0x14
 Writer = Callable[[bytes], None]
 
@@ -154,8 +157,18 @@ class MdcHandle(LineFaults):
             self.display.nak_code = code
 
     def set_tls(self, on: bool) -> None:
-        """Secured network firmware: new TCP clients get MDCSTART<<TLS>> and no plain MDC."""
+        """Secured network firmware: new TCP clients get MDCSTART<<TLS>>, then TLS and the PIN login."""
         self.line.tls = on
+
+    def set_pin(self, pin: str) -> None:
+        """The PIN set in the display's menu (it also lifts a block after too many wrong PINs)."""
+        self.line.lock.pin = pin
+        self.line.lock.wrong = 0
+
+    @property
+    def pin_blocked(self) -> bool:
+        """Too many wrong PINs in a row: every login is refused with MDCAUTH<<FAIL:0002>>."""
+        return self.line.lock.blocked
 
 
 class _Client:
@@ -168,9 +181,6 @@ class _Client:
         self.framer = RequestFramer()
 
     def received(self, data: bytes) -> None:
-        if self.session is not None and self.line.tls:
-            self.session.close()  # plain MDC where a TLS ClientHello was due
-            return
         for frame in self.framer.feed(data):
             self.line.dispatch(frame, self.write)
 
@@ -178,13 +188,32 @@ class _Client:
         self.framer.reset()
 
 
+class _SecuredClient:
+    """One TCP client of a display in secured mode: TLS and the PIN first, then MDC inside TLS."""
+
+    def __init__(self, line: MdcLine, session: Session) -> None:
+        self.mdc = _Client(line, self._send, session)
+        self.tls = SecuredSession(line.certificate(), line.lock, session.write, session.close, self.mdc.received)
+
+    def _send(self, data: bytes) -> None:
+        self.tls.send(data)
+
+    def received(self, data: bytes) -> None:
+        self.tls.received(data)
+
+    def lost(self) -> None:
+        self.mdc.lost()
+
+
 class MdcLine:
     """The displays behind one endpoint, with replies after ``reply_delay_ms``."""
 
-    def __init__(self, endpoint: Endpoint, *, reply_delay_ms: float = 5, tls: bool = False) -> None:
+    def __init__(self, endpoint: Endpoint, *, reply_delay_ms: float = 5, tls: bool = False, pin: str = "0000") -> None:
         self.endpoint = endpoint
         self.reply_delay_s = reply_delay_ms / 1000
         self.tls = tls
+        self.lock = PinLock(pin)
+        self._certificate: Certificate | None = None
         self.displays: dict[int, MdcHandle] = {}
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._ids = itertools.count()
@@ -211,10 +240,24 @@ class MdcLine:
             timer.cancel()
         self._timers.clear()
         self.endpoint.close()
+        if self._certificate is not None:
+            self._certificate.remove()
+            self._certificate = None
 
-    def _session(self, session: Session) -> _Client:
+    def certificate(self) -> Certificate:
+        """The line's throw-away TLS certificate, made at the first secured connection."""
+        if self._certificate is None:
+            self._certificate = Certificate()
+        return self._certificate
+
+    @property
+    def certificate_der(self) -> bytes | None:
+        """The certificate clients see (DER), once made."""
+        return self._certificate.der if self._certificate is not None else None
+
+    def _session(self, session: Session) -> _Client | _SecuredClient:
         if self.tls:
-            session.write(BANNER)
+            return _SecuredClient(self, session)
         return _Client(self, session.write, session)
 
     def dispatch(self, frame: bytes, write: Writer) -> None:
@@ -273,6 +316,18 @@ def model_inputs(model: Mapping[str, Any], where: str) -> list[int]:
     return codes
 
 
+def _room_pin(spec: DeviceSpec) -> str | None:
+    """The PIN in the room device's ``options.pin_file`` (first line), as set in the display's menu."""
+    path = spec.options.get("pin_file")
+    if path is None:
+        return None
+    try:
+        lines = Path(str(path)).read_text(encoding="utf-8").strip().splitlines()
+    except OSError as exc:
+        raise SimConfigError(f"device {spec.id!r}: options.pin_file: cannot read {path}: {exc.strerror}") from None
+    return lines[0].strip() if lines else None
+
+
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
     """The room builder: one MdcLine with a display per device spec (MDC ID = address, default 1)."""
     def simulate_of(spec: DeviceSpec) -> Mapping[str, Any]:
@@ -286,7 +341,8 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
     line = MdcLine(
         endpoint,
         reply_delay_ms=_setting(first, "reply_delay_ms", (int, float), 5, where),
-        tls=_setting(first, "tls_banner", bool, False, where),
+        tls=_setting(first, "tls_banner", bool, False, where) or _room_pin(devices[0]) is not None,
+        pin=_room_pin(devices[0]) or _setting(first, "pin", str, "0000", where),
     )
     built = BuiltLine(line)
     for spec in devices:
@@ -307,5 +363,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach ``sim.room`` the ``samsung_mdc`` family (idempotent)."""
+    """Teach the simulator the ``samsung_mdc`` family (idempotent)."""
     register_family("samsung_mdc", {"display"}, build_line)

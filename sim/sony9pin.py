@@ -310,5 +310,5 @@ def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | No
 
 
 def register() -> None:
-    """Teach `sim.room` the `sony9pin` family (idempotent)."""
+    """Teach the simulator the `sony9pin` family (idempotent)."""
     register_family("sony9pin", {"recorder"}, build_line)

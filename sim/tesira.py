@@ -1,7 +1,11 @@
-"""A simulated Biamp Tesira speaking the Tesira Text Protocol over telnet (shared/protocols.md section 5.1).
+"""A simulated Biamp Tesira speaking the Tesira Text Protocol over telnet or SSH (docs/protocols-tesira.md).
 
-Each connection gets telnet option requests (``IAC DO opt``); once the client has answered every one, the
-welcome banner follows and command lines (LF-terminated) are served. Level and mute blocks are the instance
+Each telnet connection gets telnet option requests (``IAC DO opt``); once the client has answered every one,
+the welcome banner follows and command lines (LF-terminated) are served. An SSH shell session
+(sim/tesira_ssh.py) gets the banner at once. Besides levels and mutes per channel, the unit answers the
+session and device commands (``SESSION get aliases``, ``SESSION set verbose|detailedResponse``, ``DEVICE get
+hostname|version|serialNumber``), the block attributes ``numChannels``, ``minLevel``, ``maxLevel``, ``label``
+and the whole-block ``levels`` / ``mutes`` (get, subscribe). Level and mute blocks are the instance
 tags of the model's ``points`` and the room config's device ``options.points``, each with ``simulate.channels``
 channels. Subscriptions are per connection: the first value is pushed at once, then every change, at most
 once per the subscription's rate. Choices where the reference is silent: a level set outside the block's
@@ -17,14 +21,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.endpoints import Endpoint, Session, TcpEndpoint
-from sim.errors import SimConfigError
-from sim.registry import BuiltLine, DeviceSpec, register_family
+from sim.endpoints import Session, TcpEndpoint
+from sim.tesira_ssh import SshEndpoint, SshSession
 
 IAC, DONT, DO, WONT, WILL = 0xFF, 0xFE, 0xFD, 0xFC, 0xFB
 NEGOTIATE = (DO, 0x18), (DO, 0x20), (DO, 0x23), (DO, 0x27)  # terminal type, speed, X display, environment
 WELCOME = b"Welcome to the Tesira Text Protocol Server...\r\n"
-ATTRIBUTES = ("level", "mute")
+ATTRIBUTES = ("level", "mute", "minLevel", "maxLevel", "label")  # per channel
+BLOCK_ATTRIBUTES = {"levels": "level", "mutes": "mute"}  # whole-block lists, and the channel attribute of each
+SETTABLE = ("level", "mute")
+DEVICE_FIELDS = {"hostname": "hostname", "version": "firmware", "serialNumber": "serial"}
+DEVICE_LISTS = ("discoveredServers", "activeFaultList")  # answered as empty lists: one unit, no faults
+INTERFACE = "LevelControlInterface::Attributes"  # what an unknown attribute's error names [U: exact text]
 
 
 def garble(line: bytes) -> bytes:
@@ -43,9 +51,17 @@ class Block:
     def __post_init__(self) -> None:
         self.levels = [0.0] * self.channels
         self.mutes = [False] * self.channels
+        self.labels = [""] * self.channels
 
 
-def _fmt(value: float | bool) -> str:
+Value = float | bool | str | list[float] | list[bool]
+
+
+def _fmt(value: Value) -> str:
+    if isinstance(value, list):
+        return "[" + " ".join(_fmt(item) for item in value) + "]"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return ("true" if value else "false") if isinstance(value, bool) else f"{value:.6f}"
 
 
@@ -71,14 +87,17 @@ class Tesira:
 
     def __init__(
         self,
-        endpoint: TcpEndpoint,
+        endpoint: TcpEndpoint | SshEndpoint,
         blocks: Mapping[str, Block],
         *,
         echo: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        identity: Mapping[str, str] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.blocks = dict(blocks)
+        self.identity = {"hostname": "TesiraForte01", "firmware": "4.7.1.23292", "serial": "03725678"}
+        self.identity.update(identity or {})
         self.echo = echo
         self.clock = clock
         self.silent = False
@@ -99,7 +118,7 @@ class Tesira:
     def close(self) -> None:
         self.endpoint.close()
 
-    def _session(self, session: Session) -> _Connection:
+    def _session(self, session: Session | SshSession) -> _Connection:
         connection = _Connection(self, session)
         self._connections.append(connection)
         return connection
@@ -146,12 +165,26 @@ class Tesira:
             block.levels[index - 1] = max(block.min_db, min(block.max_db, float(value)))
         else:
             block.mutes[index - 1] = bool(value)
+        whole = "levels" if attribute == "level" else "mutes"
         for connection in list(self._connections):
             connection.changed(tag, attribute, index)
+            connection.changed(tag, whole, 0)
 
-    def value(self, tag: str, attribute: str, index: int) -> float | bool:
+    def value(self, tag: str, attribute: str, index: int) -> Value:
+        """One channel's attribute, or (index 0) a whole-block list (``levels``, ``mutes``)."""
         block = self.blocks[tag]
-        return block.levels[index - 1] if attribute == "level" else block.mutes[index - 1]
+        values: dict[str, Any] = {
+            "level": block.levels,
+            "mute": block.mutes,
+            "minLevel": [block.min_db] * block.channels,
+            "maxLevel": [block.max_db] * block.channels,
+            "label": block.labels,
+            "levels": block.levels,
+            "mutes": block.mutes,
+        }
+        if attribute in BLOCK_ATTRIBUTES:
+            return list(values[attribute])
+        return values[attribute][index - 1]  # type: ignore[no-any-return]
 
     def outgoing(self, line: bytes) -> bytes:
         return self._garbles.pop(0)(line) if self._garbles else line
@@ -167,14 +200,14 @@ class Tesira:
         if len(words) < 2:
             return "-ERR Parse error at 0: could not parse command"
         tag, command, rest = words[0], words[1], words[2:]
-        if tag == "SESSION" and command == "set" and rest[:1] == ["verbose"] and len(rest) == 2:
-            connection.verbose = rest[1] == "true"
-            return "+OK"
-        if tag == "DEVICE" and command == "recallPreset" and len(rest) == 1 and rest[0].isdigit():
-            self.presets.append(int(rest[0]))
-            return "+OK"
+        if tag in ("SESSION", "DEVICE"):
+            return self._special(connection, tag, command, rest)
         if command not in ("get", "set", "increment", "decrement", "toggle", "subscribe", "unsubscribe"):
             return f"-ERR Parse error at {len(tag) + 1}: unknown command"
+        if rest and (rest[0] in BLOCK_ATTRIBUTES or rest[0] in ("numChannels", "ganged")):
+            return self._block_wide(connection, tag, command, rest)
+        if len(rest) == 1 and rest[0] not in ATTRIBUTES and tag in self.blocks:
+            return f"-ERR INVALID_PARAMETER attribute {rest[0]} not found in {INTERFACE}"
         if len(rest) < 2 or not rest[1].isdigit():  # parsed before the address is looked up
             at = line.find(rest[1], len(tag) + len(command) + len(rest[0]) + 2) if len(rest) > 1 else len(line)
             return f"-ERR Parse error at {at}: could not parse value"
@@ -188,6 +221,8 @@ class Tesira:
         if not 1 <= index <= block.channels:
             return f"-ERR INVALID_PARAMETER Index out of range:channelIndex min:1 max:{block.channels} received:{index}"
         args = rest[2:]
+        if command not in ("get", "subscribe", "unsubscribe") and attribute not in SETTABLE:
+            return f"-ERR INVALID_PARAMETER {attribute} is read-only"
         if command == "get":
             return f'+OK "value":{_fmt(self.value(tag, attribute, index))}'
         if command in ("subscribe", "unsubscribe"):
@@ -195,6 +230,45 @@ class Tesira:
             rate = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
             return connection.subscribe(tag, attribute, index, token, rate, on=command == "subscribe")
         return self._change(tag, attribute, index, command, args)
+
+    def _special(self, connection: _Connection, tag: str, command: str, rest: list[str]) -> str:
+        """The SESSION and DEVICE instance tags: aliases, session flags, identity, presets."""
+        if tag == "SESSION" and command == "get" and rest == ["aliases"]:
+            return '+OK "list":' + _fmt(sorted(self.blocks))  # type: ignore[arg-type]
+        if tag == "SESSION" and command == "set" and len(rest) == 2 and rest[0] in ("verbose", "detailedResponse"):
+            if rest[1] not in ("true", "false"):
+                return "-ERR Parse error: could not parse value"
+            setattr(connection, "verbose" if rest[0] == "verbose" else "detailed", rest[1] == "true")
+            return "+OK"
+        if tag == "DEVICE" and command == "get" and len(rest) == 1 and rest[0] in DEVICE_FIELDS:
+            return '+OK "value":' + _fmt(self.identity[DEVICE_FIELDS[rest[0]]])
+        if tag == "DEVICE" and command == "get" and len(rest) == 1 and rest[0] in DEVICE_LISTS:
+            return '+OK "value":[]'
+        if tag == "DEVICE" and command == "get" and rest == ["networkStatus"]:
+            return '+OK "value":{"hostname":' + _fmt(self.identity["hostname"]) + "}"
+        if tag == "DEVICE" and command == "recallPreset" and len(rest) == 1 and rest[0].isdigit():
+            self.presets.append(int(rest[0]))
+            return "+OK"
+        return f"-ERR INVALID_PARAMETER {tag} {command} {' '.join(rest)}".rstrip()
+
+    def _block_wide(self, connection: _Connection, tag: str, command: str, rest: list[str]) -> str:
+        """``numChannels`` and the whole-block ``levels`` / ``mutes``: no channel index."""
+        block = self.blocks.get(tag)
+        if block is None:
+            return '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}'
+        attribute, args = rest[0], rest[1:]
+        if command == "get" and not args:
+            if attribute == "ganged":
+                return '+OK "value":false'
+            value = str(block.channels) if attribute == "numChannels" else _fmt(self.value(tag, attribute, 0))
+            return f'+OK "value":{value}'
+        if command in ("subscribe", "unsubscribe") and attribute in BLOCK_ATTRIBUTES:
+            token = args[0] if args else ""
+            rate = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+            return connection.subscribe(tag, attribute, 0, token, rate, on=command == "subscribe")
+        if command in ("get", "subscribe", "unsubscribe"):
+            return "-ERR Parse error: could not parse value"
+        return f"-ERR INVALID_PARAMETER {attribute} is read-only"
 
     def _change(self, tag: str, attribute: str, index: int, command: str, args: list[str]) -> str:
         current = self.value(tag, attribute, index)
@@ -217,7 +291,8 @@ class Tesira:
             return "-ERR Parse error: could not parse value"
         if not math.isfinite(amount):
             return "-ERR INVALID_PARAMETER value out of range"
-        step = {"set": 0.0, "increment": float(current), "decrement": float(current)}[command]
+        level = self.blocks[tag].levels[index - 1]
+        step = {"set": 0.0, "increment": level, "decrement": level}[command]
         self._store(tag, attribute, index, step - amount if command == "decrement" else step + amount)
         return "+OK"
 
@@ -233,15 +308,20 @@ class _Subscription:
 class _Connection:
     """One telnet client: negotiation, banner, command lines, its own subscriptions."""
 
-    def __init__(self, dsp: Tesira, session: Session) -> None:
+    def __init__(self, dsp: Tesira, session: Session | SshSession) -> None:
         self.dsp = dsp
         self.session = session
         self.buf = b""
         self.verbose = True
+        self.detailed = True  # SESSION set detailedResponse: stored; the replies served here do not depend on it
         self.subs: dict[tuple[str, str, int], _Subscription] = {}
-        self._awaiting = {option for _, option in NEGOTIATE}
-        self._greeted = False
-        if not dsp.silent:
+        self._greeted = isinstance(session, SshSession)  # SSH: no telnet options, the banner at once
+        self._awaiting = set() if self._greeted else {option for _, option in NEGOTIATE}
+        if dsp.silent:
+            return
+        if self._greeted:
+            session.write(WELCOME)
+        else:
             session.write(b"".join(bytes([IAC, verb, option]) for verb, option in NEGOTIATE))
 
     def send(self, line: str) -> None:
@@ -310,53 +390,3 @@ class _Connection:
                 sub.timer.cancel()
         self.subs.clear()
         self.dsp.forget(self)
-
-
-def _points(raw: object, where: str) -> list[tuple[str, int, float, float]]:
-    if raw is None:
-        return []
-    if not isinstance(raw, Mapping):
-        raise SimConfigError(f"{where}: expected a mapping of points")
-    out = []
-    for name, point in raw.items():
-        if not isinstance(point, Mapping) or not isinstance(point.get("tag"), str):
-            raise SimConfigError(f"{where}.{name}: expected a mapping with a 'tag'")
-        index = point.get("index", 1)
-        if isinstance(index, bool) or not isinstance(index, int) or index < 1:
-            raise SimConfigError(f"{where}.{name}.index: expected an integer >= 1")
-        out.append((point["tag"], index, float(point.get("min_db", -100.0)), float(point.get("max_db", 12.0))))
-    return out
-
-
-def from_spec(endpoint: TcpEndpoint, spec: DeviceSpec) -> Tesira:
-    """A DSP whose blocks are the instance tags the model's and the room's points name."""
-    simulate: Any = spec.model.get("simulate") or {}
-    if not isinstance(simulate, Mapping):
-        raise SimConfigError(f"{spec.model_file}: simulate: expected a mapping")
-    channels = simulate.get("channels", 8)
-    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-        raise SimConfigError(f"{spec.model_file}: simulate.channels: expected an integer >= 1")
-    points = _points(spec.model.get("points"), f"{spec.model_file}: points")
-    points += _points(spec.options.get("points"), f"device {spec.id!r}: options.points")
-    blocks: dict[str, Block] = {}
-    for tag, index, min_db, max_db in points:
-        block = blocks.setdefault(tag, Block(channels, min_db, max_db))
-        if index > block.channels:
-            grown = Block(index, block.min_db, block.max_db)
-            grown.levels[: block.channels] = block.levels
-            blocks[tag] = grown
-    return Tesira(endpoint, blocks, echo=bool(simulate.get("echo", False)))
-
-
-def _build(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:
-    if not isinstance(endpoint, TcpEndpoint):
-        raise SimConfigError(f"device {devices[0].id!r}: port {devices[0].port} must be a tcp:// URL for Tesira")
-    if len(devices) != 1:
-        raise SimConfigError(f"port {devices[0].port}: one Tesira per address, got {len(devices)}")
-    dsp = from_spec(endpoint, devices[0])
-    return BuiltLine(dsp, {devices[0].id: dsp})
-
-
-def register() -> None:
-    """Teach the simulator the ``tesira`` family (one DSP per TCP port)."""
-    register_family("tesira", {"audio_processor"}, _build)

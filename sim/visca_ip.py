@@ -1,13 +1,15 @@
 """A simulated Sony VISCA-over-IP camera: sim.visca_camera.ViscaCamera behind the 8-byte header, on UDP.
 
-Datagrams are `[type:2][payload length:2][sequence:4][payload]` (shared/protocols.md section 1). The camera echoes
+Datagrams are `[type:2][payload length:2][sequence:4][payload]` (docs/protocols-visca-ip.md). The camera echoes
 each request's sequence number in every reply to it; a Completion that comes later carries the number of the
 command that started it. Choices where the reference is silent (the tests pin them down):
 - Error replies (`0F 01` sequence, `0F 02` message) go as control replies (`02 01`) with the offending number.
-- Numbering starts free: the first request after start or replug is taken whatever its number. After that, in
-  strict mode, a request must carry the last number + 1; RESET (`02 00 ... 01`) sets the last number to 0.
-  (The python `visca-over-ip` client numbers its first request after RESET 2; whether a real camera takes
-  that is not documented [U]: run the camera with `strict=False` for such clients.)
+- Numbering starts free: the first request after start, replug or RESET is taken whatever its number. After
+  that, in strict mode, a request must carry the last number + 1. Sony's VISCA-over-IP description says RESET
+  (`02 00 ... 01`) "resets the sequence number to 0; the value that was set as the sequence number is
+  ignored": the camera forgets its count and the controller's next message starts it again, so a controller
+  that follows RESET with 1 (this project's driver) and one that follows it with 2 (the `visca-over-ip`
+  client, which counts the RESET itself) are both taken (docs/protocols-visca-ip.md).
 - A request that repeats the last number is a retransmit: the replies already sent for it are sent again and the
   command is not run twice.
 - Device-setting messages (`01 20`) and control payloads other than RESET get `0F 02`; datagrams shorter than a
@@ -250,7 +252,7 @@ class ViscaIpCameraSim(CameraView):
             if payload != RESET:
                 self._send(wrap(CONTROL_REPLY, seq, MESSAGE_ERROR))
                 return
-            self._last, self._cache = 0, None
+            self._last, self._cache = None, None  # the next request's number starts the count again
             self._send(wrap(CONTROL_REPLY, seq, RESET))
         elif self._last is not None and seq == self._last and self._cache is not None and self._cache[0] == seq:
             for datagram in self._cache[1]:

@@ -1,4 +1,4 @@
-"""Blackmagic HyperDeck Ethernet protocol codec (shared/protocols.md section 4.2): commands out, replies in.
+"""Blackmagic HyperDeck Ethernet protocol codec (docs/protocols-hyperdeck.md): commands out, replies in.
 
 Sans-IO. Commands are one ASCII line ending in LF, parameters on the same line (``record: name: Court2``).
 Replies end in CRLF: a single line ``<code> <text>``, or a block whose first line ends with ``:``, followed by
@@ -20,7 +20,9 @@ PARAM = re.compile(r"^([^:]+): ?(.*)$")
 
 # reply codes
 CONNECTION_INFO, SLOT_INFO_ASYNC, TRANSPORT_INFO_ASYNC, REMOTE_INFO_ASYNC = 500, 502, 508, 510
-OK, SLOT_INFO, TRANSPORT_INFO, REMOTE_INFO = 200, 202, 208, 210
+OK, SLOT_INFO, DEVICE_INFO, CLIPS_INFO, TRANSPORT_INFO, REMOTE_INFO = 200, 202, 204, 205, 208, 210
+CLIPS_COUNT = 214
+TIMECODE = re.compile(r"\d{2}:\d{2}:\d{2}[:;]\d{2}")
 SYNTAX_ERROR, DISK_FULL, NO_DISK, REMOTE_DISABLED, CONNECTION_REJECTED = 100, 104, 105, 111, 120
 FAILURES = {
     100: "syntax error",
@@ -164,3 +166,35 @@ def protocol_rom(version: str | None) -> int | None:
         return None
     major, minor = int(match.group(1)), int(match.group(2))
     return (min(major, 0xFF) << 8) | min(minor, 0xFF)
+
+
+@dataclass(frozen=True)
+class ClipEntry:
+    """One line of ``205 clips info``: its id, name and, where the firmware gives them, start and duration."""
+
+    clip_id: int
+    name: str
+    start: str | None
+    duration: str | None
+
+
+def clips(reply: Reply) -> list[ClipEntry]:
+    """The clips of a ``205 clips info`` reply, in id order.
+
+    Current manuals give ``{id}: {name} {start timecode} {duration timecode}``; older firmware gave
+    ``{id}: {name} {file format} {video format} {duration}``. A name may hold spaces, so the timecodes are
+    read from the end of the line; a line with no timecode at its end keeps its whole text as the name.
+    """
+    out: list[ClipEntry] = []
+    for key, value in reply.params.items():
+        clip_id = number(key)
+        if clip_id is None:
+            continue  # `clip count` and any field a newer firmware adds
+        words = value.split()
+        if len(words) >= 3 and TIMECODE.fullmatch(words[-1]) and TIMECODE.fullmatch(words[-2]):
+            out.append(ClipEntry(clip_id, " ".join(words[:-2]), words[-2], words[-1]))
+        elif len(words) >= 4 and TIMECODE.fullmatch(words[-1]):
+            out.append(ClipEntry(clip_id, " ".join(words[:-3]), None, words[-1]))
+        else:
+            out.append(ClipEntry(clip_id, value.strip(), None, None))
+    return sorted(out, key=lambda clip: clip.clip_id)

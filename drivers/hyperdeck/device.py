@@ -1,8 +1,10 @@
 """HyperDeckRecorder: the Recorder device class spoken in the HyperDeck Ethernet protocol over a FramedLink.
 
-Each (re)connection reads the ``500 connection info`` banner (model, protocol version -> firmware) and asks
-for transport and slot notifications, so a recording stopped by a full disk or a pulled card is known at
-once. Failure codes map to the project's errors: 104 disk full, 105 no disk and 111 remote control disabled
+Each (re)connection reads the ``500 connection info`` banner (model, protocol version -> firmware), asks for
+transport and slot notifications, so a recording stopped by a full disk or a pulled card is known at once, and
+reads ``device info`` (unique id, software version, name on protocol 1.11+). Replies are read by the fields
+the current manual lists; a field the driver does not know is ignored and one an older firmware lacks stays
+unknown. Failure codes map to the project's errors: 104 disk full, 105 no disk and 111 remote control disabled
 are NotExecutable; other 1xx are DeviceNak with the code.
 """
 
@@ -26,8 +28,34 @@ from drivers.transports.link import FramedLink
 log = logging.getLogger(__name__)
 TRANSPORTS: frozenset[str] = frozenset(Transport.__args__)  # type: ignore[attr-defined]
 NOT_EXECUTABLE = {codec.DISK_FULL, codec.NO_DISK, codec.REMOTE_DISABLED, 150}
-Notification = Literal["transport", "slot", "remote", "configuration"]
+Notification = Literal[
+    "transport",
+    "slot",
+    "remote",
+    "configuration",
+    "dropped frames",
+    "display timecode",
+    "timeline position",
+    "playrange",
+    "cache",
+    "dynamic range",
+    "slate",
+    "clips",
+    "disk",
+    "device info",
+]
 TIMECODE_KEYS = ("display timecode", "timecode")
+DEVICE_FIELDS = {  # device info field -> info.extra key
+    "unique id": "unique_id",
+    "software version": "software_version",
+    "name": "device_name",
+    "slot count": "slot_count",
+}
+TRANSPORT_FIELDS = {
+    "video format": "video_format",
+    "input video format": "input_video_format",
+    "dynamic range": "dynamic_range",
+}
 
 
 class HyperDeckOptions(BaseModel):
@@ -36,7 +64,7 @@ class HyperDeckOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     notify: tuple[Notification, ...] = ("transport", "slot")  # what the unit is asked to push
-    remote_info: bool = True  # the firmware answers `remote info` [U]
+    remote_info: bool = True  # read `remote` (210 remote info) at each poll; older firmware lacks it [U]
     slot_id: int | None = Field(None, ge=1, le=16)  # the slot to report; None: the active one
     record_confirm_ms: float = Field(1000, ge=0)  # 0: trust `200 ok`; else read transport info until record
     greeting_timeout_ms: float = Field(2000, gt=0)
@@ -74,7 +102,7 @@ class HyperDeckRecorder(Recorder):
         slot = {"slot_id": slot_id} if slot_id is not None else {}
         self._apply_slot(await self._ask(codec.command("slot info", **slot), codec.SLOT_INFO))
         if self.options.remote_info:
-            self._apply_remote(await self._ask(codec.command("remote info"), codec.REMOTE_INFO))
+            self._apply_remote(await self._ask(codec.command("remote"), codec.REMOTE_INFO))  # the manual's query
         self._publish(before)
 
     async def _handshake(self, link: FramedLink[Reply]) -> None:
@@ -90,6 +118,14 @@ class HyperDeckRecorder(Recorder):
             while reply.is_async:
                 reply = await link.receive()
             self._check(reply, "notify")
+        await link.send(codec.command("device info"))
+        reply = await link.receive()
+        while reply.is_async:
+            reply = await link.receive()
+        if reply.code == codec.DEVICE_INFO:
+            self._apply_device(reply)
+        else:  # a firmware without it: the banner's identity stands
+            log.info("%s: device info refused: %s %s", self.device_id, reply.code, reply.text)
 
     def _options(self, rom: int | None) -> HyperDeckOptions:
         """The profile's options for firmware ``rom`` under the room config's (checked when built)."""
@@ -107,6 +143,17 @@ class HyperDeckRecorder(Recorder):
         self.options = self._options(rom)
         if model and model.lower() != self.info.model.lower():
             log.info("%s: the unit reports model %r (profile %r)", self.device_id, model, self.info.model)
+
+    def _apply_device(self, reply: Reply) -> None:
+        for field, key in DEVICE_FIELDS.items():
+            value = reply.params.get(field)
+            if value:
+                self.info.extra[key] = codec.number(value) if key == "slot_count" else value
+
+    async def list_clips(self) -> list[codec.ClipEntry]:
+        """The clips on the active disk (``clips get``), e.g. to check a hearing's clip is there."""
+        self._use.require()
+        return codec.clips(await self._ask(codec.command("clips get"), codec.CLIPS_INFO))
 
     # -- Recorder primitives ---------------------------------------------------------------------------------
     async def _record(self, clip: str | None) -> None:
@@ -194,6 +241,9 @@ class HyperDeckRecorder(Recorder):
             if reply.params.get(key):
                 self.state.timecode = reply.params[key]
                 break
+        for field, key in TRANSPORT_FIELDS.items():
+            if reply.params.get(field):
+                self.info.extra[key] = reply.params[field]
 
     def _apply_slot(self, reply: Reply) -> None:
         slot = codec.number(reply.params.get("slot id"))

@@ -1,1 +1,1 @@
-"""PJLink class 1 projectors (shared/protocols.md section 3.3): codec, device and factory registration."""
+"""PJLink class 1 and class 2 projectors (docs/protocols-pjlink.md): codec, device, status port, registration."""

@@ -31,7 +31,10 @@ DEVICE_ERRORS = {
 }
 
 _BODY = re.compile(r"^[A-Z0-9]{4}$")
-_REPLY = re.compile(r"^%1([A-Za-z0-9]{4})=(.*)$")
+_REPLY = re.compile(r"^%([12])([A-Za-z0-9]{4})=(.*)$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+SEARCH = b"%2SRCH\r"
+NOTIFIED = ("LKUP", "POWR", "ERST", "INPT", "AVMT")  # what a class 2 projector pushes on UDP 4352
 _GREETING = re.compile(r"^PJLINK (0|1 ([0-9A-Za-z]{1,32}))$")
 
 
@@ -53,10 +56,11 @@ class AuthRefused:
 
 @dataclass(frozen=True)
 class Reply:
-    """``%1BODY=param``: the answer to a command or query."""
+    """``%1BODY=param`` (``klass`` 2 for ``%2``): the answer to a command or query, or a UDP notification."""
 
     body: str
     param: str
+    klass: int = 1
 
     @property
     def error(self) -> str | None:
@@ -76,7 +80,7 @@ def parse_line(line: bytes) -> Frame:
     if not text.isprintable():
         raise DecodeError(f"PJLink: control characters in {line[:40]!r}")
     if match := _REPLY.match(text):
-        return Reply(match.group(1).upper(), match.group(2))
+        return Reply(match.group(2).upper(), match.group(3), int(match.group(1)))
     if text.upper() == "PJLINK ERRA":
         return AuthRefused()
     if match := _GREETING.match(text):
@@ -119,13 +123,15 @@ class LineSplitter:
 
 
 # -- encoders ----------------------------------------------------------------------------------------------
-def command(body: str, param: str) -> bytes:
-    """``%1BODY param\\r``; InvalidArgument for a body that is not 4 letters/digits or a bad parameter."""
+def command(body: str, param: str, klass: int = 1) -> bytes:
+    """``%1BODY param\\r`` (``%2`` with ``klass=2``); InvalidArgument for a bad body, parameter or class."""
     if not _BODY.match(body):
         raise InvalidArgument(f"body: {body!r} is not a 4-character PJLink command")
     if not param or len(param) > 128 or not param.isascii() or not param.isprintable():
         raise InvalidArgument(f"param: {param!r} is not 1-128 printable ASCII characters")
-    return f"%1{body} {param}\r".encode("ascii")
+    if klass not in (1, 2):
+        raise InvalidArgument(f"class: {klass} is not a PJLink class (1 or 2)")
+    return f"%{klass}{body} {param}\r".encode("ascii")
 
 
 def query(body: str) -> bytes:
@@ -176,7 +182,30 @@ def parse_av_mute(param: str) -> tuple[bool, bool]:
 
 
 def parse_input(param: str) -> str:
-    """``INPT`` answer: two characters, type 1..5 and number 1..9 (class 2 adds letters; kept as given)."""
-    if len(param) != 2 or param[0] not in "12345" or not param[1].isalnum():
+    """``INPT`` answer: two characters, type 1..6 and number 1..9 (class 2 adds A..Z and type 6; kept as given)."""
+    if len(param) != 2 or param[0] not in "123456" or not param[1].isalnum():
         raise DecodeError(f"PJLink: INPT={param!r} is not an input code")
     return param
+
+
+def parse_mac(param: str) -> str:
+    """``ACKN`` / ``LKUP`` parameter: the projector's MAC address ``aa:bb:cc:dd:ee:ff`` (lower case)."""
+    if not _MAC.match(param):
+        raise DecodeError(f"PJLink: {param!r} is not a MAC address")
+    return param.lower()
+
+
+def parse_models(param: str) -> list[str]:
+    """``RLMP`` / ``RFIL`` answer: replacement model numbers separated by spaces (none: empty)."""
+    return param.split()
+
+
+def parse_datagram(data: bytes) -> list[Reply | DecodeError]:
+    """The lines of one UDP datagram (a search answer or a status notification), CR-terminated."""
+    out: list[Reply | DecodeError] = []
+    for frame in LineSplitter().feed(data if data.endswith(b"\r") else data + b"\r"):
+        if isinstance(frame, Reply | DecodeError):
+            out.append(frame)
+        else:
+            out.append(DecodeError(f"PJLink: {frame} in a datagram"))
+    return out

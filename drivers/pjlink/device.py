@@ -1,21 +1,36 @@
-"""PjlinkProjector: the Display device class spoken in PJLink class 1 over one TCP connection.
+"""PjlinkProjector: the Display device class spoken in PJLink class 1 or 2 over one TCP connection.
 
 The connection is kept open between commands; projectors hang up on an idle client (about 30 s [U]), so a
 command that finds the connection dropped reconnects once (greeting and login again) before it fails.
+
+A projector that answers ``CLSS ?`` with 2 is also read for its class 2 facts (serial number, software
+version, input names, lamp and filter replacement models, filter hours), can freeze the picture, and pushes
+its status changes to the control PC's UDP 4352 (drivers/pjlink/status_port.py): power, input, AV mute and
+error status then reach the state as they happen, not at the next poll.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drivers.devices.base import LineUse
-from drivers.devices.display import Display, PowerState
-from drivers.errors import DeviceNak, DeviceOffline, NotExecutable, TransportLost
+from drivers.devices.base import ActionSpec, LineUse
+from drivers.devices.display import Display, MuteParams, PowerState
+from drivers.errors import (
+    CourtroomError,
+    DecodeError,
+    DeviceNak,
+    DeviceOffline,
+    NotExecutable,
+    TransportLost,
+    Unsupported,
+)
 from drivers.pjlink import codec
 from drivers.pjlink.codec import AuthRefused, Frame, Greeting, Reply
+from drivers.pjlink.status_port import resolve, status_port
 from drivers.profiles import Profile
 from drivers.transports.link import FramedLink
 
@@ -38,9 +53,24 @@ class AuthenticationFailed(DeviceOffline):
     """The projector refused the password (``PJLINK ERRA``) or wants one and none is configured."""
 
 
+CLASS2_FACTS = (  # class 2 query -> info.extra key
+    ("SNUM", "serial_number"),
+    ("SVER", "software_version"),
+    ("RLMP", "lamp_replacement_models"),
+    ("RFIL", "filter_replacement_models"),
+    ("FILT", "filter_hours"),
+)
+
+
 class PjlinkProjector(Display):
-    """A PJLink class 1 projector on ``link`` (its own connection, logged in by the link's handshake);
-    ``password`` None means the projector is expected to ask for none."""
+    """A PJLink projector on ``link`` (its own connection, logged in by the link's handshake); ``password``
+    None means the projector is expected to ask for none. ``host`` and ``notify_port`` (None: off) say where
+    its class 2 status notifications are listened for."""
+
+    actions: ClassVar[dict[str, ActionSpec]] = {
+        **Display.actions,
+        "freeze": ActionSpec(MuteParams, None, "freeze the projected picture (true) or let it run (false); class 2"),
+    }
 
     def __init__(
         self,
@@ -50,6 +80,8 @@ class PjlinkProjector(Display):
         *,
         password: str | None,
         options: PjlinkOptions,
+        host: str | None = None,
+        notify_port: int | None = None,
     ) -> None:
         super().__init__(device_id, profile)
         self.options = options
@@ -57,6 +89,10 @@ class PjlinkProjector(Display):
         self.link = link
         link.handshake = self._login
         self._use = LineUse(device_id, link)
+        self.klass = 1
+        self.host = host
+        self.notify_port = notify_port
+        self._subscribed: str | None = None  # the IP notifications are routed from while subscribed
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -64,7 +100,8 @@ class PjlinkProjector(Display):
         await self._use.connect(self._identify, self.poll)
 
     async def close(self) -> None:
-        """Hang up; never raises."""
+        """Hang up and stop listening for notifications; never raises."""
+        self._unsubscribe()
         await self._use.close()
 
     async def _login(self, link: FramedLink[Frame]) -> None:
@@ -92,6 +129,74 @@ class PjlinkProjector(Display):
                 log.debug("%s: %s ? refused: %s", self.device_id, body, exc)
         other = self.info.extra.get("manufacturer"), self.info.extra.get("product")
         log.info("%s: PJLink projector %s", self.device_id, " ".join(str(x) for x in other if x))
+        self.klass = 2 if str(self.info.extra.get("class", "1")).strip() == "2" else 1
+        if self.klass == 2:
+            await self._identify_class2()
+            await self._subscribe()
+
+    async def _identify_class2(self) -> None:
+        """Serial number, software version, replacement models, filter hours, and each input's own name."""
+        for body, key in CLASS2_FACTS:
+            try:
+                value = await self._ask(body, "?", klass=2)
+            except DeviceNak as exc:  # a projector without a filter, say
+                log.debug("%s: %%2%s ? refused: %s", self.device_id, body, exc)
+                continue
+            if body in ("RLMP", "RFIL"):
+                self.info.extra[key] = codec.parse_models(value)
+            elif body == "FILT":
+                self.info.extra[key] = int(value) if value.isdigit() else None
+            else:
+                self.info.extra[key] = value
+        names: dict[str, str] = {}
+        for name, code in sorted(self.profile.model.inputs.items()):
+            try:
+                names[name] = await self._ask("INNM", f"?{code}", klass=2)
+            except DeviceNak:
+                continue
+        self.info.extra["input_names"] = names
+
+    async def _subscribe(self) -> None:
+        """Listen for this projector's status notifications (once per connection; a failure only logs)."""
+        if self.notify_port is None or self.host is None or self._subscribed is not None:
+            return
+        try:
+            ip = resolve(self.host)
+            await status_port(self.notify_port).subscribe(ip, self._notified)
+        except CourtroomError as exc:
+            log.warning("%s: no status notifications, polling only: %s", self.device_id, exc)
+            self.info.extra["notifications"] = False
+            return
+        self._subscribed = ip
+        self.info.extra["notifications"] = True
+
+    def _unsubscribe(self) -> None:
+        if self._subscribed is not None and self.notify_port is not None:
+            status_port(self.notify_port).unsubscribe(self._subscribed, self._notified)
+        self._subscribed = None
+
+    def _notified(self, reply: Reply) -> None:
+        """A class 2 status notification: the state changes at once, without a poll."""
+        before = self.snapshot()
+        try:
+            if reply.body == "POWR":
+                self._set_power(codec.parse_power(reply.param))
+            elif reply.body == "ERST":
+                self.state.errors = codec.parse_errors(reply.param)
+            elif reply.body == "INPT":
+                self.state.input = self.input_name(codec.parse_input(reply.param))
+            elif reply.body == "AVMT":
+                self.state.av_mute = codec.parse_av_mute(reply.param)[0]
+            elif reply.body == "LKUP":
+                self.info.extra["mac"] = codec.parse_mac(reply.param)
+            else:
+                log.debug("%s: notification %s=%s ignored", self.device_id, reply.body, reply.param)
+        except DecodeError as exc:
+            log.info("%s: notification %s=%s not understood: %s", self.device_id, reply.body, reply.param, exc)
+            return
+        self._heard()
+        if self.snapshot() != before:
+            self._changed()
 
     async def poll(self) -> None:
         """Power, then (when on) input and AV mute, then the error status and lamp hours the model reports."""
@@ -114,9 +219,9 @@ class PjlinkProjector(Display):
             self._changed()
 
     # -- requests --------------------------------------------------------------------------------------------
-    async def _ask(self, body: str, param: str) -> str:
+    async def _ask(self, body: str, param: str, klass: int = 1) -> str:
         """Send one command and return its reply's parameter; refusals become typed errors."""
-        data = codec.command(body, param)
+        data = codec.command(body, param, klass)
         accept: Callable[[Frame], bool] = lambda f: isinstance(f, Reply) and f.body == body  # noqa: E731
         try:
             reply = await self.link.request(data, accept)
@@ -168,6 +273,14 @@ class PjlinkProjector(Display):
         await self._ask("AVMT", self.options.av_mute_on if on else self.options.av_mute_off)
         self.state.av_mute = on
         self._changed()
+
+    async def _do_freeze(self, p: MuteParams) -> dict[str, Any]:
+        """Freeze the picture (``%2FREZ 1``) or let it run (``0``): class 2 projectors only."""
+        self._require()
+        if self.klass != 2:
+            raise Unsupported(f"{self.device_id}: freeze needs a PJLink class 2 projector (this one is class 1)")
+        await self._ask("FREZ", "1" if p.on else "0", klass=2)
+        return {"frozen": p.on}
 
     def _require(self) -> None:
         self._use.require()

@@ -1,7 +1,8 @@
-"""The ``pjlink`` family: PJLink class 1 projectors over TCP 4352.
+"""The ``pjlink`` family: PJLink class 1 and class 2 projectors over TCP 4352 (class 2 also on UDP 4352).
 
 Room config device options: ``password_file`` (a file holding the projector's PJLink password; preferred,
-so the secret stays out of the room config) or ``password`` (inline, meant for tests).
+so the secret stays out of the room config) or ``password`` (inline, meant for tests); ``notify_port`` (the
+UDP port class 2 projectors notify, 4352; 0 turns the listening off).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from drivers.devices.base import Device
 from drivers.errors import ConfigError
 from drivers.factory import BuildRequest, DeviceFactory
-from drivers.families import FamilySpec, ProtocolSpec
+from drivers.families import FamilySpec, ProtocolSpec, port_transport
 from drivers.pjlink import codec
 from drivers.pjlink.device import PjlinkOptions, PjlinkProjector
+from drivers.pjlink.status_port import STATUS_PORT
 from drivers.transports.link import FramedLink
+from drivers.transports.tcp import parse_tcp_url
 
 MAX_PASSWORD = 32  # PJLink passwords are up to 32 characters
 
@@ -28,6 +31,7 @@ class PjlinkDeviceOptions(BaseModel):
 
     password_file: Path | None = None
     password: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD)
+    notify_port: int = Field(STATUS_PORT, ge=0, le=65535)  # class 2 notifications (UDP); 0: poll only
 
     @model_validator(mode="after")
     def _one_source(self) -> PjlinkDeviceOptions:
@@ -58,7 +62,16 @@ def build(factory: DeviceFactory, request: BuildRequest) -> Device:
     family_options = request.profile_options(PjlinkOptions)
     password = read_password(request, device_options)
     link: FramedLink[codec.Frame] = factory.framed(request, codec.LineSplitter, request.address)
-    return PjlinkProjector(request.device_id, request.profile, link, password=password, options=family_options)
+    host = parse_tcp_url(request.port, 4352)[0] if port_transport(request.port) == "tcp" else None
+    return PjlinkProjector(
+        request.device_id,
+        request.profile,
+        link,
+        password=password,
+        options=family_options,
+        host=host,
+        notify_port=device_options.notify_port or None,
+    )
 
 
 FAMILY = FamilySpec(

@@ -3,11 +3,14 @@
 Displays on one RS-232 daisy chain (or behind one TCP 1515 master) share a link; each reply names the display
 ID it comes from and the command it answers, which is how a reply finds its request. ``poll()`` is one status
 GET (command 00). A NAK becomes DeviceNak carrying the display's error byte (NotExecutable for the bytes the
-profile's ``busy_nak_codes`` lists). A display in the ``MDCSTART<<TLS>>`` (TLS + PIN) mode is refused with
-Unsupported: that mode is not implemented.
+profile's ``busy_nak_codes`` lists). A display in secured mode (``MDCSTART<<TLS>>``, TLS + PIN) is spoken to
+through drivers/samsung_mdc/secure.py when the room gives its ``pin_file``; without one it is refused with
+Unsupported, saying so.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,13 +32,19 @@ class MdcOptions(BaseModel):
 
     busy_nak_codes: list[int] = Field(default_factory=list)
     """NAK error bytes meaning "not now" (NotExecutable) rather than a refusal; undocumented by Samsung [U]."""
+    pin_file: Path | None = None
+    """Secured MDC (TCP only): a file holding the display's PIN; kept out of the room config."""
+    certificate_sha256: str | None = Field(None, pattern=r"^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$")
+    """Secured MDC: the display's certificate fingerprint; when set, another certificate is refused."""
+    login_timeout_ms: float = Field(3000, gt=0)
+    """Secured MDC: the banner, the TLS handshake and the PIN's answer must come within this time."""
 
 
 def tls_refusal(model: str) -> Unsupported:
-    """The error for a display that greets with ``MDCSTART<<TLS>>``."""
+    """The error for a display that greets with ``MDCSTART<<TLS>>`` when no PIN is configured."""
     return Unsupported(
-        f"{model}: the display asks for MDC over TLS with a PIN (it sent MDCSTART<<TLS>>), which this driver "
-        "does not support; turn the display's secured MDC protocol off, or connect it over RS-232"
+        f"{model}: the display speaks secured MDC (it sent MDCSTART<<TLS>>): give its PIN in a file with the "
+        "device's options.pin_file, or turn secured MDC off on the display"
     )
 
 

@@ -1,10 +1,12 @@
-"""Tesira Text Protocol codec (shared/protocols.md section 5.1), sans-IO.
+"""Tesira Text Protocol codec (docs/protocols-tesira.md), sans-IO.
 
 Over telnet the server first negotiates options (``IAC DO|WILL opt``); a raw client refuses each one
 (``IAC WONT|DONT opt``). Then lines end with LF (CRLF accepted): ``+OK`` with an optional ``"value":X``,
 ``-ERR ...`` / ``-CANNOT_DELIVER`` / ``-GENERAL_FAILURE`` refusals, ``!`` subscription pushes, and other text
 (the welcome banner, echoed commands) kept as Text. Commands are
-``InstanceTag command attribute [index...] [value]`` + LF.
+``InstanceTag command attribute [index...] [value]`` + LF. A value may be a list (``[-20.000000 0.000000]``,
+whole-block attributes) and ``SESSION get aliases`` answers ``+OK "list":[...]``. Over SSH there is no telnet
+negotiation; the lines are the same.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ IAC, DONT, DO, WONT, WILL, SB, SE = 0xFF, 0xFE, 0xFD, 0xFC, 0xFB, 0xFA, 0xF0
 MAX_LINE = 4096
 ERROR_PREFIXES = ("-ERR", "-CANNOT_DELIVER", "-GENERAL_FAILURE")
 
-_VALUE = re.compile(r'"value":\s*("(?:[^"\\]|\\.)*"|[^\s"]+)')
-_VERBOSE_PUSH = re.compile(r'^!\s*"publishToken":\s*"([^"]*)"\s+"value":\s*("(?:[^"\\]|\\.)*"|\S+)')
-_TERSE_PUSH = re.compile(r'^!\s*"([^"]*)"\s+("(?:[^"\\]|\\.)*"|\S+)$')
+_ANY = r'(\[[^\]]*\]|"(?:[^"\\]|\\.)*"|[^\s"\[]+)'  # a list, a quoted string or a bare word
+_VALUE = re.compile(r'"(?:value|list)":\s*' + _ANY)
+_VERBOSE_PUSH = re.compile(r'^!\s*"publishToken":\s*"([^"]*)"\s+"value":\s*' + _ANY)
+_TERSE_PUSH = re.compile(r'^!\s*"([^"]*)"\s+' + _ANY + "$")
+_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s"]+)')
 _TAG = re.compile(r'^[^\s"]+$')
 _WORD = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
@@ -35,7 +39,7 @@ class Negotiation:
 
 @dataclass(frozen=True)
 class Ok:
-    """``+OK``; ``value`` is the raw ``"value":`` token when the reply carries one."""
+    """``+OK``; ``value`` is the raw ``"value":`` (or ``"list":``) token when the reply carries one."""
 
     value: str | None
 
@@ -188,12 +192,28 @@ def set_value(tag: str, attribute: str, index: int, value: float | bool) -> byte
     return f"{tag} set {attribute} {index} {text}\n".encode()
 
 
-def subscribe(tag: str, attribute: str, index: int, token: str, rate_ms: int) -> bytes:
-    """``Tag subscribe attribute index token rate``: pushes ``token`` with the value now and on change."""
+def subscribe(tag: str, attribute: str, index: int | None, token: str, rate_ms: int) -> bytes:
+    """``Tag subscribe attribute [index] token rate``: pushes ``token`` with the value now and on change.
+
+    Without ``index`` the whole block is subscribed (``levels``, ``mutes``): each push carries a list.
+    """
     _check(tag, attribute)
     if not _WORD.match(token):
         raise InvalidArgument(f"token: {token!r} must be letters and digits")
-    return f"{tag} subscribe {attribute} {index} {token} {rate_ms}\n".encode()
+    where = "" if index is None else f" {index}"
+    return f"{tag} subscribe {attribute}{where} {token} {rate_ms}\n".encode()
+
+
+def get_attribute(tag: str, attribute: str) -> bytes:
+    """``Tag get attribute`` without an index: ``DEVICE get version``, ``Level1 get numChannels``."""
+    _check(tag, attribute)
+    return f"{tag} get {attribute}\n".encode()
+
+
+def session_set(attribute: str, value: bool) -> bytes:
+    """``SESSION set attribute true|false`` (``verbose``, ``detailedResponse``)."""
+    _check("SESSION", attribute)
+    return f"SESSION set {attribute} {'true' if value else 'false'}\n".encode()
 
 
 # -- values ------------------------------------------------------------------------------------------------
@@ -210,3 +230,19 @@ def parse_bool(value: str | None) -> bool:
     if value not in ("true", "false"):
         raise DecodeError(f"Tesira: {value!r} is not true or false")
     return value == "true"
+
+
+def parse_string(value: str | None) -> str:
+    """A quoted string value (``"TesiraForte01"``) without its quotes; a bare word as it is."""
+    if value is None:
+        raise DecodeError("Tesira: no value in the reply")
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value
+
+
+def parse_list(value: str | None) -> list[str]:
+    """A list value (``["Level1" "Mute1"]``, ``[-20.000000 0.000000]``, ``[true false]``) as its items."""
+    if value is None or not (value.startswith("[") and value.endswith("]")):
+        raise DecodeError(f"Tesira: {value!r} is not a list")
+    return [m.group(1) if m.group(1) is not None else m.group(2) for m in _ITEM.finditer(value[1:-1])]

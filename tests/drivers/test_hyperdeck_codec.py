@@ -1,4 +1,4 @@
-"""HyperDeck codec: the worked exchanges of protocols.md 4.2, and property tests on the reply splitter."""
+"""HyperDeck codec: the worked exchanges of docs/protocols-hyperdeck.md, and property tests on the splitter."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ TRANSPORT_INFO = (
 SLOT_INFO = (
     b"202 slot info:\r\nslot id: 1\r\nstatus: mounted\r\nvolume name: SSD1\r\nrecording time: 10800\r\n"
     b"video format: 1080i50\r\n\r\n"
+)
+CURRENT_TRANSPORT_INFO = (  # protocol 1.11+, as the current manual lists it
+    b"208 transport info:\r\nstatus: record\r\nspeed: 0\r\nslot id: 1\r\nclip id: 3\r\nsingle clip: false\r\n"
+    b"display timecode: 00:10:04:12\r\ntimecode: 00:10:04:12\r\nvideo format: 1080p25\r\nloop: false\r\n"
+    b"timeline: 0\r\ninput video format: 1080p25\r\ndynamic range: Rec709\r\n\r\n"
+)
+CURRENT_DEVICE_INFO = (
+    b"204 device info:\r\nprotocol version: 1.11\r\nmodel: HyperDeck Studio HD Plus\r\nunique id: 7c2e0d0a1b2c\r\n"
+    b"slot count: 3\r\nsoftware version: 8.3\r\nname: Court 2 recorder\r\n\r\n"
+)
+CLIPS_INFO = (
+    b"205 clips info:\r\nclip count: 3\r\n1: Court2_0930 00:00:00:00 00:12:00:05\r\n"
+    b"2: Court 2 afternoon 00:12:00:05 00:01:00:00\r\n3: Old_Clip QuickTimeProRes 1080i50 00:00:10:00\r\n\r\n"
 )
 BANNER = b"500 connection info:\r\nprotocol version: 1.11\r\nmodel: HyperDeck Studio HD Plus\r\n\r\n"
 
@@ -54,6 +67,26 @@ def test_golden_replies() -> None:
     assert isinstance(banner, Reply) and codec.protocol_rom(banner.params["protocol version"]) == 0x010B
 
 
+def test_golden_current_manual_replies() -> None:
+    out = ReplySplitter().feed(CURRENT_TRANSPORT_INFO + CURRENT_DEVICE_INFO + CLIPS_INFO)
+    transport, device, clips = out
+    assert isinstance(transport, Reply) and transport.params["input video format"] == "1080p25"
+    assert transport.params["dynamic range"] == "Rec709" and transport.params["timeline"] == "0"
+    assert isinstance(device, Reply) and device.code == codec.DEVICE_INFO
+    assert device.params["unique id"] == "7c2e0d0a1b2c" and device.params["name"] == "Court 2 recorder"
+    assert isinstance(clips, Reply) and clips.code == codec.CLIPS_INFO
+    assert codec.clips(clips) == [
+        codec.ClipEntry(1, "Court2_0930", "00:00:00:00", "00:12:00:05"),
+        codec.ClipEntry(2, "Court 2 afternoon", "00:12:00:05", "00:01:00:00"),
+        codec.ClipEntry(3, "Old_Clip", None, "00:00:10:00"),  # the older firmware's line
+    ]
+    assert codec.clips(Reply(205, "clips info", {"clip count": "1", "1": "odd", "future field": "x"})) == [
+        codec.ClipEntry(1, "odd", None, None)
+    ]
+    assert codec.command("clips get") == b"clips get\n" and codec.command("device info") == b"device info\n"
+    assert codec.command("remote") == b"remote\n"  # the manual's remote-state query (210 remote info)
+
+
 def test_replies_split_anywhere_and_lf_only() -> None:
     splitter = ReplySplitter()
     data = TRANSPORT_INFO.replace(b"\r\n", b"\n")
@@ -80,7 +113,8 @@ def test_helpers() -> None:
     assert codec.protocol_rom("1.9") == 0x0109 and codec.protocol_rom("x") is None
 
 
-GOOD = [b"200 ok\r\n", TRANSPORT_INFO, SLOT_INFO, b"508 transport info:\r\nstatus: stopped\r\n\r\n"]
+GOOD = [b"200 ok\r\n", TRANSPORT_INFO, CURRENT_TRANSPORT_INFO, CURRENT_DEVICE_INFO, CLIPS_INFO, SLOT_INFO]
+GOOD += [b"508 transport info:\r\nstatus: stopped\r\n\r\n"]
 
 
 @settings(max_examples=300, deadline=None)

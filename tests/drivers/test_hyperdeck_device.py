@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -106,3 +107,56 @@ def test_room_option_typos_are_config_errors() -> None:
     factory = DeviceFactory(ProfileLibrary())
     with pytest.raises(ConfigError, match=r"rec: options\.notify\.0"):
         factory.build("rec", HD_PLUS, "tcp://10.0.0.9", options={"notify": ["transprot"]})
+
+
+async def test_current_fields_reach_the_device_info(tmp_path: Path) -> None:
+    async with rig(tmp_path, "recorder", HD_PLUS) as r:
+        rec, _ = parts(r)
+        assert rec.info.extra["unique_id"] == "7c2e0d0a1b2c" and rec.info.extra["software_version"] == "8.3"
+        assert rec.info.extra["slot_count"] == 3 and rec.info.extra["device_name"] == "HyperDeck Studio HD Plus"
+        assert rec.info.extra["input_video_format"] == "1080i50" and rec.info.extra["dynamic_range"] == "Rec709"
+        await rec.record("Court2_0930")
+        await rec.stop()
+        clips = await rec.list_clips()
+        assert [clip.name for clip in clips] == ["Court2_0930"] and clips[0].start is not None
+
+
+class ScriptedDeck:
+    """An old-firmware HyperDeck played from a script over TCP (scaffolding, not the simulator): it refuses
+    `device info`, and its replies carry fields the driver does not know."""
+
+    REPLIES: ClassVar[dict[bytes, bytes]] = {
+        b"notify": b"200 ok\r\n",
+        b"device info": b"100 syntax error\r\n",
+        b"transport info": b"208 transport info:\r\nstatus: stopped\r\nspeed: 0\r\nslot id: 1\r\n"
+        b"display timecode: 01:00:00:00\r\nfuture field: 7\r\n\r\n",
+        b"slot info": b"202 slot info:\r\nslot id: 1\r\nstatus: mounted\r\nrecording time: 600\r\nnew: x\r\n\r\n",
+    }
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"500 connection info:\r\nprotocol version: 1.6\r\nmodel: HyperDeck Studio\r\n\r\n")
+        while line := (await reader.readline()).strip():
+            self.lines.append(line)
+            writer.write(self.REPLIES.get(line.partition(b":")[0], b"103 unsupported\r\n"))
+        writer.close()
+
+
+async def test_an_old_firmware_and_unknown_fields_are_tolerated() -> None:
+    deck = ScriptedDeck()
+    server = await asyncio.start_server(deck.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    rec = DeviceFactory(ProfileLibrary()).build("rec", HD_PLUS, f"tcp://127.0.0.1:{port}")
+    assert isinstance(rec, HyperDeckRecorder)
+    try:
+        await rec.connect()
+        assert rec.info.firmware == "1.6" and "unique_id" not in rec.info.extra
+        assert rec.state.transport == "stopped" and rec.state.timecode == "01:00:00:00"
+        assert rec.state.disk_present is True and rec.state.remaining_s == 600
+        assert b"device info" in deck.lines and b"remote" not in deck.lines  # not asked of 1.6
+    finally:
+        await rec.close()
+        server.close()
+        await server.wait_closed()

@@ -100,3 +100,28 @@ def test_truncated_reply_then_good_frame(data: bytes, cut: int) -> None:
     items = splitter.feed(data.replace(b"\xff", b"") + b'+OK "value":-10.000000'[:cut] + b"\n+OK\n")
     assert all(isinstance(i, FRAMES | DecodeError) for i in items)
     assert items[-1] == Ok(None)
+
+
+def test_golden_session_device_and_block_lines() -> None:
+    """docs/protocols-tesira.md: the session, device and whole-block lines, both directions."""
+    assert codec.get_attribute("DEVICE", "version") == b"DEVICE get version\n"
+    assert codec.get_attribute("DEVICE", "serialNumber") == b"DEVICE get serialNumber\n"
+    assert codec.get_attribute("Level1", "numChannels") == b"Level1 get numChannels\n"
+    assert codec.get("Level1", "maxLevel", 1) == b"Level1 get maxLevel 1\n"
+    assert codec.session_set("detailedResponse", False) == b"SESSION set detailedResponse false\n"
+    assert codec.subscribe("Level1", "levels", None, "Lv", 100) == b"Level1 subscribe levels Lv 100\n"
+    out = TtpSplitter().feed(
+        b'+OK "list":["Level1" "MicLevels" "Master"]\r\n+OK "value":"TesiraForte01"\r\n+OK "value":8\r\n'
+        b'! "publishToken":"Lv" "value":[-20.000000 0.000000]\r\n! "Mu" [false true]\r\n+OK "value":"a \\"q\\""\r\n'
+    )
+    aliases, hostname, channels, levels, mutes, quoted = out
+    assert isinstance(aliases, Ok) and codec.parse_list(aliases.value) == ["Level1", "MicLevels", "Master"]
+    assert isinstance(hostname, Ok) and codec.parse_string(hostname.value) == "TesiraForte01"
+    assert channels == Ok("8") and codec.parse_level(channels.value) == 8
+    assert levels == Push("Lv", "[-20.000000 0.000000]")
+    assert codec.parse_list(levels.value) == ["-20.000000", "0.000000"]
+    assert mutes == Push("Mu", "[false true]")
+    assert [codec.parse_bool(v) for v in codec.parse_list(mutes.value)] == [False, True]
+    assert isinstance(quoted, Ok) and codec.parse_string(quoted.value) == 'a "q"'
+    with pytest.raises(DecodeError, match="not a list"):
+        codec.parse_list("-20.000000")

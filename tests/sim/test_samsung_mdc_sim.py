@@ -15,7 +15,8 @@ import yaml
 from sim.endpoints import PtyEndpoint, TcpEndpoint
 from sim.errors import SimConfigError
 from sim.room import SimulatedRoom
-from sim.samsung_mdc import BANNER, MdcDisplay, MdcHandle, MdcLine
+from sim.samsung_mdc import MdcDisplay, MdcHandle, MdcLine
+from sim.samsung_mdc_tls import BANNER
 from tests.sim.conftest import hx
 
 HDMI1, HDMI2, DP1 = 0x21, 0x23, 0x25

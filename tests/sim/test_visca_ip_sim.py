@@ -105,12 +105,23 @@ async def test_worked_power_inquiry(client: UdpClient) -> None:
 
 async def test_worked_reset(client: UdpClient, cam: ViscaIpCameraSim) -> None:
     assert await client.ask("02 00 00 01 00 00 00 00 01") == ["02 01 00 01 00 00 00 00 01"]
-    assert cam.last_sequence == 0
+    assert cam.last_sequence is None  # RESET forgets the count
     assert await client.ask("01 10 00 05 00 00 00 01 81 09 04 00 FF") == ["01 11 00 04 00 00 00 01 90 50 02 FF"]
+
+
+async def test_the_first_number_after_reset_starts_the_count(client: UdpClient, cam: ViscaIpCameraSim) -> None:
+    """Sony: RESET sets the number to 0 and ignores the number it carried. A strict camera takes whatever the
+    controller numbers next (1 from this project's driver, 2 from a client that counts the RESET), then +1."""
+    assert await client.ask("02 00 00 01 00 00 00 01 01") == ["02 01 00 01 00 00 00 01 01"]  # RESET numbered 1
+    assert await client.ask("01 10 00 05 00 00 00 02 81 09 04 00 FF") == ["01 11 00 04 00 00 00 02 90 50 02 FF"]
+    assert await client.ask("01 10 00 05 00 00 00 03 81 09 04 00 FF") == ["01 11 00 04 00 00 00 03 90 50 02 FF"]
+    assert await client.ask("01 10 00 05 00 00 00 09 81 09 04 00 FF") == ["02 01 00 02 00 00 00 09 0F 01"]
+    assert cam.last_sequence == 3
 
 
 async def test_strict_camera_refuses_a_wrong_number(client: UdpClient, cam: ViscaIpCameraSim) -> None:
     await client.ask("02 00 00 01 00 00 00 00 01")
+    assert await client.ask("01 10 00 05 00 00 00 01 81 09 04 00 FF") == ["01 11 00 04 00 00 00 01 90 50 02 FF"]
     assert await client.ask("01 00 00 06 00 00 00 05 81 01 04 00 03 FF") == ["02 01 00 02 00 00 00 05 0F 01"]
     assert cam.power, "a refused command is not run"
     cam.strict = False

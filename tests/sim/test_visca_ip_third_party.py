@@ -5,8 +5,8 @@ things about that client shape the set-up:
 - it binds its inquiry socket to the camera's port on every local address (with SO_REUSEADDR), so the
   simulator's socket must allow the shared port too; inquiries are left out (their replies would go to the
   simulator's own, more specific, binding);
-- after RESET it numbers its next message 2, where the simulator's strict mode expects 1 (and the client
-  silently ignores the ``0F 01`` it then gets), so the simulated camera runs with ``strict=False``.
+- it numbers its RESET 1 and its next message 2; the simulated camera follows Sony's description of RESET
+  (the count starts again with the controller's next number, docs/protocols-visca-ip.md), so it runs strict.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ async def cam() -> AsyncIterator[ViscaIpCameraSim]:
         tilt_units_per_s=profile.tilt_units_per_s * 20,
         zoom_units_per_s=profile.zoom_units_per_s * 20,
     )
-    sim = ViscaIpCameraSim(ViscaCamera(profile, 1), strict=False)
+    sim = ViscaIpCameraSim(ViscaCamera(profile, 1), strict=True)
     sim.open()
     # The client binds the same UDP port on 0.0.0.0; the kernel allows it only when both sockets say so.
     sock = sim.endpoint._sock
@@ -64,6 +64,8 @@ async def test_power_off_and_on(cam: ViscaIpCameraSim) -> None:
     assert not cam.camera.power
     await asyncio.to_thread(_drive, cam.endpoint.port, [("set_power", (True,))])
     assert cam.camera.power
+    sent = [d.data for d in cam.log if d.direction == "tx"]
+    assert sent and not any(d.endswith(b"\x0f\x01") for d in sent)  # no sequence error: strict and taken
 
 
 async def test_absolute_pan_tilt_then_preset_recall(cam: ViscaIpCameraSim) -> None:
