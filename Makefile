@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(PY) bench/signals.py
 	$(PY) bench/voice_follow.py
 	$(PY) bench/recording.py
+	$(PY) bench/streaming.py
 
 sysdeps:
 	@missing=""; \
