@@ -1,5 +1,5 @@
 // Shared by every part of the page: the store, the API call, DOM building, dialogs and formatting.
-import { errorText, explain, localName, t, tOr } from "/static/i18n.js";
+import { errorText, explain, getLanguage, localName, P, t, tOr } from "/static/i18n.js";
 
 export const store = {
   session: null, // GET /api/session: user, role, permissions, room, devices, seats, recorders, reasons
@@ -106,7 +106,7 @@ export async function act(button, what, fn) {
     const result = await fn();
     const failed = (((result || {}).data || {}).steps || []).filter((s) => !s.ok);
     if (failed.length) {
-      toast(t("steps.failed", { steps: failed.map((s) => explain(s.error, deviceName(s.device))).join("；") }), "warning");
+      toast(t("steps.failed", { steps: failed.map((s) => explain(s.error, deviceName(s.device))).join(P.semi) }), "warning");
     }
     return result;
   } catch (exc) {
@@ -162,6 +162,13 @@ export function fmtTime(ts) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+export function fmtDate(ts) {
+  if (!ts) return "—";
+  const d = new Date(ts);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 export function deviceEntry(id) {
   return (store.session.devices || []).find((d) => d.id === id);
 }
@@ -174,7 +181,10 @@ export function deviceName(id) {
 export function seatName(id) {
   const seat = (store.session.seats || []).find((s) => s.id === id);
   if (!seat) return id || "—";
-  return seat.name ? localName(seat.name) : tOr("seat." + seat.role, seat.id);
+  const name = seat.name ? localName(seat.name) : "";
+  // a seat named in Chinese only is named by its role in English
+  if (!name || (getLanguage() === "en" && /[\u3400-\u9fff]/.test(name))) return tOr("seat." + seat.role, seat.id);
+  return name;
 }
 
 // Who did it, as people say it: "书记员 王某", "中控平台", "脚踏开关". ``data`` is the row's data (its ``by``).
@@ -187,7 +197,7 @@ export function actorName(actor, data = {}) {
     const name = by.name || rest;
     return role ? t("actor.person", { role: tOr("role." + role, role), name }) : name;
   }
-  if (head === "mqtt") return by.on_behalf ? `${t("actor.mqtt")}（${by.on_behalf}）` : t("actor.mqtt");
+  if (head === "mqtt") return by.on_behalf ? t("actor.mqtt") + P.paren(by.on_behalf) : t("actor.mqtt");
   if (head === "button" && rest !== id) return deviceName(rest);
   if (head === "ctl") return t("actor.ctl");
   const simple = { watchdog: "actor.watchdog", "voice-follow": "actor.voice_follow", voice_follow: "actor.voice_follow",

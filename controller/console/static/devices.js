@@ -1,7 +1,7 @@
 // The room's devices: overview tiles, cameras per seat (presets, pan/tilt/zoom, store) with voice-follow,
 // displays (power, input) and microphones (speaking indicators, level meters). Each card is built once and
 // then only its text is updated, so a button held down (pan, zoom) survives the state updates it causes.
-import { classify, explain, t, tOr } from "/static/i18n.js";
+import { classify, explain, P, t, tOr } from "/static/i18n.js";
 import {
   act, alarmText, api, can, confirmDialog, deviceAlarms, deviceName, fmtDuration, h, on, rawDetail, replace, seatName,
   serverNow, store,
@@ -47,7 +47,7 @@ function tileLevel(view) {
     if (alarm.kind !== "device_offline") texts.push(alarmText(alarm));
     raws.push(alarm.message);
   }
-  return { level, reason: texts.join("；"), raw: raws.join("\n") };
+  return { level, reason: texts.join(P.semi), raw: raws.join("\n") };
 }
 
 function summary(view) {
@@ -62,7 +62,7 @@ function summary(view) {
       return [s.transport ? tOr("transport." + s.transport, s.transport) : null, s.timecode, s.clip ? code(s.clip) : null,
         s.remaining_s != null ? t("rec.remaining", { minutes: Math.floor(s.remaining_s / 60) }) : null].filter(Boolean);
     case "mic_system":
-      return `${t("mic.speaking")}：${s.active.map((n) => micSeatName(view.id, n)).join("、") || "—"}` + (s.requests.length ? ` · ${t("mic.requests", { seats: s.requests.map((n) => micSeatName(view.id, n)).join("、") })}` : "");
+      return `${t("mic.speaking")}${P.colon}${s.active.map((n) => micSeatName(view.id, n)).join(P.list) || "—"}` + (s.requests.length ? ` · ${t("mic.requests", { seats: s.requests.map((n) => micSeatName(view.id, n)).join(P.list) })}` : "");
     case "audio_processor":
       return Object.entries(s.points).map(([name, p]) => [code(name), " " + t("dsp.point", { level: p.level_db ?? "—" }) + (p.mute ? t("dsp.muted") : "")]);
     case "indicator":
@@ -171,7 +171,7 @@ function buildCameraCard(entry) {
   const card = { position: h("div", { class: "position", "data-testid": `cam-${entry.id}-position` }), status: h("span", { class: "level" }) };
   const parts = [
     h("div", { class: "card-head" }, h("b", {}, deviceName(entry.id)), card.status),
-    h("div", { class: "muted" }, seats.length ? t("cam.seat", { seat: seats.map((s) => seatName(s.id)).join("、") }) : ""),
+    h("div", { class: "muted" }, seats.length ? t("cam.seat", { seat: seats.map((s) => seatName(s.id)).join(P.list) }) : ""),
     card.position,
   ];
   if (mayControl("camera", "preset_recall") && entry.capabilities.includes("presets")) {
@@ -193,7 +193,7 @@ function buildCameraCard(entry) {
       () => command(entry.id, "zoom", { direction }).catch(() => {}),
       () => command(entry.id, "zoom", { direction: "stop" }).catch(() => {}), title);
     const pad = h("div", { class: "pad" }, h("span"), drive("stop", "up"), h("span"), drive("left", "stop"), entry.capabilities.includes("home") ? h("button", { type: "button", class: "nudge", title: t("cam.home"), "aria-label": t("cam.home"), onclick: (e) => command(entry.id, "home", {}, e.currentTarget) }, "⌂") : h("span"), drive("right", "stop"), h("span"), drive("stop", "down"), h("span"));
-    const zooms = entry.capabilities.includes("zoom") ? [zoom("tele", "＋", t("cam.zoom_in")), zoom("wide", "－", t("cam.zoom_out"))] : [];
+    const zooms = entry.capabilities.includes("zoom") ? [zoom("tele", "+", t("cam.zoom_in")), zoom("wide", "−", t("cam.zoom_out"))] : [];
     card.side = h("div", { class: "side" }, zooms);
     parts.push(h("div", { class: "row ptz" }, pad, card.side));
   }
@@ -255,7 +255,7 @@ function updateVoiceCard() {
     voiceCard.state,
     h("b", { class: vf.enabled ? "on" : "off" }, vf.enabled ? t("vf.enabled") : t("vf.disabled")),
     ` · ${t("vf.mode." + vf.mode)} · ${t("vf.current", { seat: vf.seat ? seatName(vf.seat) : "—" })}`,
-    vf.speaking.length ? ` · ${t("vf.speaking", { seats: vf.speaking.map(seatName).join("、") })}` : "",
+    vf.speaking.length ? ` · ${t("vf.speaking", { seats: vf.speaking.map(seatName).join(P.list) })}` : "",
   );
   for (const btn of voiceCard.seats.querySelectorAll("button")) btn.classList.toggle("current", btn.dataset.testid === "vf-seat-" + vf.seat);
 }
@@ -294,7 +294,7 @@ function updateDisplayCard(view) {
   if (!card) return;
   const s = view.state;
   const { level, reason } = tileLevel(view);
-  card.state.textContent = (s ? displayState(s) : "—") + ` · ${t("health." + level)}` + (reason ? `（${reason}）` : "");
+  card.state.textContent = (s ? displayState(s) : "—") + ` · ${t("health." + level)}` + (reason ? P.paren(reason) : "");
   for (const btn of card.inputs || []) btn.classList.toggle("current", !!s && btn.dataset.input === s.input);
 }
 
@@ -328,7 +328,7 @@ function updateVideoCard(view) {
   const s = view.state;
   const { level, reason } = tileLevel(view);
   const shown = s ? t("video.state", { signal: t("video.signal." + s.signal), fps: s.fps ?? "—" }) : "—";
-  card.state.textContent = `${shown} · ${t("health." + level)}` + (reason ? `（${reason}）` : "");
+  card.state.textContent = `${shown} · ${t("health." + level)}` + (reason ? P.paren(reason) : "");
 }
 
 function micSeats() {
@@ -354,8 +354,8 @@ function buildMicCard() {
       const suffix = i === 0 ? "" : `-${mic.device}`;
       return h("div", { class: "mic-switch", role: "group", "aria-label": what },
         h("span", { class: "label" }, deviceName(mic.device)),
-        h("button", { type: "button", "aria-label": `${what}：${t("mic.on")}`, "data-testid": `mic-${seat.id}-on${suffix}`, onclick: (e) => command(mic.device, "mic_on", { seat: mic.seat }, e.currentTarget) }, t("mic.on")),
-        h("button", { type: "button", "aria-label": `${what}：${t("mic.off")}`, "data-testid": `mic-${seat.id}-off${suffix}`, onclick: (e) => command(mic.device, "mic_off", { seat: mic.seat }, e.currentTarget) }, t("mic.off")));
+        h("button", { type: "button", "aria-label": `${what}${P.colon}${t("mic.on")}`, "data-testid": `mic-${seat.id}-on${suffix}`, onclick: (e) => command(mic.device, "mic_on", { seat: mic.seat }, e.currentTarget) }, t("mic.on")),
+        h("button", { type: "button", "aria-label": `${what}${P.colon}${t("mic.off")}`, "data-testid": `mic-${seat.id}-off${suffix}`, onclick: (e) => command(mic.device, "mic_off", { seat: mic.seat }, e.currentTarget) }, t("mic.off")));
     });
     card.rows[seat.id] = row;
     return h("div", { class: "mic-row", "data-testid": "mic-row-" + seat.id }, h("b", {}, seatName(seat.id)), row.indicator, row.meter, switches);

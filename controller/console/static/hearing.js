@@ -1,6 +1,6 @@
 // The header (hearing state, clock, recorders, the NOT RECORDING banner) and the hearing panel: controls,
 // the pre-hearing check with its override path, alarms and the mark box.
-import { explain, t, todoFor, tOr } from "/static/i18n.js";
+import { explain, P, t, todoFor, tOr } from "/static/i18n.js";
 import {
   act, actorName, alarmText, api, ApiFailure, can, confirmDialog, deviceName, emit, fmtDuration, fmtTime, h, modal,
   on, rawDetail, replace, serverNow, store, toast,
@@ -46,7 +46,7 @@ function renderHeader() {
   const unacked = sounding.filter((a) => !store.acks[a.id]);
   if (notRecording || unknown || journalDown) {
     const kind = notRecording ? "not_recording" : unknown ? "recorder_unreachable" : "journal_unavailable";
-    const why = hs.alarms.filter((a) => a.kind === kind).map(alarmText).join("；");
+    const why = hs.alarms.filter((a) => a.kind === kind).map(alarmText).join(P.semi);
     const acked = sounding.map((a) => store.acks[a.id]).filter(Boolean);
     const ack = unacked.length && can("hearing")
       ? h("button", { type: "button", class: "ack", "data-testid": "alarm-ack", onclick: (e) => acknowledge(e.currentTarget, unacked) }, t("alarm.ack"))
@@ -178,12 +178,12 @@ function checkLine(item) {
   const device = item.device ? deviceName(item.device) : "";
   const need = checkNeed(item);
   if (item.ok) {
-    return h("li", { class: "ok", "data-testid": "check-item", "data-ok": "true" }, h("span", { class: "mark-icon" }, "✔"), ` ${need}`, device ? `（${device}）` : "");
+    return h("li", { class: "ok", "data-testid": "check-item", "data-ok": "true" }, h("span", { class: "mark-icon" }, "✔"), ` ${need}`, device ? P.paren(device) : "");
   }
   const problem = explain(item.problem, device || need);
   const warn = /nearly full/.test(item.problem || "");
   return h("li", { class: warn ? "warn" : "bad", "data-testid": "check-item", "data-ok": "false" },
-    h("span", { class: "mark-icon" }, warn ? "⚠" : "✘"), " ", h("b", {}, need), device ? `（${device}）` : "", "：", problem,
+    h("span", { class: "mark-icon" }, warn ? "⚠" : "✘"), " ", h("b", {}, need), device ? P.paren(device) : "", P.colon, problem,
     h("span", { class: "todo" }, t("check.todo", { todo: todoFor(item.problem, device || need) })),
     rawDetail(item.problem));
 }
@@ -204,7 +204,7 @@ function renderCheck() {
   const overridable = !check.ok && lastCheckFailed && can("hearing");
   replace(
     panel.check,
-    h("h3", { class: check.ok ? "ok" : "bad", "data-testid": "check-status", "data-ok": String(check.ok) }, `${t("check.title")}：${check.ok ? t("check.ok") : t("check.failed", { n: failed.length })} · ${fmtTime(check.ts)}`),
+    h("h3", { class: check.ok ? "ok" : "bad", "data-testid": "check-status", "data-ok": String(check.ok) }, `${t("check.title")}${P.colon}${check.ok ? t("check.ok") : t("check.failed", { n: failed.length })} · ${fmtTime(check.ts)}`),
     failed.length ? h("ul", { class: "check-items", "data-testid": "check-failed" }, failed.map(checkLine)) : null,
     overridable ? h("button", { type: "button", class: "danger", "data-testid": "btn-override", onclick: (e) => overrideDialog(e.currentTarget) }, t("check.override")) : null,
     passed.length

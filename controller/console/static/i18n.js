@@ -243,7 +243,7 @@ export const STRINGS = {
     "confirm.cancel": "Cancel",
     "confirm.close": "Close the hearing? Every recorder stops recording.",
     "confirm.store": "Store {camera}'s present position as preset {preset}? The old preset is overwritten.",
-    "mark.placeholder": "e.g. witness starts testimony",
+    "mark.placeholder": "For example: witness starts testimony",
     "mark.label": "Mark text",
     "mark.add": "Add mark (Ctrl+M)",
     "mark.none": "No marks yet",
@@ -398,6 +398,14 @@ export function t(key, vars = {}) {
 export function tOr(key, fallback, vars = {}) {
   return has(key) ? t(key, vars) : fallback;
 }
+
+// Punctuation of the chosen language.
+export const P = {
+  get colon() { return getLanguage() === "en" ? ": " : "："; },
+  get semi() { return getLanguage() === "en" ? "; " : "；"; },
+  get list() { return getLanguage() === "en" ? ", " : "、"; },
+  paren(text) { return getLanguage() === "en" ? ` (${text})` : `（${text}）`; },
+};
 
 // A configured bilingual name ("审判长 Presiding judge") in the chosen language.
 export function localName(name) {

@@ -1,8 +1,8 @@
 // The record: marks, the current hearing's journal, the case-file export, and the technician's diagnostics
 // (supervisors, device details, the room's audit trail, the raw device command).
-import { errorText, explain, getLanguage, t, tOr } from "/static/i18n.js";
+import { errorText, explain, getLanguage, P, t, tOr } from "/static/i18n.js";
 import {
-  act, actorName, alarmText, api, can, deviceName, fmtDuration, fmtTime, h, on, rawDetail, replace, seatName, store,
+  act, actorName, alarmText, api, can, deviceName, fmtDate, fmtDuration, fmtTime, h, on, rawDetail, replace, seatName, store,
 } from "/static/core.js";
 
 let journalRows = [];
@@ -54,7 +54,7 @@ export function describe(row) {
     case "alarm_cleared":
       return d.kind && d.id ? alarmText(d) : "";
     case "alarm_acknowledged":
-      return (d.alarms || []).map((a) => (a.kind && a.id ? alarmText(a) : a.id || "")).join("；");
+      return (d.alarms || []).map((a) => (a.kind && a.id ? alarmText(a) : a.id || "")).join(P.semi);
     case "hearing_opened":
       return [d.case_no, d.title].filter(Boolean).join(" · ");
     case "hearing_check":
@@ -82,7 +82,7 @@ export function describe(row) {
     case "shot_failed":
     case "recovery_attempt": {
       const what = [dev, actionName(d.action)].filter(Boolean).join(" · ");
-      return d.error ? `${what}：${explain(d.error, dev)}` : what;
+      return d.error ? `${what}${P.colon}${explain(d.error, dev)}` : what;
     }
     case "console_login":
     case "console_login_failed":
@@ -180,7 +180,7 @@ async function renderExport() {
   }
   const links = h("div", { class: "row" });
   const select = h("select", { "aria-label": t("export.hearing"), "data-testid": "export-hearing", onchange: () => fill() },
-    hearings.map((x) => h("option", { value: x.hearing_id }, `${x.case_no} · ${x.hearing_id} · ${fmtTime(x.opened_ts)}`)));
+    hearings.map((x) => h("option", { value: x.hearing_id }, `${x.case_no} · ${fmtDate(x.opened_ts)} ${fmtTime(x.opened_ts)}`)));
   const fill = () => {
     const q = encodeURIComponent(select.value);
     replace(links,
@@ -231,7 +231,7 @@ async function renderDiagnostics() {
 function rawForm(devices) {
   const device = h("select", { "data-testid": "raw-device" }, devices.map((d) => h("option", { value: d.id }, `${deviceName(d.id)} (${d.id})`)));
   const action = h("select", { "data-testid": "raw-action" });
-  const params = h("textarea", { rows: "3", "data-testid": "raw-params", placeholder: '{"preset": 1}' });
+  const params = h("textarea", { rows: "3", "data-testid": "raw-params" });
   const out = h("pre", { class: "raw-out code", "data-testid": "raw-result" });
   const fillActions = () => {
     const entry = devices.find((d) => d.id === device.value);
