@@ -163,10 +163,10 @@ def sounding_alarms(hearing: HearingService) -> list[Alarm]:
 
 
 def alarm_acks(hearing: HearingService) -> dict[str, dict[str, Any]]:
-    """The acknowledgements of the alarms still active (those of cleared alarms are forgotten)."""
+    """The acknowledgements of the alarms still active: an alarm raised again (a new ``since_ts``) rings again."""
     acks = _ACKS.setdefault(hearing, {})
-    active = {a.id for a in hearing.state().alarms}
-    for alarm_id in [i for i in acks if i not in active]:
+    active = {a.id: a.since_ts for a in hearing.state().alarms}
+    for alarm_id in [i for i, ack in acks.items() if active.get(i) != ack["since_ts"]]:
         del acks[alarm_id]
     return dict(acks)
 
@@ -175,7 +175,7 @@ def acknowledge(hearing: HearingService, alarms: list[Alarm], ack: dict[str, Any
     """Note ``ack`` (actor, by, ts) for these alarms; the acknowledgements now in force."""
     acks = _ACKS.setdefault(hearing, {})
     for alarm in alarms:
-        acks[alarm.id] = ack
+        acks[alarm.id] = {**ack, "since_ts": alarm.since_ts}
     return alarm_acks(hearing)
 
 

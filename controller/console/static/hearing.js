@@ -43,11 +43,12 @@ function renderHeader() {
   const banner = document.getElementById("banner");
   banner.hidden = !(notRecording || unknown || journalDown);
   const sounding = hs.alarms.filter((a) => SOUNDING.includes(a.kind));
-  const unacked = sounding.filter((a) => !store.acks[a.id]);
+  const ackOf = (a) => (store.acks[a.id] && store.acks[a.id].since_ts === a.since_ts ? store.acks[a.id] : null);
+  const unacked = sounding.filter((a) => !ackOf(a));
   if (notRecording || unknown || journalDown) {
     const kind = notRecording ? "not_recording" : unknown ? "recorder_unreachable" : "journal_unavailable";
     const why = hs.alarms.filter((a) => a.kind === kind).map(alarmText).join(P.semi);
-    const acked = sounding.map((a) => store.acks[a.id]).filter(Boolean);
+    const acked = sounding.map(ackOf).filter(Boolean);
     const ack = unacked.length && can("hearing")
       ? h("button", { type: "button", class: "ack", "data-testid": "alarm-ack", onclick: (e) => acknowledge(e.currentTarget, unacked) }, t("alarm.ack"))
       : null;
