@@ -14,6 +14,7 @@ import re
 from typing import Literal
 
 from controller.journal.kinds import Kind
+from drivers.errors import InvalidArgument
 
 Lang = Literal["zh-CN", "en"]
 LANGS: tuple[Lang, ...] = ("zh-CN", "en")
@@ -175,6 +176,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.NETWORK": ("无法连接到中控", "Cannot reach the controller"),
     "error.TIMEOUT": ("等待回复超时", "No reply in time"),
     "error.other": ("操作失败（{code}）", "Failed ({code})"),
+    # courtroom ctl
+    "ctl.no_state": (
+        "房间 {room}：{broker} 上没有保留的状态（中控从未连接过？）",
+        "room {room}: no retained state on {broker} (daemon never connected?)",
+    ),
+    "ctl.room": (
+        "房间 {room}（{name}）：中控{state}，会话 {session}",
+        "room {room} ({name}): controller {state}, session {session}",
+    ),
+    "ctl.controller.online": ("在线", "online"),
+    "ctl.controller.offline": ("离线", "offline"),
+    "ctl.hearing": (
+        "  庭审：{phase} {case_no} 录像：{recording} 标记：{marks}",
+        "  hearing: {phase} {case_no} recording: {recording} marks: {marks}",
+    ),
+    "ctl.alarms": (" 告警：{alarms}", " ALARMS: {alarms}"),
+    "ctl.firmware": ("固件 {firmware}", "fw {firmware}"),
+    "ctl.failed": ("失败：{text}", "failed: {text}"),
 }
 
 # device actions, as the journal table and the record name them
@@ -333,12 +352,22 @@ def language(value: str | None = None) -> Lang:
             return "zh-CN"
         if chosen.startswith("en"):
             return "en"
-        raise ValueError(f"--lang: '{value}' is not zh or en")
+        raise InvalidArgument(f"--lang: '{value}' is not zh or en")
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         env = os.environ.get(var, "")
         if env:
             return "zh-CN" if env.lower().startswith("zh") else "en"
     return "zh-CN"
+
+
+def error_text(code: str, lang_choice: str | None) -> str:
+    """An error code's plain words in the chosen language (English when the choice itself is bad)."""
+    try:
+        lang = language(lang_choice)
+    except InvalidArgument:
+        lang = "en"
+    key = f"error.{code}"
+    return text(key, lang) if key in CATALOGUE else text("error.other", lang, code=code)
 
 
 def javascript() -> str:

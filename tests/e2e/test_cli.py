@@ -84,10 +84,14 @@ async def test_check_names_a_broken_profile(tmp_path: Path) -> None:
 
 
 async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: Watcher) -> None:
-    code, out, err = await _courtroom("ctl", "--config", str(room_config), "status")
+    code, out, err = await _courtroom("ctl", "--config", str(room_config), "--lang", "en", "status")
     assert code == 0, err
     assert "room b2-cr104" in out and "online" in out
-    assert sum(1 for line in out.splitlines() if "camera" in line and "online" in line) == 7
+    assert sum(1 for line in out.splitlines() if "Camera" in line and "online" in line) == 7
+    code, out, err = await _courtroom("ctl", "--config", str(room_config), "--lang", "zh", "status")
+    assert code == 0, err
+    assert "房间 b2-cr104（第四审判庭）：中控在线" in out  # Chinese to match --lang
+    assert sum(1 for line in out.splitlines() if "摄像机" in line and "在线" in line) == 7
 
     code, out, err = await _courtroom(
         "ctl", "--config", str(room_config), "send", "cam-judge", "zoom_to", "position=4096"
@@ -101,6 +105,7 @@ async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: W
     )
     assert code == 1
     assert json.loads(out)["error"]["code"] == "INVALID_ARGUMENT"
+    assert err.startswith("失败：输入有误 (INVALID_ARGUMENT)") or err.startswith("failed: Invalid input"), err
 
 
 async def test_broker_restart_reconnects_and_republishes(
