@@ -59,7 +59,8 @@ async def tabs(page: Page) -> list[str]:
 async def show(page: Page, view: str) -> None:
     await page.get_by_test_id("tab-" + view).click()
     await expect(page.locator(f"#view-{view}")).to_be_visible()
-    await page.wait_for_timeout(300)  # the export and diagnostics views load their data
+    if view in ("export", "diagnostics"):  # these load their data first
+        await expect(page.locator(f"#view-{view}")).to_have_attribute("data-ready", "1")
 
 
 async def box_in_view(page: Page, testid: str) -> dict[str, float]:

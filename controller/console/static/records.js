@@ -176,6 +176,7 @@ async function renderExport() {
   const hearings = data.hearings.slice().reverse();
   if (!hearings.length) {
     replace(root, h("h2", {}, t("export.title")), h("p", { class: "muted" }, t("export.none")));
+    root.dataset.ready = "1";
     return;
   }
   const links = h("div", { class: "row" });
@@ -190,6 +191,7 @@ async function renderExport() {
   };
   fill();
   replace(root, h("h2", {}, t("export.title")), select, links);
+  root.dataset.ready = "1";
 }
 
 // -- diagnostics ----------------------------------------------------------------------------------------
@@ -198,6 +200,7 @@ async function renderDiagnostics() {
   const data = await api("GET", "/api/diagnostics").catch((exc) => ({ error: errorText(exc.code, exc.message) }));
   if (data.error) {
     replace(root, h("p", { class: "error" }, data.error));
+    root.dataset.ready = "1";
     return;
   }
   const sup = Object.entries(data.supervisors).map(([id, s]) => h("tr", {},
@@ -226,6 +229,7 @@ async function renderDiagnostics() {
     h("div", { class: "row" }, verify, verifyOut),
     h("h3", {}, t("diag.room_journal")),
     await roomJournal());
+  root.dataset.ready = "1";
 }
 
 function rawForm(devices) {
@@ -268,6 +272,8 @@ async function roomJournal() {
 
 // -- wiring ---------------------------------------------------------------------------------------------
 export function showView(name) {
+  const root = document.getElementById("view-" + name);
+  if (root && (name === "export" || name === "diagnostics")) delete root.dataset.ready;
   if (name === "journal") loadJournal();
   if (name === "export") renderExport();
   if (name === "diagnostics") renderDiagnostics();
