@@ -5,14 +5,18 @@ filters, actors named as people."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.console.conftest import ConsoleRig
+from drivers.errors import CourtroomError
+from tests.console.conftest import ConsoleRig, console_room
 from tests.console.looks import artefact, login_at, show
+from tests.disk import fill, small_disk
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -157,3 +161,39 @@ async def test_the_journal_is_a_table_with_filters(browser: Browser, rig: Consol
     if late:  # at 00:00 itself every row is in that minute
         await expect(page.get_by_test_id("journal-table")).to_have_count(0)
     await artefact(page, "desktop-clerk-journal-filtered")
+
+
+async def test_journal_unavailable_rings_and_its_ack_is_written_once_the_journal_can(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """A full state_dir (a real small tmpfs): the journal cannot write, every page rings; the clerk silences it
+    (accepted although the journal is the alarm), and the acknowledgement row is in the journal once there is
+    room again."""
+    with small_disk(tmp_path / "disk", "16m") as disk:
+        thresholds = {"reserve_mb": 0.5, "min_free_mb": 0.25, "low_space_mb": 1}
+        async with console_room(disk, journal=thresholds) as rig:
+            await rig.hearing.execute("open", {"case_no": "(2025)京0105民初99号"}, actor="test")
+            clerk = await login_at(browser, rig, "clerk", "panel")
+            judge = await login_at(browser, rig, "judge", "phone")
+            filler = await asyncio.to_thread(fill, disk)
+            with pytest.raises(CourtroomError):
+                await rig.hearing.execute("mark", {"text": "满盘时的标记"}, actor="test")
+            for page in (clerk, judge):
+                banner = page.get_by_test_id("not-recording-banner")
+                await expect(banner).to_contain_text("日志无法写入", timeout=10_000)
+                await expect(page.locator("body")).to_have_attribute("data-tone", "on")
+            await artefact(judge, "phone-judge-journal-unavailable")
+            await clerk.get_by_test_id("alarm-ack").click()
+            for page in (clerk, judge):
+                await expect(page.locator("body")).to_have_attribute("data-tone", "off")
+                await expect(page.get_by_test_id("not-recording-banner")).to_contain_text("日志无法写入")
+            await asyncio.to_thread(filler.unlink)
+            await rig.until(lambda: rig.journal.available, 20, "the journal writing again")
+            await rig.journal.flush()
+            acks = [e for e in await rig.journal.entries() if e.kind == "alarm_acknowledged"]
+            assert [(e.actor, [a["kind"] for a in e.data["alarms"]]) for e in acks] == [
+                ("console:clerk1", ["journal_unavailable"])
+            ]
+            await expect(clerk.get_by_test_id("not-recording-banner")).to_be_hidden(timeout=15_000)
+            await clerk.context.close()
+            await judge.context.close()
