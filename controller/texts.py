@@ -400,6 +400,12 @@ KIND_TEXTS: dict[str, tuple[str, str]] = {
     Kind.CONSOLE_LOGIN_FAILED: ("登录失败", "failed login"),
     Kind.CONSOLE_LOGOUT: ("退出登录", "logout"),
     "alarm_acknowledged": ("告警已确认", "alarm acknowledged"),
+    # the live stream's rows (controller/streaming, issue 16)
+    "stream_started": ("开始直播", "stream started"),
+    "stream_cut": ("暂停直播", "stream cut"),
+    "stream_stopped": ("停止直播", "stream stopped"),
+    "stream_refused": ("直播被拒绝", "stream refused"),
+    "stream_protect": ("直播遮挡席位", "seat protected on the stream"),
 }
 for _kind, _texts in KIND_TEXTS.items():
     CATALOGUE[f"journal.{_kind}"] = _texts
