@@ -4,7 +4,7 @@ PY      := .venv/bin/python
 STAMP   := .venv/.installed
 APT_PKGS := mosquitto mosquitto-clients chromium fonts-wqy-microhei portaudio19-dev alsa-utils gcc python3-dev poppler-utils nginx libnginx-mod-rtmp
 
-.PHONY: demo test check pytest bench sysdeps venv clean
+.PHONY: demo test check pytest bench screenshots sysdeps venv clean
 
 demo: $(STAMP)
 	$(PY) -m controller.cli demo
@@ -25,6 +25,10 @@ bench: $(STAMP)
 	$(PY) bench/voice_follow.py
 	$(PY) bench/recording.py
 	$(PY) bench/streaming.py
+
+# The console at its three sizes (desktop, touch panel, phone) as small PNGs for docs/console.md.
+screenshots: $(STAMP)
+	$(PY) -m tests.console.make_screenshots docs/img
 
 sysdeps:
 	@missing=""; \

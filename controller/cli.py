@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from controller import texts
 from drivers.errors import CourtroomError
 
 
@@ -76,7 +77,7 @@ def _cmd_sim_fault(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from controller.demo import run_demo
 
-    return asyncio.run(run_demo(args.config, tour_only=args.tour_only))
+    return asyncio.run(run_demo(args.config, tour_only=args.tour_only, lang=texts.language(args.lang)))
 
 
 def _cmd_ctl(args: argparse.Namespace) -> int:
@@ -89,14 +90,18 @@ def _cmd_ctl(args: argparse.Namespace) -> int:
         target = ctl.Target(args.host, args.port, args.room, args.username, password)
     else:
         raise CourtroomError("ctl: give --config CONFIG, or --room ROOM_ID with --host/--port")
+    lang = texts.language(args.lang)
     if args.ctl_command == "status":
-        print(ctl.format_status(target, asyncio.run(ctl.read_retained(target))))
+        print(ctl.format_status(target, asyncio.run(ctl.read_retained(target)), lang))
         return 0
     params = ctl.parse_params(args.params)
     device = "hearing" if args.ctl_command == "hearing" else args.device
     reply = asyncio.run(ctl.send(target, device, args.action, params, args.timeout))
-    print(json.dumps(reply, ensure_ascii=False))
-    return 0 if reply.get("status") == "ok" else 1
+    print(json.dumps(reply, ensure_ascii=False))  # the reply itself, for scripts
+    if reply.get("status") == "ok":
+        return 0
+    print(texts.text("ctl.failed", lang, text=ctl.reply_text(reply, lang)), file=sys.stderr)
+    return 1
 
 
 def _cmd_journal(args: argparse.Namespace) -> int:
@@ -151,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="simulated courtroom + private mosquitto + daemon, in one command")
     p.add_argument("--config", type=Path, help="room config (default: deploy/examples/courtroom-standard.yaml)")
     p.add_argument("--tour-only", action="store_true", help="run the guided tour, then stop (for tests)")
+    p.add_argument("--lang", help="zh or en for the tour (default: from LANG)")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("journal", help="read, verify or export the journal (the hearing record and audit trail)")
@@ -177,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username")
     p.add_argument("--password-file", type=Path)
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a reply")
+    p.add_argument("--lang", help="zh or en for what it prints (default: from LANG)")
     ctl_sub = p.add_subparsers(dest="ctl_command", required=True)
     ctl_sub.add_parser("status", help="the room's retained state, a line per device")
     s = ctl_sub.add_parser("send", help="send DEVICE ACTION [key=value ...] and print the reply")
@@ -209,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except CourtroomError as exc:
-        print(f"courtroom {args.command}: {exc}", file=sys.stderr)
+        if args.command in ("ctl", "demo"):  # the error's plain words first, in the chosen language
+            print(f"courtroom {args.command}: {texts.error_text(exc.code, getattr(args, 'lang', None))}: {exc}",
+                  file=sys.stderr)
+        else:
+            print(f"courtroom {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

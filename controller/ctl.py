@@ -12,6 +12,7 @@ from typing import Any
 
 import aiomqtt
 
+from controller import texts
 from controller.config import load_config
 from controller.model import now_ms
 from controller.mqtt import NO_DELAY
@@ -113,28 +114,77 @@ async def read_retained(target: Target, settle_s: float = 0.3, timeout_s: float 
     return found
 
 
-def format_status(target: Target, retained: dict[str, Any]) -> str:
-    """The room's state as a few lines a technician can read at a glance."""
+def _device_names(retained: dict[str, Any]) -> dict[str, str]:
+    devices = retained.get("$ctl/devices", {}).get("devices", [])
+    return {dev["id"]: dev.get("name") or dev["id"] for dev in devices if isinstance(dev, dict) and "id" in dev}
+
+
+def alarm_text(alarm: dict[str, Any], names: dict[str, str], lang: texts.Lang) -> str:
+    """An alarm of the hearing's state in plain words, in ``lang``."""
+    device = alarm.get("device")
+    if device:
+        shown = texts.local_name(names.get(device, device), lang)
+    else:
+        shown = texts.text("alarm.the_software_recording", lang)
+    key = f"alarm.{alarm.get('kind')}"
+    if key not in texts.CATALOGUE:
+        key = "alarm.other"
+    seat = str(alarm.get("id", "")).split(":")[2:3]
+    return texts.text(key, lang, device=shown, seat=seat[0] if seat else "")
+
+
+def format_status(target: Target, retained: dict[str, Any], lang: texts.Lang = "en") -> str:
+    """The room's state as a few lines a technician can read at a glance, in ``lang``; a device's raw problem
+    follows its plain words after "|"."""
+    tx = texts.text
     ctl = retained.get("$ctl/state")
     if not isinstance(ctl, dict):
-        return f"room {target.room_id}: no retained state on {target.host}:{target.port} (daemon never connected?)"
+        return tx("ctl.no_state", lang, room=target.room_id, broker=f"{target.host}:{target.port}")
     info = retained.get("$ctl/info", {})
-    lines = [f"room {target.room_id} ({info.get('room_name', '')}): {ctl.get('state')}, session {ctl.get('session')}"]
+    names = _device_names(retained)
+    room_name = texts.local_name(str(info.get("room_name", "")), lang)
+    online = tx(f"ctl.controller.{ctl.get('state')}", lang) if ctl.get("state") in ("online", "offline") else ctl.get(
+        "state"
+    )
+    lines = [tx("ctl.room", lang, room=target.room_id, name=room_name, state=online, session=ctl.get("session"))]
     hearing = retained.get("hearing/state")
     if isinstance(hearing, dict):
-        alarms = ", ".join(a.get("message", "") for a in hearing.get("alarms", []))
+        phase = f"phase.{hearing.get('state')}"
+        recording = f"recording.{hearing.get('recording')}"
+        alarms = [alarm_text(a, names, lang) for a in hearing.get("alarms", []) if isinstance(a, dict)]
         lines.append(
-            f"  hearing: {hearing.get('state')} {hearing.get('case_no') or ''} recording={hearing.get('recording')}"
-            f" marks={hearing.get('marks')}" + (f" ALARMS: {alarms}" if alarms else "")
+            tx(
+                "ctl.hearing",
+                lang,
+                phase=tx(phase, lang) if phase in texts.CATALOGUE else hearing.get("state"),
+                case_no=hearing.get("case_no") or "",
+                recording=tx(recording, lang) if recording in texts.CATALOGUE else hearing.get("recording"),
+                marks=hearing.get("marks"),
+            )
+            + (tx("ctl.alarms", lang, alarms=("；" if lang == "zh-CN" else "; ").join(alarms)) if alarms else "")
         )
     devices = retained.get("$ctl/devices", {}).get("devices", [])
     for dev in devices:
         avail = retained.get(f"{dev['id']}/availability", {})
         state = retained.get(f"{dev['id']}/state", {})
         shown = " ".join(f"{k}={v}" for k, v in state.items() if k != "ts")
-        reason = f" ({avail['reason']})" if avail.get("reason") and avail.get("state") != "online" else ""
-        lines.append(
-            f"  {dev['id']:<16} {dev['kind']:<8} {dev.get('role') or '-':<10} "
-            f"{avail.get('state', '?'):<8}{reason} {dev['model']} fw {dev.get('firmware') or '?'}  {shown}"
-        )
+        name = texts.local_name(str(dev.get("name") or dev["id"]), lang)
+        kind = tx(f"kind.{dev['kind']}", lang) if f"kind.{dev['kind']}" in texts.CATALOGUE else dev["kind"]
+        link = avail.get("state", "?")
+        link_text = tx(f"availability.{link}", lang) if link in ("online", "offline") else "?"
+        problem = ""
+        if avail.get("reason") and link != "online":
+            problem = f" {texts.explain(avail['reason'], lang, name)} | {avail['reason']}"
+        firmware = tx("ctl.firmware", lang, firmware=dev.get("firmware") or "?")
+        lines.append(f"  {dev['id']:<16} {name} · {kind} · {link_text}{problem} · {dev['model']} {firmware}  {shown}")
     return "\n".join(lines)
+
+
+def reply_text(reply: dict[str, Any], lang: texts.Lang) -> str:
+    """An error reply in plain words (its code's text, then the raw message)."""
+    error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+    code = str(error.get("code", "")) if isinstance(error, dict) else ""
+    message = str(error.get("message", "")) if isinstance(error, dict) else ""
+    key = f"error.{code}"
+    plain = texts.text(key, lang) if key in texts.CATALOGUE else texts.text("error.other", lang, code=code)
+    return f"{plain} ({code}): {message}" if message else f"{plain} ({code})"

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from controller import ctl
+from controller import ctl, texts
 from controller.console.users import add_user
 from controller.daemon import run_daemon
 from controller.localbroker import LocalBroker
@@ -76,8 +76,21 @@ def _free_port() -> int:
         return port
 
 
+LANG: list[texts.Lang] = ["en"]  # the tour's language, set by run_demo (--lang, else the environment)
+
+
 def _say(text: str = "") -> None:
     print(text, flush=True)
+
+
+def _t(key: str, **fields: object) -> str:
+    return texts.text(key, LANG[0], **fields)
+
+
+def _recording(status: str) -> str:
+    """The hearing's recording status: as it is in English (the MQTT value), in words in Chinese."""
+    key = f"recording.{status}"
+    return status if LANG[0] == "en" or key not in texts.CATALOGUE else _t(key)
 
 
 async def _wait_online(target: ctl.Target, timeout_s: float = 30.0) -> dict[str, Any]:
@@ -93,7 +106,11 @@ async def _wait_online(target: ctl.Target, timeout_s: float = 30.0) -> dict[str,
 async def _send(target: ctl.Target, device: str, action: str, **params: Any) -> dict[str, Any]:
     reply = await ctl.send(target, device, action, params)
     shown = " ".join(f"{k}={v}" for k, v in params.items())
-    outcome = "ok" if reply["status"] == "ok" else f"{reply['error']['code']}: {reply['error']['message']}"
+    if reply["status"] == "ok":
+        outcome = _t("demo.ok")
+    else:
+        code, message = reply["error"]["code"], reply["error"]["message"]
+        outcome = _t("demo.error", plain=texts.error_text(code, LANG[0]), code=code, message=message)
     _say(f"  {device:<14} {action} {shown}  ->  {outcome}")
     return reply
 
@@ -168,7 +185,7 @@ def _export(config_path: Path, hearing_id: str, anchor: str) -> tuple[str, str, 
     file = open_journal(src)
     try:
         report = verified(file, Namespace(public_key=None, anchor=anchor, anchor_from_broker=False), src)
-        record = build_record(file, hearing_id, "zh", report, src.zone)
+        record = build_record(file, hearing_id, "en" if LANG[0] == "en" else "zh", report, src.zone)
     finally:
         file.close()
     pdf = render_pdf(record, Path(tempfile.gettempdir()) / f"{hearing_id}.pdf")
@@ -179,7 +196,7 @@ async def _tour_steps(
     target: ctl.Target, devices: list[dict[str, Any]], sim: Any, config_path: Path, tap: _EventTap
 ) -> None:
     cameras = [d for d in devices if d["kind"] == "camera"]
-    _say("\n1. Store each seat's shot as preset 0 on its camera (absolute move, then preset_set):")
+    _say(_t("demo.step1"))
     for dev in cameras:
         pan, tilt, zoom = SEAT_SHOTS.get(dev.get("role") or "", (0, 0, 0))
         if "pan_tilt_to" in dev["actions"]:
@@ -187,102 +204,109 @@ async def _tour_steps(
         if "zoom_to" in dev["actions"]:
             await _send(target, dev["id"], "zoom_to", position=zoom)
         await _send(target, dev["id"], "preset_set", preset=0)
-    _say("\n2. Bad input is refused before it reaches the wire:")
+    _say(_t("demo.step2"))
     await _send(target, cameras[0]["id"], "preset_recall", preset=200)
     await _send(target, "disp-judge", "input", input="vga9")
     await _send(target, "hearing", "resume")
 
-    _say("\n3. The hearing (开庭): pre-hearing check, then open; the scene macro powers the displays, takes")
-    _say("   each seat's shot and starts both recorders with a clip named after the room and case:")
+    _say(_t("demo.step3"))
     await _send(target, "hearing", "check")
     await _send(
         target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]
     )
     state = await tap.until("recording", lambda s: s.get("recording") == "recording")
-    _say(f"   hearing/state: {state['state']}, recording={state['recording']}, recorders={state['recorders']}")
+    _say(_t("demo.hearing_state", state=state["state"], phase=_t(f"phase.{state['state']}"),
+            recording=_recording(state["recording"]), recorders=state["recorders"]))
 
-    _say("\n4. Voice-follow (声像联动): delegates press their microphone buttons; the seat's camera takes its shot:")
+    _say(_t("demo.step4"))
     mics = sim.device("mics")
     for seat_no, seat in ((3, "plaintiff"), (4, "defendant"), (1, "judge")):
         mics.press(seat_no)
         state = await tap.until(seat, lambda s, seat=seat: s["voice_follow"]["seat"] == seat)
-        _say(f"   mic {seat_no} on -> shot: {state['voice_follow']['seat']}")
+        shot = state["voice_follow"]["seat"]
+        _say(_t("demo.mic_shot", seat_no=seat_no, seat=shot, seat_name=_t(f"seat.{shot}")))
         mics.release(seat_no)
     await _send(target, "hearing", "mark", text="原告陈述完毕", seat="plaintiff")
 
     devices_by_id = {d["id"]: d for d in devices}
     if "rec-light" in devices_by_id and "foot-switch" in devices_by_id:
-        _say("\n   Without the mouse: the recording light is on; the clerk taps the foot switch to add a mark:")
-        _say(f"   rec-light on={sim.device('rec-light').on} color={sim.device('rec-light').color}")
+        _say(_t("demo.foot"))
+        _say(_t("demo.light", on=sim.device("rec-light").on, color=sim.device("rec-light").color))
         marks_before = len([e for e in tap.events if e.get("event") == "mark"])
         sim.device("foot-switch").tap()
         await tap._until(lambda: len([e for e in tap.events if e.get("event") == "mark"]) > marks_before, "mark", 5)
         mark = [e for e in tap.events if e.get("event") == "mark"][-1]
-        _say(
-            f"   hearing/event mark by {mark['data']['actor']}: {mark['data']['text']} at {mark['data']['offset_s']} s"
-        )
+        actor = str(mark["data"]["actor"])
+        if LANG[0] != "en" and actor.startswith("button:"):
+            actor = texts.local_name(str(devices_by_id.get(actor[7:], {}).get("name", actor)), LANG[0])
+        _say(_t("demo.mark", actor=actor, text=mark["data"]["text"], offset=mark["data"]["offset_s"]))
     signals = [d["id"] for d in devices if d["kind"] in ("audio_input", "video_input")]
     if signals:
-        _say("\n   Signals: microphone levels and voice activity per seat, camera pictures checked twice a second:")
+        _say(_t("demo.signals"))
         retained = await ctl.read_retained(target)
         for device_id in signals:
             state = retained.get(f"{device_id}/state", {})
             if "seats" in state:
                 shown = ", ".join(
-                    f"{seat} {lvl['rms_dbfs']:.0f} dBFS{' speaking' if lvl['speaking'] else ''}"
+                    _t("demo.seat_level", seat=seat, level=f"{lvl['rms_dbfs']:.0f}",
+                       speaking=_t("demo.speaking") if lvl["speaking"] else "")
                     for seat, lvl in state["seats"].items()
                     if lvl.get("rms_dbfs") is not None
                 )
                 _say(f"   {device_id}: {shown}")
             elif "signal" in state:
-                _say(f"   {device_id}: signal={state['signal']} fps={state['fps']} {state['width']}x{state['height']}")
+                _say(_t("demo.picture", device=device_id, signal=state["signal"], fps=state["fps"],
+                        width=state["width"], height=state["height"]))
 
-    _say("\n5. 休庭 (recess): the recording pauses; resuming starts a new clip:")
+    _say(_t("demo.step5"))
     await _send(target, "hearing", "interrupt", reason="recess", note="休庭十分钟")
     state = await tap.until("paused", lambda s: s.get("recording") == "paused")
-    _say(f"   hearing/state: {state['state']} ({state['interruption']['label']}), recording={state['recording']}")
+    _say(_t("demo.recess_state", state=state["state"], phase=_t(f"phase.{state['state']}"),
+            label=_t(f"reason.{state['interruption']['reason']}"), recording=_recording(state["recording"])))
     await _send(target, "hearing", "resume")
 
-    _say("\n6. A recorder fault: someone presses stop on the recording host. NOT RECORDING is raised at once,")
-    _say("   the controller restarts the recording and says so:")
+    _say(_t("demo.step6"))
     await tap.until("recording", lambda s: s.get("recording") == "recording")
     tap.events.clear()
     sim.device("rec-main").press_stop()
     raised = await tap.wait("alarm_raised")
-    _say(f"   hearing/event alarm_raised ({raised['severity']}): {raised['data']['message']}")
+    names = {d["id"]: d.get("name") or d["id"] for d in devices}
+    alarm = raised["data"]
+    text = alarm.get("message", "") if LANG[0] == "en" else ctl.alarm_text(alarm, names, LANG[0])
+    _say(_t("demo.alarm_raised", severity=_t(f"demo.severity.{raised['severity']}"), text=text))
     attempt = await tap.wait("recovery_attempt")
-    _say(f"   hearing/event recovery_attempt: {attempt['data']['action']} ok={attempt['data']['ok']}")
+    ok = attempt["data"]["ok"]
+    _say(_t("demo.recovery", action=attempt["data"]["action"], ok=ok,
+            outcome=_t("demo.recovery_ok") if ok else _t("demo.recovery_failed")))
     cleared = await tap.wait("alarm_cleared")
-    _say(f"   hearing/event alarm_cleared after {cleared['data']['duration_s']} s")
+    _say(_t("demo.alarm_cleared", seconds=cleared["data"]["duration_s"]))
     await _send(target, "hearing", "mark", text="质证结束")
     await _send(target, "hearing", "close")
     state = await tap.until("closed", lambda s: s.get("state") == "closed")
 
-    _say("\n7. The journal's head, signed with the room's Ed25519 key at every transition and published retained on")
-    _say("   $ctl/journal: the anchor the central platform keeps (a journal cut short or re-chained fails it):")
+    _say(_t("demo.step7"))
     retained = await ctl.read_retained(target)
     checkpoint = retained.get("$ctl/journal", {})
-    _say(
-        f"   $ctl/journal: row {checkpoint.get('seq')} hash {checkpoint.get('hash')}\n"
-        f"   signature {str(checkpoint.get('signature'))[:44]}… key {checkpoint.get('key_fingerprint')}"
-    )
+    _say(_t("demo.checkpoint", seq=checkpoint.get("seq"), hash=checkpoint.get("hash"),
+            signature=str(checkpoint.get("signature"))[:44], fingerprint=checkpoint.get("key_fingerprint")))
     anchor = f"{checkpoint.get('seq')}:{checkpoint.get('hash')}"
     verified, record_md, pdf = await asyncio.to_thread(_export, config_path, state["hearing_id"], anchor)
-    _say(f"   courtroom journal verify --anchor {anchor[:24]}…: {verified}")
-    _say("\n8. The case-file record (courtroom journal export, verified first), with the fault's Art.4 statement:")
+    _say(_t("demo.verified", anchor=anchor[:24], result=verified))
+    _say(_t("demo.step8"))
     for line in record_md.splitlines():
         _say(f"   {line}")
-    _say(f"\n   The same record as an A4 PDF (courtroom journal export --format pdf): {pdf}")
+    _say(_t("demo.pdf", pdf=pdf))
     if "rec-soft" in {d["id"] for d in devices}:
-        _say("\n   The software recording: sealed segments per camera, the composite and the seat tracks, listed from")
-        _say("   the hearing's signed manifest and checked in both stores (courtroom recording list|verify):")
-        _say(f"   .venv/bin/courtroom recording verify {state['hearing_id']} --config <the daemon's room.yaml>")
-    _say("\n9. The room as the central platform sees it (courtroom ctl status):")
-    _say(ctl.format_status(target, await ctl.read_retained(target)))
+        _say(_t("demo.soft1"))
+        _say(_t("demo.soft2", hearing=state["hearing_id"]))
+    _say(_t("demo.step9"))
+    _say(ctl.format_status(target, await ctl.read_retained(target), LANG[0]))
 
 
-async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
-    """Start everything, run the tour, then keep running until Ctrl-C (or stop after the tour)."""
+async def run_demo(config: Path | None = None, tour_only: bool = False, lang: texts.Lang = "en") -> int:
+    """Start everything, run the tour (its words in ``lang``), then keep running until Ctrl-C (or stop after the
+    tour)."""
+    LANG[0] = lang
     from sim.room import SimulatedRoom  # the simulator is only needed here, not by the daemon
 
     workdir = Path(tempfile.mkdtemp(prefix="courtroom-demo-"))
@@ -323,35 +347,33 @@ async def run_demo(config: Path | None = None, tour_only: bool = False) -> int:
             if device.get("profile") == "generic/software-recorder":
                 device.setdefault("options", {})["backup"] = str(workdir / "sim" / "recordings" / "backup")
         room_cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-        _say(f"Simulated courtroom {data['room']['id']} ({data['room']['name']})")
+        _say(_t("demo.simulated", room=data["room"]["id"], name=texts.local_name(data["room"]["name"], lang)))
         for dev_id, endpoint in sim.endpoints.items():
-            _say(f"  {dev_id:<14} simulated at {endpoint}")
-        _say(f"Private mosquitto on 127.0.0.1:{broker.port}; daemon config {room_cfg}")
+            _say(_t("demo.endpoint", device=f"{dev_id:<14}", endpoint=endpoint))
+        _say(_t("demo.broker", port=broker.port, config=room_cfg))
 
         daemon = asyncio.create_task(run_daemon(room_cfg, stop))
         target = ctl.Target("127.0.0.1", broker.port, room_id, PLATFORM_USER, DEMO_PASSWORD)
         retained = await _wait_online(target)
         await _tour(target, retained["$ctl/devices"]["devices"], sim, room_cfg)
-        _say("\nWatch every message of the room:")
+        _say(_t("demo.watch"))
         login = f"-u {PLATFORM_USER} -P {DEMO_PASSWORD}"
         _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} {login} -t 'courtroom/v1/#' -v")
         url = f"http://127.0.0.1:{console_port}/"
-        _say(f"The clerk console: {url}  (users clerk, judge, technician; password {DEMO_PASSWORD})")
-        _say(f"The replay view (pick the hearing, click a mark): {url}replay")
+        _say(_t("demo.console", url=url, password=DEMO_PASSWORD))
+        _say(_t("demo.replay", url=url))
         _say(f"  courtroom recording list|verify HEARING --config {room_cfg}")
-        _say("Send a command:")
+        _say(_t("demo.send"))
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} send cam-witness preset_recall preset=0")
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} hearing open case_no=A-1")
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} status")
         if not tour_only:
-            _say(
-                "\nRunning. Ctrl-C stops the daemon (every device goes offline on MQTT), the simulator and the broker."
-            )
+            _say(_t("demo.running"))
             await stop.wait()
         stop.set()
         return await daemon
     except CourtroomError as exc:
-        _say(f"demo failed: {exc}")
+        _say(_t("demo.failed", plain=texts.error_text(exc.code, lang), error=exc))
         return 1
     finally:
         stop.set()

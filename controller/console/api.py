@@ -20,7 +20,13 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from controller.console.auth import SESSION, Permission, Session, SessionStore, UserStore
-from controller.console.view import CLERK_ACTIONS, room_snapshot, session_info
+from controller.console.view import (
+    CLERK_ACTIONS,
+    acknowledge,
+    room_snapshot,
+    session_info,
+    sounding_alarms,
+)
 from controller.console.ws import Hub
 from controller.hearing.commands import COMMANDS
 from controller.hearing.record import build_record, find_hearing
@@ -140,6 +146,7 @@ class Api:
             web.get("/api/state", self.state),
             web.post("/api/device/{device}/{action}", self.device_command),
             web.post("/api/hearing/{action}", self.hearing_command),
+            web.post("/api/alarm/ack", self.alarm_ack),
             web.get("/api/journal", self.journal_rows),
             web.get("/api/marks", self.marks),
             web.get("/api/hearings", self.hearings),
@@ -193,6 +200,7 @@ class Api:
         return ok(
             {
                 "user": session.user,
+                "display_name": session.display_name,
                 "role": session.role,
                 "permissions": sorted(session.permissions),
                 "language": self.config.language,
@@ -249,6 +257,37 @@ class Api:
                 extra["check"] = self.hearing.check_result.model_dump()
             raise ApiError(exc.code, str(exc), **extra) from None
         return ok({"status": "ok", "data": result, "hearing": self.hearing.state().model_dump()})
+
+    async def alarm_ack(self, request: web.Request) -> web.Response:
+        """A clerk silences the sounding alarms (all, or those named in ``alarms``); journaled with who and when.
+        The alarm itself stays raised until its cause is gone."""
+        session = need(request, "hearing")
+        body = await read_json(request)
+        wanted = body.get("alarms")
+        if wanted is not None and (not isinstance(wanted, list) or not all(isinstance(i, str) for i in wanted)):
+            raise ApiError("INVALID_ARGUMENT", "alarms: a list of alarm ids")
+        alarms = [a for a in sounding_alarms(self.hearing) if wanted is None or a.id in wanted]
+        if not alarms:
+            raise ApiError("INVALID_STATE", "no sounding alarm to acknowledge")
+        ts = int(time.time() * 1000)
+        data = {"alarms": [a.model_dump(include={"id", "kind", "device", "message"}) for a in alarms], "ts": ts}
+        if self.journal.available:
+            try:
+                await self.journal.append(
+                    Kind.ALARM_ACKNOWLEDGED, data, actor=session.operator, hearing_id=self.hearing.hearing_id
+                )
+            except JournalError as exc:
+                raise ApiError("JOURNAL_ERROR", str(exc)) from None
+        else:  # the journal is the alarm: silence it all the same, the row is written once the journal can
+            self.journal.record(
+                Kind.ALARM_ACKNOWLEDGED, data, actor=session.operator, hearing_id=self.hearing.hearing_id
+            )
+        who = session.operator
+        acks = acknowledge(
+            self.hearing, alarms, {"actor": who.id, "by": {"name": who.name, "role": who.role}, "ts": ts}
+        )
+        self.hub.broadcast("acks", {"type": "alarm_ack", "acks": acks})
+        return ok({"status": "ok", "acks": acks})
 
     # -- the record ----------------------------------------------------------------------------------------
     async def _in_journal_file(self, fn: Callable[[JournalFile], T]) -> T:

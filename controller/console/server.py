@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from controller import texts
 from controller.config import RoomConfig
 from controller.console.api import SESSION_COOKIE, Api, ApiError
 from controller.console.auth import SESSION, SessionStore, UserStore
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PUBLIC_ASSETS = frozenset({"login.html", "login.js", "style.css", "i18n.js", "favicon.svg"})
+PUBLIC_ASSETS = frozenset({"login.html", "login.js", "style.css", "i18n.js", "texts.js", "favicon.svg"})
 CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -65,6 +66,7 @@ def load_assets() -> dict[str, tuple[bytes, str]]:
         suffix = Path(item.name).suffix
         if item.is_file() and suffix in CONTENT_TYPES:
             assets[item.name] = (item.read_bytes(), CONTENT_TYPES[suffix])
+    assets["texts.js"] = (texts.javascript().encode("utf-8"), CONTENT_TYPES[".js"])  # the shared catalogue
     return assets
 
 

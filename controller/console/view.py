@@ -6,10 +6,12 @@ state and a page that follows it live see the same thing.
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import Any, Literal
 
 from controller.hearing.service import HearingService
-from controller.model import Availability, CameraState, DisplayState, HearingEvent, Payload, RecorderState
+from controller.model import Alarm, Availability, CameraState, DisplayState, HearingEvent, Payload, RecorderState
 from controller.room import Room
 
 Level = Literal["ok", "warning", "error", "offline"]
@@ -44,8 +46,44 @@ JUDGE_EVENTS = frozenset(
 )
 
 
+# The error types of a device's last failure -> the catalogue's problem (controller/texts.py), for a link down.
+ERROR_PROBLEMS = {
+    "DeviceTimeout": "problem.no_answer",
+    "TransportLost": "problem.no_link",
+    "DeviceOffline": "problem.no_link",
+    "DecodeError": "problem.garbled",
+    "DeviceNak": "problem.refused",
+    "Busy": "problem.busy",
+    "ConfigError": "problem.config",
+    "ProfileError": "problem.config",
+}
+
+# When each device's link last changed (room -> id -> (online, since ms)): "offline for 12 s" on a tile.
+_SINCE: weakref.WeakKeyDictionary[Room, dict[str, tuple[bool, int]]] = weakref.WeakKeyDictionary()
+
+
+def link_since(room: Room, device_id: str, online: bool) -> int:
+    """The time (ms) the device's link went to its present state, as first seen by the console."""
+    seen = _SINCE.setdefault(room, {})
+    known = seen.get(device_id)
+    if known is None or known[0] != online:
+        known = (online, int(time.time() * 1000))
+        seen[device_id] = known
+    return known[1]
+
+
+def problem_code(availability: Availability, last_error: str | None) -> str | None:
+    """The plain-language problem of an offline link: from the type of its last failure, else its reason."""
+    reason = availability.reason or ""
+    if reason in ("not connected yet", "controller stopped"):
+        return None  # the texts' patterns name these
+    if last_error:
+        return ERROR_PROBLEMS.get(last_error.partition(":")[0])
+    return None
+
+
 def device_health(kind: str, availability: Availability, state: Payload | None, headroom_s: int) -> dict[str, Any]:
-    """A tile's level and the reason for it, from the link and the device's own state."""
+    """A tile's level and the reason for it (the raw line), from the link and the device's own state."""
     level: Level = "ok"
     reasons: list[str] = []
 
@@ -81,12 +119,18 @@ def device_view(room: Room, device_id: str) -> dict[str, Any]:
     availability = room.availability(device_id)
     state = room.state(device_id)
     kind = room.device(device_id).kind
+    health = device_health(kind, availability, state, room.config.hearing.disk_headroom_s)
+    online = availability.state == "online"
+    health["since_ts"] = link_since(room, device_id, online)
+    if not online:
+        supervisor = room.supervisors.get(device_id)
+        health["code"] = problem_code(availability, supervisor.last_error if supervisor is not None else None)
     return {
         "id": device_id,
         "kind": kind,
         "availability": availability.model_dump(),
         "state": state.model_dump() if state is not None else None,
-        "health": device_health(kind, availability, state, room.config.hearing.disk_headroom_s),
+        "health": health,
     }
 
 
@@ -94,7 +138,37 @@ def room_snapshot(room: Room, hearing: HearingService) -> dict[str, Any]:
     return {
         "devices": {device_id: device_view(room, device_id) for device_id in room.device_ids()},
         "hearing": hearing.state().model_dump(),
+        "acks": alarm_acks(hearing),
     }
+
+
+# Alarms that ring on the clerk's and the judge's pages until a clerk acknowledges them.
+SOUNDING = frozenset({"not_recording", "journal_unavailable"})
+
+# The acknowledgements of the sounding alarms (hearing -> alarm id -> who and when), kept while the alarm lasts:
+# an alarm raised again later rings again.
+_ACKS: weakref.WeakKeyDictionary[HearingService, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def sounding_alarms(hearing: HearingService) -> list[Alarm]:
+    return [a for a in hearing.state().alarms if a.kind in SOUNDING]
+
+
+def alarm_acks(hearing: HearingService) -> dict[str, dict[str, Any]]:
+    """The acknowledgements of the alarms still active: an alarm raised again (a new ``since_ts``) rings again."""
+    acks = _ACKS.setdefault(hearing, {})
+    active = {a.id: a.since_ts for a in hearing.state().alarms}
+    for alarm_id in [i for i, ack in acks.items() if active.get(i) != ack["since_ts"]]:
+        del acks[alarm_id]
+    return dict(acks)
+
+
+def acknowledge(hearing: HearingService, alarms: list[Alarm], ack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Note ``ack`` (actor, by, ts) for these alarms; the acknowledgements now in force."""
+    acks = _ACKS.setdefault(hearing, {})
+    for alarm in alarms:
+        acks[alarm.id] = {**ack, "since_ts": alarm.since_ts}
+    return alarm_acks(hearing)
 
 
 def session_info(room: Room) -> dict[str, Any]:

@@ -111,6 +111,10 @@ class Hub:
         text = encode({"type": "meter", "id": device_id, "levels": levels, "ts": now_ms()})
         self._send(f"meter:{device_id}", text, lambda _c: True)
 
+    def broadcast(self, key: str, message: dict[str, Any]) -> None:
+        """A message to every page (the newest of one ``key`` replaces an unsent older one)."""
+        self._send(key, encode(message), lambda _c: True)
+
     def _schedule(self) -> None:
         if self._flush_handle is None and self.clients:
             self._flush_handle = asyncio.get_running_loop().call_soon(self._flush)

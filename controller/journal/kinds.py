@@ -51,6 +51,7 @@ class Kind(StrEnum):
     ALARM_BUTTON = "alarm_button"
     ALARM_RAISED = "alarm_raised"
     ALARM_CLEARED = "alarm_cleared"
+    ALARM_ACKNOWLEDGED = "alarm_acknowledged"  # a clerk silenced a sounding alarm on the console (it stays raised)
     RECOVERY_ATTEMPT = "recovery_attempt"
     MACRO_STEP_FAILED = "macro_step_failed"
     # the live stream (controller/streaming)

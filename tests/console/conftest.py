@@ -78,12 +78,17 @@ class ConsoleRig:
             await asyncio.sleep(0.05)
 
 
-def write_room(tmp_path: Path, sim: SimulatedRoom, broker_port: int | None) -> Path:
-    """The console room at the simulator's endpoints, console on a free port, state in tmp_path."""
+def write_room(
+    tmp_path: Path, sim: SimulatedRoom, broker_port: int | None, journal: dict[str, Any] | None = None
+) -> Path:
+    """The console room at the simulator's endpoints, console on a free port, state in tmp_path (``journal``: the
+    journal's settings, e.g. small thresholds for a small disk)."""
     out = tmp_path / "room.yaml"
     sim.write_config(out)
     data = yaml.safe_load(out.read_text())
     data["state_dir"] = str(tmp_path / "state")
+    if journal is not None:
+        data["journal"] = journal
     data["console"] = {"port": 0}
     if broker_port is not None:
         secret = tmp_path / "room-password"
@@ -97,7 +102,9 @@ def write_room(tmp_path: Path, sim: SimulatedRoom, broker_port: int | None) -> P
 
 
 @contextlib.asynccontextmanager
-async def console_room(tmp_path: Path, broker: LocalBroker | None = None) -> AsyncIterator[ConsoleRig]:
+async def console_room(
+    tmp_path: Path, broker: LocalBroker | None = None, journal: dict[str, Any] | None = None
+) -> AsyncIterator[ConsoleRig]:
     """Simulator + room + hearing (+ MQTT bridge when a broker is given) + console, every device online."""
     sim = SimulatedRoom(ROOM_CONFIG, run_dir=tmp_path / "sim")
     await sim.start()
@@ -107,7 +114,7 @@ async def console_room(tmp_path: Path, broker: LocalBroker | None = None) -> Asy
     console: ConsoleServer | None = None
     bridge: tuple[MqttBridge, asyncio.Task[None]] | None = None
     try:
-        path = write_room(tmp_path, sim, broker.port if broker else None)
+        path = write_room(tmp_path, sim, broker.port if broker else None, journal)
         config = load_config(path)
         library = load_profiles(config, str(path))
         RoomKey.load_or_create(config.signing_key_path)  # as the daemon does at its first start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import aiohttp
@@ -267,7 +268,10 @@ async def test_live_state_and_events_follow_the_role(rig: ConsoleRig) -> None:
         judge.ws_connect("/ws", headers={"Origin": rig.origin}) as jws,
     ):
         snapshot = await _next(cws, "snapshot")
-        assert snapshot["devices"]["cam-judge"]["health"] == {"level": "ok", "reason": None}
+        health = snapshot["devices"]["cam-judge"]["health"]
+        assert (health["level"], health["reason"]) == ("ok", None)
+        assert abs(health["since_ts"] - time.time() * 1000) < 120_000  # when its link came up
+        assert snapshot["acks"] == {}
         await _next(jws, "snapshot")
         rig.sim.device("mics").press(1)  # type: ignore[attr-defined]
         event = await _next(cws, "device_event", lambda m: m["event"]["event"] == "mic_on")

@@ -82,7 +82,7 @@ async def test_the_clerk_runs_a_hearing_from_the_page(browser: Browser, mqtt_rig
     await first.fill("#login-user", USERS["clerk"][0])
     await first.fill("#login-password", "not-the-password")
     await first.click("#login-submit")
-    await expect(first.locator("#login-error")).to_contain_text("wrong user name or password")
+    await expect(first.locator("#login-error")).to_contain_text("用户名或密码错误")  # the code's text, not English
     await shot(first, "01-login")
     await context.close()
 
@@ -283,10 +283,18 @@ async def test_a_failed_check_is_overridden_with_a_reason(browser: Browser, mqtt
     await page.get_by_test_id("open-case-no").fill(CASE_NO)
     await page.get_by_test_id("btn-open").click()
     await expect(page.get_by_test_id("check-status")).to_have_attribute("data-ok", "false")
-    await expect(page.get_by_test_id("check-result")).to_contain_text("camera for witness")
-    await page.get_by_test_id("override-reason").fill("本案无证人出庭")
-    await shot(page, "40-check-failed-override")
+    failed = page.get_by_test_id("check-failed")
+    await expect(failed).to_contain_text("证人摄像机")  # failures first, in plain words, with what to do
+    await expect(failed).to_contain_text("处理：")
+    await expect(page.get_by_test_id("check-item").first).to_have_attribute("data-ok", "false")
+    await expect(page.locator("#toasts")).not_to_contain_text("override_reason")
     await page.get_by_test_id("btn-override").click()
+    dialog = page.get_by_test_id("override-dialog")  # the reason is asked for in the dialog itself
+    await dialog.get_by_test_id("dialog-ok").click()  # empty: the dialog stays open
+    await expect(dialog).to_be_visible()
+    await dialog.get_by_test_id("override-reason").fill("本案无证人出庭")
+    await shot(page, "40-check-failed-override")
+    await dialog.get_by_test_id("dialog-ok").click()
     await expect(page.get_by_test_id("hearing-phase")).to_have_attribute("data-state", "in_session")
     await rig.journal.flush()
     overrides = [e for e in await rig.journal.entries() if e.kind == "hearing_opened" and "override" in e.data]

@@ -84,10 +84,14 @@ async def test_check_names_a_broken_profile(tmp_path: Path) -> None:
 
 
 async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: Watcher) -> None:
-    code, out, err = await _courtroom("ctl", "--config", str(room_config), "status")
+    code, out, err = await _courtroom("ctl", "--config", str(room_config), "--lang", "en", "status")
     assert code == 0, err
     assert "room b2-cr104" in out and "online" in out
-    assert sum(1 for line in out.splitlines() if "camera" in line and "online" in line) == 7
+    assert sum(1 for line in out.splitlines() if "Camera" in line and "online" in line) == 7
+    code, out, err = await _courtroom("ctl", "--config", str(room_config), "--lang", "zh", "status")
+    assert code == 0, err
+    assert "房间 b2-cr104（第四审判庭）：中控在线" in out  # Chinese to match --lang
+    assert sum(1 for line in out.splitlines() if "摄像机" in line and "在线" in line) == 7
 
     code, out, err = await _courtroom(
         "ctl", "--config", str(room_config), "send", "cam-judge", "zoom_to", "position=4096"
@@ -101,6 +105,7 @@ async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: W
     )
     assert code == 1
     assert json.loads(out)["error"]["code"] == "INVALID_ARGUMENT"
+    assert err.startswith("失败：输入有误 (INVALID_ARGUMENT)") or err.startswith("failed: Invalid input"), err
 
 
 async def test_broker_restart_reconnects_and_republishes(
@@ -190,7 +195,7 @@ def _take(path: Path) -> bytes:
 
 
 async def test_demo_tour_runs_end_to_end() -> None:
-    code, out, err = await _courtroom("demo", "--tour-only", timeout=120)
+    code, out, err = await _courtroom("demo", "--tour-only", "--lang", "en", timeout=120)
     assert code == 0, out + err
     assert out.count("preset_set preset=0  ->  ok") == 7
     assert "INVALID_ARGUMENT: preset: 200 is outside 0..5" in out
@@ -198,11 +203,11 @@ async def test_demo_tour_runs_end_to_end() -> None:
     for seat in ("plaintiff", "defendant", "judge"):
         assert f"-> shot: {seat}" in out
     assert "recording=paused" in out and "alarm_raised (critical)" in out and "recovery_attempt: record ok=True" in out
-    assert "审判长或独任审判员（审核签名）" in out and "| 休庭 |" in out
+    assert "Presiding judge or sole judge (reviewed and signed)" in out and "| recess |" in out  # --lang en
     assert "$ctl/journal: row" in out and "signed checkpoints valid" in out and "reaches the anchor" in out
     pdf = Path(out.split("(courtroom journal export --format pdf): ", 1)[1].split()[0])
     assert (await asyncio.to_thread(_take, pdf)).startswith(b"%PDF")
-    assert "room b2-cr104" in out and "online" in out and "hearing: closed" in out
+    assert "room b2-cr104" in out and "online" in out and "hearing: Closed" in out
     assert "mosquitto_sub -h 127.0.0.1 -p" in out and "The clerk console: http://127.0.0.1:" in out
 
 

@@ -1,6 +1,7 @@
 // The console page: loads the session and the state, follows the WebSocket, and wires the parts together.
-import { chosenLanguage, getLanguage, setLanguage, t, translate } from "/static/i18n.js";
-import { api, can, emit, h, noteServerTime, replace, store } from "/static/core.js";
+import { chosenLanguage, errorText, getLanguage, localName, setLanguage, t, translate } from "/static/i18n.js";
+import { actorName, api, can, emit, h, noteServerTime, replace, store } from "/static/core.js";
+import { initSound } from "/static/sound.js";
 import { initHearing } from "/static/hearing.js";
 import { initLive } from "/static/live.js";
 import { initDevices } from "/static/devices.js";
@@ -67,6 +68,7 @@ function receive(msg) {
     case "snapshot":
       store.devices = msg.devices;
       store.hearing = msg.hearing;
+      store.acks = msg.acks || {};
       noteServerTime(msg.hearing.ts);
       emit("devices");
       emit("hearing");
@@ -86,6 +88,10 @@ function receive(msg) {
     case "device_event":
       emit("device_event", msg);
       break;
+    case "alarm_ack":
+      store.acks = msg.acks || {};
+      emit("hearing");
+      break;
     case "meter":
       store.meters[msg.id] = msg;
       emit("meter", msg);
@@ -104,11 +110,16 @@ async function start() {
   const state = await api("GET", "/api/state");
   store.devices = state.devices;
   store.hearing = state.hearing;
+  store.acks = state.acks || {};
   noteServerTime(state.hearing.ts);
   document.body.dataset.role = store.session.role;
-  document.getElementById("room-name").textContent = store.session.room.name || store.session.room.id;
-  document.getElementById("user-name").textContent = `${store.session.user} · ${t("role." + store.session.role)}`;
+  const header = () => {
+    document.getElementById("room-name").textContent = localName(store.session.room.name || store.session.room.id);
+    document.getElementById("user-name").textContent = actorName("console:" + store.session.user, { by: { role: store.session.role, name: store.session.display_name || store.session.user } });
+  };
+  header();
   translate();
+  initSound();
   initHearing();
   initLive();
   initDevices();
@@ -119,7 +130,7 @@ async function start() {
   document.getElementById("lang-toggle").addEventListener("click", () => {
     setLanguage(getLanguage() === "en" ? "zh-CN" : "en");
     translate();
-    document.getElementById("user-name").textContent = `${store.session.user} · ${t("role." + store.session.role)}`;
+    header();
     for (const tab of document.querySelectorAll(".tab")) tab.textContent = t("tab." + tab.dataset.tab);
     emit("language");
     select(sessionStorage.getItem("courtroom.tab") || "overview");
@@ -133,5 +144,5 @@ async function start() {
 }
 
 start().catch((exc) => {
-  if (exc.code !== "UNAUTHENTICATED") replace(document.getElementById("main"), h("p", { class: "error" }, String(exc.message || exc)));
+  if (exc.code !== "UNAUTHENTICATED") replace(document.getElementById("main"), h("p", { class: "error" }, errorText(exc.code, exc.message)));
 });

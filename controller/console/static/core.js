@@ -1,5 +1,5 @@
 // Shared by every part of the page: the store, the API call, DOM building, dialogs and formatting.
-import { t } from "/static/i18n.js";
+import { errorText, explain, getLanguage, localName, P, t, tOr } from "/static/i18n.js";
 
 export const store = {
   session: null, // GET /api/session: user, role, permissions, room, devices, seats, recorders, reasons
@@ -7,6 +7,7 @@ export const store = {
   hearing: null, // HearingState
   marks: [], // journal rows of kind "mark" of the current hearing
   meters: {}, // device id -> {levels, ts}
+  acks: {}, // alarm id -> {actor, by, ts}: the clerk's acknowledgement of a sounding alarm
   offsetMs: 0, // server clock - this clock, from the ts of the messages
 };
 
@@ -105,11 +106,11 @@ export async function act(button, what, fn) {
     const result = await fn();
     const failed = (((result || {}).data || {}).steps || []).filter((s) => !s.ok);
     if (failed.length) {
-      toast(t("steps.failed", { steps: failed.map((s) => `${s.device} ${s.action}: ${s.error}`).join("; ") }), "warning");
+      toast(t("steps.failed", { steps: failed.map((s) => explain(s.error, deviceName(s.device))).join(P.semi) }), "warning");
     }
     return result;
   } catch (exc) {
-    if (exc.code !== "UNAUTHENTICATED") toast(t("err.request", { message: exc.message }), "error");
+    if (exc.code !== "UNAUTHENTICATED") toast(t("err.request", { message: errorText(exc.code, exc.message) }), "error");
     throw exc;
   } finally {
     if (button) button.disabled = false;
@@ -161,18 +162,63 @@ export function fmtTime(ts) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+export function fmtDate(ts) {
+  if (!ts) return "—";
+  const d = new Date(ts);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 export function deviceEntry(id) {
   return (store.session.devices || []).find((d) => d.id === id);
 }
 
 export function deviceName(id) {
   const entry = deviceEntry(id);
-  return entry && entry.name ? entry.name : id;
+  return entry && entry.name ? localName(entry.name) : id;
 }
 
 export function seatName(id) {
   const seat = (store.session.seats || []).find((s) => s.id === id);
-  return seat ? seat.name || seat.id : id || "—";
+  if (!seat) return id || "—";
+  const name = seat.name ? localName(seat.name) : "";
+  // a seat named in Chinese only is named by its role in English
+  if (!name || (getLanguage() === "en" && /[\u3400-\u9fff]/.test(name))) return tOr("seat." + seat.role, seat.id);
+  return name;
+}
+
+// Who did it, as people say it: "书记员 王某", "中控平台", "脚踏开关". ``data`` is the row's data (its ``by``).
+export function actorName(actor, data = {}) {
+  const id = actor || "";
+  const by = (data && data.by) || {};
+  const [head, rest] = [id.split(":")[0], id.slice(id.indexOf(":") + 1)];
+  if (head === "console" && rest && rest !== id) {
+    const role = by.role || "";
+    const name = by.name || rest;
+    return role ? t("actor.person", { role: tOr("role." + role, role), name }) : name;
+  }
+  if (head === "mqtt") return by.on_behalf ? t("actor.mqtt") + P.paren(by.on_behalf) : t("actor.mqtt");
+  if (head === "button" && rest !== id) return deviceName(rest);
+  if (head === "ctl") return t("actor.ctl");
+  const simple = { watchdog: "actor.watchdog", "voice-follow": "actor.voice_follow", voice_follow: "actor.voice_follow",
+    system: "actor.controller", daemon: "actor.controller", controller: "actor.controller", console: "actor.console",
+    restore: "actor.restore", test: "actor.test" };
+  if (simple[head]) return t(simple[head]);
+  return by.name || (id ? t("actor.unknown") : "—");
+}
+
+// An alarm in plain words.
+export function alarmText(alarm) {
+  const device = alarm.device ? deviceName(alarm.device) : t("alarm.the_software_recording");
+  const seat = alarm.id.split(":")[2] || "";
+  const key = "alarm." + alarm.kind;
+  return tOr(key, t("alarm.other", { device }), { device, seat: seat ? seatName(seat) : "" });
+}
+
+// The raw technical line, folded under 详情, for the technician only.
+export function rawDetail(raw) {
+  if (!raw || !store.session || store.session.role !== "technician") return null;
+  return h("details", { class: "raw-detail" }, h("summary", {}, t("detail")), h("code", {}, raw));
 }
 
 // The alarms of the hearing that name a device.

@@ -1,8 +1,11 @@
 // The room's devices: overview tiles, cameras per seat (presets, pan/tilt/zoom, store) with voice-follow,
 // displays (power, input) and microphones (speaking indicators, level meters). Each card is built once and
 // then only its text is updated, so a button held down (pan, zoom) survives the state updates it causes.
-import { t } from "/static/i18n.js";
-import { act, api, can, confirmDialog, deviceAlarms, h, on, replace, seatName, store } from "/static/core.js";
+import { classify, explain, P, t, tOr } from "/static/i18n.js";
+import {
+  act, alarmText, api, can, confirmDialog, deviceAlarms, deviceName, fmtDuration, h, on, rawDetail, replace, seatName,
+  serverNow, store,
+} from "/static/core.js";
 
 const LEVELS = ["ok", "warning", "error", "offline"];
 const tiles = {}; // device id -> {root, level, reason, summary}
@@ -22,15 +25,29 @@ function command(device, action, params, button) {
 }
 
 // -- overview -------------------------------------------------------------------------------------------
+// A device's level, its problem in plain words ("证人摄像机无响应（已离线 12 秒）") and the raw lines.
 function tileLevel(view) {
   let level = view.health.level;
-  let reason = view.health.reason;
+  const name = deviceName(view.id);
+  const texts = [];
+  const raws = [];
+  const raw = view.health.reason;
+  if (raw) {
+    let text = view.health.code ? t(view.health.code, { device: name }) : explain(raw, name);
+    if (level === "offline" && view.health.since_ts && classify(raw)[0] !== "problem.connecting") {
+      const seconds = Math.max(0, Math.round((serverNow() - view.health.since_ts) / 1000));
+      text += seconds < 120 ? t("problem.offline_for", { seconds }) : t("problem.offline_for_min", { minutes: Math.floor(seconds / 60) });
+    }
+    texts.push(text);
+    raws.push(raw);
+  }
   for (const alarm of deviceAlarms(view.id)) {
     const alarmLevel = alarm.severity === "critical" ? "error" : "warning";
     if (LEVELS.indexOf(alarmLevel) > LEVELS.indexOf(level)) level = alarmLevel;
-    reason = reason ? `${reason}; ${alarm.message}` : alarm.message;
+    if (alarm.kind !== "device_offline") texts.push(alarmText(alarm));
+    raws.push(alarm.message);
   }
-  return { level, reason };
+  return { level, reason: texts.join(P.semi), raw: raws.join("\n") };
 }
 
 function summary(view) {
@@ -40,16 +57,42 @@ function summary(view) {
     case "camera":
       return t("cam.position", { pan: s.pan, tilt: s.tilt, zoom: s.zoom, preset: s.preset ?? "—" }) + (s.moving ? ` · ${t("cam.moving")}` : "");
     case "display":
-      return t("disp.state", { power: s.power_state ?? (s.power ? "on" : "off"), input: s.input ?? "—" });
+      return displayState(s);
     case "recorder":
-      return [s.transport, s.timecode, s.clip, s.remaining_s != null ? `${Math.floor(s.remaining_s / 60)} min` : null].filter(Boolean).join(" · ");
+      return [s.transport ? tOr("transport." + s.transport, s.transport) : null, s.timecode, s.clip ? code(s.clip) : null,
+        s.remaining_s != null ? t("rec.remaining", { minutes: Math.floor(s.remaining_s / 60) }) : null].filter(Boolean);
     case "mic_system":
-      return `${t("mic.speaking")}: ${s.active.join(", ") || "—"}` + (s.requests.length ? ` · ${t("mic.requests", { seats: s.requests.join(", ") })}` : "");
+      return `${t("mic.speaking")}${P.colon}${s.active.map((n) => micSeatName(view.id, n)).join(P.list) || "—"}` + (s.requests.length ? ` · ${t("mic.requests", { seats: s.requests.map((n) => micSeatName(view.id, n)).join(P.list) })}` : "");
     case "audio_processor":
-      return Object.entries(s.points).map(([name, p]) => `${name} ${p.level_db ?? "?"} dB${p.mute ? " (mute)" : ""}`).join(" · ");
+      return Object.entries(s.points).map(([name, p]) => [code(name), " " + t("dsp.point", { level: p.level_db ?? "—" }) + (p.mute ? t("dsp.muted") : "")]);
+    case "indicator":
+      return s.on === undefined ? "" : t("indicator.state", { state: s.on ? t("power.on") : t("power.off") });
+    case "video_input":
+      return t("video.state", { signal: tOr("video.signal." + s.signal, s.signal || "—"), fps: s.fps ?? "—" });
     default:
       return "";
   }
+}
+
+// A configured identifier (a DSP point, a clip name): shown as it is, in every language.
+function code(text) {
+  return h("code", { class: "code" }, text);
+}
+
+// Parts joined with " · " (strings and nodes).
+function joined(parts) {
+  return parts.flatMap((part, i) => (i ? [" · ", part] : [part]));
+}
+
+function displayState(s) {
+  const power = s.power_state ?? (s.power === true ? "on" : s.power === false ? "off" : null);
+  return t("disp.state", { power: power ? tOr("power." + power, power) : "—", input: s.input ?? "—" });
+}
+
+// A mic system's seat number as the room's seat name.
+function micSeatName(deviceId, number) {
+  const seat = store.session.seats.find((x) => x.mics.some((m) => m.device === deviceId && m.seat === number));
+  return seat ? seatName(seat.id) : t("mic.seat_number", { n: number });
 }
 
 function buildOverview() {
@@ -58,16 +101,18 @@ function buildOverview() {
   for (const entry of store.session.devices) {
     const tile = {
       level: h("span", { class: "level" }),
-      reason: h("div", { class: "reason" }),
+      reason: h("div", { class: "reason", "data-testid": "reason-" + entry.id }),
+      raw: h("div", { class: "raw-holder" }),
       summary: h("div", { class: "summary", "data-testid": "summary-" + entry.id }),
     };
     tile.root = h(
       "div",
       { class: "tile", "data-testid": "tile-" + entry.id },
-      h("div", { class: "tile-head" }, h("b", {}, entry.name || entry.id), tile.level),
-      h("div", { class: "tile-kind" }, `${t("kind." + entry.kind)} · ${entry.id} · ${entry.vendor} ${entry.model}`),
+      h("div", { class: "tile-head" }, h("b", {}, deviceName(entry.id)), tile.level),
+      h("div", { class: "tile-kind" }, [tOr("kind." + entry.kind, entry.kind), can("raw") ? entry.id : null, `${entry.vendor} ${entry.model}`].filter(Boolean).join(" · ")),
       tile.summary,
       tile.reason,
+      tile.raw,
     );
     tiles[entry.id] = tile;
     grid.append(tile.root);
@@ -78,12 +123,17 @@ function buildOverview() {
 function updateTile(view) {
   const tile = tiles[view.id];
   if (!tile) return;
-  const { level, reason } = tileLevel(view);
+  const { level, reason, raw } = tileLevel(view);
   tile.root.className = "tile level-" + level;
   tile.root.dataset.level = level;
   tile.level.textContent = t("health." + level);
   tile.reason.textContent = reason || "";
-  tile.summary.textContent = summary(view);
+  if (tile.rawText !== raw) {
+    tile.rawText = raw;
+    replace(tile.raw, rawDetail(raw));
+  }
+  const parts = summary(view);
+  replace(tile.summary, Array.isArray(parts) ? joined(parts) : parts);
 }
 
 // -- cameras --------------------------------------------------------------------------------------------
@@ -100,6 +150,7 @@ function holdButton(label, testid, start, stop, title = label) {
     type: "button",
     class: "nudge",
     title,
+    "aria-label": title,
     "data-testid": testid,
     onpointerdown: (e) => {
       e.currentTarget.setPointerCapture(e.pointerId);
@@ -119,14 +170,14 @@ function buildCameraCard(entry) {
   const count = Math.min(store.session.preset_counts[entry.id] || 0, 12); // the page offers the first 12
   const card = { position: h("div", { class: "position", "data-testid": `cam-${entry.id}-position` }), status: h("span", { class: "level" }) };
   const parts = [
-    h("div", { class: "card-head" }, h("b", {}, entry.name || entry.id), card.status),
-    h("div", { class: "muted" }, seats.length ? t("cam.seat", { seat: seats.map((s) => s.name || s.id).join(", ") }) : entry.id),
+    h("div", { class: "card-head" }, h("b", {}, deviceName(entry.id)), card.status),
+    h("div", { class: "muted" }, seats.length ? t("cam.seat", { seat: seats.map((s) => seatName(s.id)).join(P.list) }) : ""),
     card.position,
   ];
   if (mayControl("camera", "preset_recall") && entry.capabilities.includes("presets")) {
     const presets = [];
     for (let n = 0; n < count; n++) {
-      presets.push(h("button", { type: "button", class: "preset", "data-testid": `cam-${entry.id}-preset-${n}`, onclick: (e) => command(entry.id, "preset_recall", { preset: n }, e.currentTarget) }, String(n)));
+      presets.push(h("button", { type: "button", class: "preset", "aria-label": t("cam.preset_n", { n }), "data-testid": `cam-${entry.id}-preset-${n}`, onclick: (e) => command(entry.id, "preset_recall", { preset: n }, e.currentTarget) }, String(n)));
     }
     parts.push(h("div", { class: "label" }, t("cam.presets")), h("div", { class: "presets" }, presets));
   }
@@ -136,24 +187,25 @@ function buildCameraCard(entry) {
       `cam-${entry.id}-${pan !== "stop" ? pan : tilt}`,
       () => command(entry.id, "pan_tilt", { pan, tilt }).catch(() => {}),
       () => command(entry.id, "pan_tilt", { pan: "stop", tilt: "stop" }).catch(() => {}),
+      t("cam." + (pan !== "stop" ? pan : tilt)),
     );
     const zoom = (direction, label, title) => holdButton(label, `cam-${entry.id}-zoom-${direction}`,
       () => command(entry.id, "zoom", { direction }).catch(() => {}),
       () => command(entry.id, "zoom", { direction: "stop" }).catch(() => {}), title);
-    const pad = h("div", { class: "pad" }, h("span"), drive("stop", "up"), h("span"), drive("left", "stop"), entry.capabilities.includes("home") ? h("button", { type: "button", class: "nudge", title: t("cam.home"), onclick: (e) => command(entry.id, "home", {}, e.currentTarget) }, "⌂") : h("span"), drive("right", "stop"), h("span"), drive("stop", "down"), h("span"));
-    const zooms = entry.capabilities.includes("zoom") ? [zoom("tele", "＋", t("cam.zoom_in")), zoom("wide", "－", t("cam.zoom_out"))] : [];
+    const pad = h("div", { class: "pad" }, h("span"), drive("stop", "up"), h("span"), drive("left", "stop"), entry.capabilities.includes("home") ? h("button", { type: "button", class: "nudge", title: t("cam.home"), "aria-label": t("cam.home"), onclick: (e) => command(entry.id, "home", {}, e.currentTarget) }, "⌂") : h("span"), drive("right", "stop"), h("span"), drive("stop", "down"), h("span"));
+    const zooms = entry.capabilities.includes("zoom") ? [zoom("tele", "+", t("cam.zoom_in")), zoom("wide", "−", t("cam.zoom_out"))] : [];
     card.side = h("div", { class: "side" }, zooms);
     parts.push(h("div", { class: "row ptz" }, pad, card.side));
   }
   if (mayControl("camera", "preset_set") && entry.capabilities.includes("presets") && count > 0) {
-    const select = h("select", { "data-testid": `cam-${entry.id}-store-number` }, Array.from({ length: count }, (_, n) => h("option", { value: String(n) }, String(n))));
+    const select = h("select", { "aria-label": t("cam.store_number"), "data-testid": `cam-${entry.id}-store-number` }, Array.from({ length: count }, (_, n) => h("option", { value: String(n) }, String(n))));
     const store_ = h("button", {
       type: "button",
       "data-testid": `cam-${entry.id}-store`,
       onclick: async (e) => {
         const btn = e.currentTarget;
         const preset = Number(select.value);
-        if (await confirmDialog(t("cam.store"), t("confirm.store", { camera: entry.name || entry.id, preset }), { testid: "store-dialog" })) {
+        if (await confirmDialog(t("cam.store"), t("confirm.store", { camera: deviceName(entry.id), preset }), { testid: "store-dialog" })) {
           await command(entry.id, "preset_set", { preset }, btn);
         }
       },
@@ -188,7 +240,7 @@ function buildVoiceCard() {
       h("button", { type: "button", "data-testid": "vf-auto", onclick: (e) => send({ auto: true }, e.currentTarget) }, t("vf.auto")),
     );
     for (const seat of store.session.seats) {
-      card.seats.append(h("button", { type: "button", class: "seat", "data-testid": "vf-seat-" + seat.id, title: t("vf.shot"), onclick: (e) => send({ seat: seat.id }, e.currentTarget) }, seat.name || seat.id));
+      card.seats.append(h("button", { type: "button", class: "seat", "data-testid": "vf-seat-" + seat.id, title: t("vf.shot"), onclick: (e) => send({ seat: seat.id }, e.currentTarget) }, seatName(seat.id)));
     }
   }
   return card;
@@ -203,7 +255,7 @@ function updateVoiceCard() {
     voiceCard.state,
     h("b", { class: vf.enabled ? "on" : "off" }, vf.enabled ? t("vf.enabled") : t("vf.disabled")),
     ` · ${t("vf.mode." + vf.mode)} · ${t("vf.current", { seat: vf.seat ? seatName(vf.seat) : "—" })}`,
-    vf.speaking.length ? ` · ${t("vf.speaking", { seats: vf.speaking.map(seatName).join(", ") })}` : "",
+    vf.speaking.length ? ` · ${t("vf.speaking", { seats: vf.speaking.map(seatName).join(P.list) })}` : "",
   );
   for (const btn of voiceCard.seats.querySelectorAll("button")) btn.classList.toggle("current", btn.dataset.testid === "vf-seat-" + vf.seat);
 }
@@ -222,7 +274,7 @@ function buildCameras() {
 // -- displays and microphones ---------------------------------------------------------------------------
 function buildDisplayCard(entry) {
   const card = { state: h("div", { class: "position", "data-testid": `display-${entry.id}-state` }) };
-  const parts = [h("div", { class: "card-head" }, h("b", {}, entry.name || entry.id)), card.state];
+  const parts = [h("div", { class: "card-head" }, h("b", {}, deviceName(entry.id))), card.state];
   if (mayControl("display", "power")) {
     parts.push(h("div", { class: "row" },
       h("button", { type: "button", "data-testid": `display-${entry.id}-on`, onclick: (e) => command(entry.id, "power", { on: true }, e.currentTarget) }, t("disp.on")),
@@ -242,7 +294,7 @@ function updateDisplayCard(view) {
   if (!card) return;
   const s = view.state;
   const { level, reason } = tileLevel(view);
-  card.state.textContent = (s ? t("disp.state", { power: s.power_state ?? "—", input: s.input ?? "—" }) : "—") + ` · ${t("health." + level)}` + (reason ? ` (${reason})` : "");
+  card.state.textContent = (s ? displayState(s) : "—") + ` · ${t("health." + level)}` + (reason ? P.paren(reason) : "");
   for (const btn of card.inputs || []) btn.classList.toggle("current", !!s && btn.dataset.input === s.input);
 }
 
@@ -251,9 +303,9 @@ const videoCards = {};
 function buildVideoCard(entry) {
   const card = {
     state: h("div", { class: "position", "data-testid": `video-${entry.id}-state` }),
-    image: h("img", { class: "snapshot", alt: "", "data-testid": `video-${entry.id}-image` }),
+    image: h("img", { class: "snapshot", alt: t("video.snapshot_alt", { name: deviceName(entry.id) }), "data-testid": `video-${entry.id}-image` }),
   };
-  const parts = [h("div", { class: "card-head" }, h("b", {}, entry.name || entry.id)), card.state];
+  const parts = [h("div", { class: "card-head" }, h("b", {}, deviceName(entry.id))), card.state];
   if (mayControl("video_input", "snapshot")) {
     parts.push(h("div", { class: "row" }, h("button", {
       type: "button",
@@ -276,11 +328,17 @@ function updateVideoCard(view) {
   const s = view.state;
   const { level, reason } = tileLevel(view);
   const shown = s ? t("video.state", { signal: t("video.signal." + s.signal), fps: s.fps ?? "—" }) : "—";
-  card.state.textContent = `${shown} · ${t("health." + level)}` + (reason ? ` (${reason})` : "");
+  card.state.textContent = `${shown} · ${t("health." + level)}` + (reason ? P.paren(reason) : "");
 }
 
 function micSeats() {
   return store.session.seats.filter((s) => s.mics.length);
+}
+
+// Whether the page offers 开/关 for a seat's microphone on this device (a conference system; an audio input has no switch).
+function micSwitchable(deviceId) {
+  const entry = store.session.devices.find((d) => d.id === deviceId);
+  return !!entry && entry.kind === "mic_system" && mayControl("mic_system", "mic_on");
 }
 
 function buildMicCard() {
@@ -288,18 +346,23 @@ function buildMicCard() {
   const rows = micSeats().map((seat) => {
     const row = {
       indicator: h("span", { class: "speaking", "data-testid": "speaking-" + seat.id }),
-      meter: h("div", { class: "meter", title: t("mic.meter_pending") }, h("div", { class: "meter-fill" })),
+      meter: h("div", { class: "meter", role: "meter", "aria-label": t("mic.level", { seat: seatName(seat.id) }), title: t("mic.meter_pending") }, h("div", { class: "meter-fill" })),
     };
-    const buttons = seat.mics.flatMap((mic) => (mayControl("mic_system", "mic_on") ? [
-      h("button", { type: "button", class: "small", "data-testid": `mic-${seat.id}-on`, onclick: (e) => command(mic.device, "mic_on", { seat: mic.seat }, e.currentTarget) }, t("mic.on")),
-      h("button", { type: "button", class: "small", "data-testid": `mic-${seat.id}-off`, onclick: (e) => command(mic.device, "mic_off", { seat: mic.seat }, e.currentTarget) }, t("mic.off")),
-    ] : []));
+    // one labelled 开/关 pair per microphone of the seat (a seat may have a conference mic and an audio input)
+    const switches = seat.mics.filter((mic) => micSwitchable(mic.device)).map((mic, i) => {
+      const what = t("mic.switch", { seat: seatName(seat.id), device: deviceName(mic.device) });
+      const suffix = i === 0 ? "" : `-${mic.device}`;
+      return h("div", { class: "mic-switch", role: "group", "aria-label": what },
+        h("span", { class: "label" }, deviceName(mic.device)),
+        h("button", { type: "button", "aria-label": `${what}${P.colon}${t("mic.on")}`, "data-testid": `mic-${seat.id}-on${suffix}`, onclick: (e) => command(mic.device, "mic_on", { seat: mic.seat }, e.currentTarget) }, t("mic.on")),
+        h("button", { type: "button", "aria-label": `${what}${P.colon}${t("mic.off")}`, "data-testid": `mic-${seat.id}-off${suffix}`, onclick: (e) => command(mic.device, "mic_off", { seat: mic.seat }, e.currentTarget) }, t("mic.off")));
+    });
     card.rows[seat.id] = row;
-    return h("div", { class: "mic-row" }, h("b", {}, seat.name || seat.id), row.indicator, row.meter, buttons);
+    return h("div", { class: "mic-row", "data-testid": "mic-row-" + seat.id }, h("b", {}, seatName(seat.id)), row.indicator, row.meter, switches);
   });
   const allOff = [];
   for (const id of new Set(micSeats().flatMap((s) => s.mics.map((m) => m.device)))) {
-    if (mayControl("mic_system", "all_off")) allOff.push(h("button", { type: "button", "data-testid": `mic-all-off-${id}`, onclick: (e) => command(id, "all_off", {}, e.currentTarget) }, `${t("mic.all_off")} (${id})`));
+    if (micSwitchable(id) && mayControl("mic_system", "all_off")) allOff.push(h("button", { type: "button", "data-testid": `mic-all-off-${id}`, onclick: (e) => command(id, "all_off", {}, e.currentTarget) }, t("mic.all_off", { device: deviceName(id) })));
   }
   card.root = h("div", { class: "card mics", "data-testid": "mics" }, h("div", { class: "card-head" }, h("b", {}, t("mic.title"))), rows, card.requests, h("div", { class: "row" }, allOff));
   return card;
@@ -375,4 +438,6 @@ export function initDevices() {
     Object.values(store.devices).forEach(updateTile); // alarms colour the tiles
   });
   on("meter", updateMicCard);
+  // "已离线 12 秒" counts on
+  setInterval(() => Object.values(store.devices).filter((v) => v.health.level === "offline").forEach(updateDevice), 1000);
 }

@@ -1,10 +1,14 @@
 // The header (hearing state, clock, recorders, the NOT RECORDING banner) and the hearing panel: controls,
 // the pre-hearing check with its override path, alarms and the mark box.
-import { t } from "/static/i18n.js";
+import { explain, P, t, todoFor, tOr } from "/static/i18n.js";
 import {
-  act, api, ApiFailure, can, confirmDialog, deviceName, emit, fmtDuration, fmtTime, h, modal, on, replace,
-  serverNow, store, toast,
+  act, actorName, alarmText, api, ApiFailure, can, confirmDialog, deviceName, emit, fmtDuration, fmtTime, h, modal,
+  on, rawDetail, replace, serverNow, store, toast,
 } from "/static/core.js";
+import { setRinging } from "/static/sound.js";
+
+// Alarms that ring until a clerk acknowledges them.
+const SOUNDING = ["not_recording", "journal_unavailable"];
 
 const OPENABLE = ["idle", "ready", "closed"];
 let panel = null; // references to the panel's parts, built once
@@ -24,7 +28,7 @@ function renderHeader() {
     (store.session.recorders || []).map((id) => {
       const transport = hs.recorders[id];
       const recording = transport === "record";
-      const label = transport === null || transport === undefined ? t("rec.offline") : recording ? t("rec.record") : transport === "stopped" ? t("rec.stopped") : t("rec.other", { transport });
+      const label = transport === null || transport === undefined ? t("rec.offline") : recording ? t("rec.record") : transport === "stopped" ? t("rec.stopped") : tOr("transport." + transport, transport);
       return h(
         "div",
         { class: "rec " + (recording ? "rec-on" : transport ? "rec-off" : "rec-unknown"), "data-testid": "rec-" + id, "data-transport": transport || "offline" },
@@ -38,13 +42,30 @@ function renderHeader() {
   const journalDown = hs.alarms.some((a) => a.kind === "journal_unavailable");
   const banner = document.getElementById("banner");
   banner.hidden = !(notRecording || unknown || journalDown);
+  const sounding = hs.alarms.filter((a) => SOUNDING.includes(a.kind));
+  const ackOf = (a) => (store.acks[a.id] && store.acks[a.id].since_ts === a.since_ts ? store.acks[a.id] : null);
+  const unacked = sounding.filter((a) => !ackOf(a));
   if (notRecording || unknown || journalDown) {
     const kind = notRecording ? "not_recording" : unknown ? "recorder_unreachable" : "journal_unavailable";
-    const why = hs.alarms.filter((a) => a.kind === kind).map((a) => a.message).join("; ");
-    replace(banner, h("b", {}, t("banner." + kind)), why ? h("span", {}, " — " + why) : null);
+    const why = hs.alarms.filter((a) => a.kind === kind).map(alarmText).join(P.semi);
+    const acked = sounding.map(ackOf).filter(Boolean);
+    const ack = unacked.length && can("hearing")
+      ? h("button", { type: "button", class: "ack", "data-testid": "alarm-ack", onclick: (e) => acknowledge(e.currentTarget, unacked) }, t("alarm.ack"))
+      : null;
+    const ackNote = !unacked.length && acked.length
+      ? h("span", { class: "acked", "data-testid": "alarm-acked" }, t("alarm.acked", { who: actorName(acked[0].actor, acked[0]), time: fmtTime(acked[0].ts) }))
+      : null;
+    replace(banner, h("div", { class: "banner-row" }, h("b", {}, t("banner." + kind)), ack), why ? h("span", {}, why) : null, ackNote ? h("div", {}, ackNote) : null);
   }
   document.body.classList.toggle("not-recording", notRecording);
+  setRinging(unacked.length > 0);
   tickClock();
+}
+
+async function acknowledge(btn, alarms) {
+  const result = await act(btn, "ack", () => api("POST", "/api/alarm/ack", { alarms: alarms.map((a) => a.id) }));
+  store.acks = result.acks || store.acks;
+  renderHeader();
 }
 
 function recordedSeconds(hs) {
@@ -88,13 +109,13 @@ function buildPanel() {
       h("label", {}, h("span", { "data-i18n": "form.title" }, t("form.title")), p.title),
       h("label", {}, h("span", { "data-i18n": "form.parties" }, t("form.parties")), p.parties),
     );
-    p.markText = h("input", { id: "mark-text", maxlength: "500", placeholder: t("mark.placeholder"), "data-i18n-placeholder": "mark.placeholder", "data-testid": "mark-text" });
+    p.markText = h("input", { id: "mark-text", maxlength: "500", placeholder: t("mark.placeholder"), "aria-label": t("mark.label"), "data-i18n-placeholder": "mark.placeholder", "data-testid": "mark-text" });
     p.markButton = h("button", { type: "submit", class: "primary", "data-testid": "btn-mark", "data-i18n": "mark.add" }, t("mark.add"));
     p.mark = h("form", { class: "mark-form", onsubmit: (e) => { e.preventDefault(); addMark(); } }, p.markText, p.markButton);
   }
   replace(
     root,
-    h("h2", { "data-i18n": "hearing.title" }, t("hearing.title")),
+    h("h2", { id: "hearing-title", "data-i18n": "hearing.title" }, t("hearing.title")),
     p.caseInfo,
     p.alarms,
     p.controls,
@@ -123,7 +144,7 @@ function renderPanel() {
   );
   replace(
     panel.alarms,
-    hs.alarms.map((a) => h("div", { class: "alarm alarm-" + a.severity, "data-testid": "alarm-" + a.kind }, h("b", {}, fmtTime(a.since_ts)), " ", a.message)),
+    hs.alarms.map((a) => h("div", { class: "alarm alarm-" + a.severity, "data-testid": "alarm-" + a.kind }, h("b", {}, fmtTime(a.since_ts)), " ", alarmText(a), rawDetail(a.message))),
   );
   const controls = [];
   if (can("hearing")) {
@@ -144,9 +165,28 @@ function renderPanel() {
 }
 
 function reasonLabel(reason) {
-  const labels = store.session.reasons[reason];
-  if (!labels) return reason;
-  return document.documentElement.lang === "en" ? `${labels.en} (${labels["zh-CN"]})` : labels["zh-CN"];
+  return tOr("reason." + reason, reason);
+}
+
+// A check line in plain words: what is needed, which device, what is wrong and what to do.
+function checkNeed(item) {
+  const found = /^(camera|microphone|seat) for (.+)$/.exec(item.need || "");
+  if (found) return t("check.need." + found[1], { seat: tOr("seat." + found[2], found[2]) });
+  return tOr("check.need." + item.need, item.need);
+}
+
+function checkLine(item) {
+  const device = item.device ? deviceName(item.device) : "";
+  const need = checkNeed(item);
+  if (item.ok) {
+    return h("li", { class: "ok", "data-testid": "check-item", "data-ok": "true" }, h("span", { class: "mark-icon" }, "✔"), ` ${need}`, device ? P.paren(device) : "");
+  }
+  const problem = explain(item.problem, device || need);
+  const warn = /nearly full/.test(item.problem || "");
+  return h("li", { class: warn ? "warn" : "bad", "data-testid": "check-item", "data-ok": "false" },
+    h("span", { class: "mark-icon" }, warn ? "⚠" : "✘"), " ", h("b", {}, need), device ? P.paren(device) : "", P.colon, problem,
+    h("span", { class: "todo" }, t("check.todo", { todo: todoFor(item.problem, device || need) })),
+    rawDetail(item.problem));
 }
 
 function renderCheck() {
@@ -160,26 +200,35 @@ function renderCheck() {
     replace(panel.check); // in session the check is history; after closing, the next hearing needs a new one
     return;
   }
-  const items = check.items.map((item) =>
-    h("li", { class: item.ok ? "ok" : "bad" }, h("span", { class: "mark-icon" }, item.ok ? "✔" : "✘"), ` ${item.need}`, item.device ? ` (${deviceName(item.device)})` : "", item.problem ? h("small", {}, " — " + item.problem) : null),
-  );
+  const failed = check.items.filter((i) => !i.ok);
+  const passed = check.items.filter((i) => i.ok);
   const overridable = !check.ok && lastCheckFailed && can("hearing");
   replace(
     panel.check,
-    h("h3", { class: check.ok ? "ok" : "bad", "data-testid": "check-status", "data-ok": String(check.ok) }, `${t("check.title")}: ${check.ok ? t("check.ok") : t("check.failed")} · ${fmtTime(check.ts)}`),
-    h("ul", { class: "check-items" }, items),
-    overridable ? overrideForm() : null,
+    h("h3", { class: check.ok ? "ok" : "bad", "data-testid": "check-status", "data-ok": String(check.ok) }, `${t("check.title")}${P.colon}${check.ok ? t("check.ok") : t("check.failed", { n: failed.length })} · ${fmtTime(check.ts)}`),
+    failed.length ? h("ul", { class: "check-items", "data-testid": "check-failed" }, failed.map(checkLine)) : null,
+    overridable ? h("button", { type: "button", class: "danger", "data-testid": "btn-override", onclick: (e) => overrideDialog(e.currentTarget) }, t("check.override")) : null,
+    passed.length
+      ? h("details", { class: "check-ok-more", open: failed.length ? null : true }, h("summary", {}, t("check.passed_items", { n: passed.length })), h("ul", { class: "check-items" }, passed.map(checkLine)))
+      : null,
   );
 }
 
-function overrideForm() {
-  const reason = h("input", { id: "override-reason", minlength: "4", maxlength: "500", required: true, "data-testid": "override-reason" });
-  return h(
-    "form",
-    { class: "override", onsubmit: (e) => { e.preventDefault(); openHearing(e.submitter, reason.value.trim()); } },
-    h("label", {}, h("span", {}, t("check.override_reason")), reason),
-    h("button", { type: "submit", class: "danger", "data-testid": "btn-override" }, t("check.override")),
-  );
+async function overrideDialog(btn) {
+  const values = await modal({
+    title: t("check.override_title"),
+    testid: "override-dialog",
+    danger: true,
+    okText: t("check.override"),
+    build: (body) => {
+      const chosen = { reason: "" };
+      const reason = h("textarea", { id: "override-reason", rows: "3", minlength: "4", maxlength: "500", required: true, "data-testid": "override-reason", oninput: (e) => (chosen.reason = e.target.value) });
+      body.append(h("p", {}, t("check.override_note")), h("label", {}, h("span", {}, t("check.override_reason")), reason));
+      setTimeout(() => reason.focus(), 0);
+      return chosen;
+    },
+  });
+  if (values && values.reason.trim()) await openHearing(btn, values.reason.trim());
 }
 
 function renderRecentMarks() {
@@ -195,7 +244,7 @@ export function markItem(row) {
     h("span", { class: "mark-time" }, fmtTime(row.ts)),
     h("span", { class: "mark-offset" }, t("mark.offset", { offset: fmtDuration(d.offset_s || 0) })),
     h("span", { class: "mark-text" }, d.text),
-    h("small", { class: "mark-actor" }, (row.actor || "").replace(/^console:/, "")),
+    h("small", { class: "mark-actor" }, actorName(row.actor, row.data)),
   );
 }
 
@@ -235,8 +284,8 @@ async function openHearing(btn, overrideReason) {
       lastCheckFailed = true;
       if (exc.body.check) store.hearing.check = exc.body.check;
       renderPanel();
-      const reason = document.getElementById("override-reason");
-      if (reason) reason.focus();
+      const override = panel.check.querySelector("[data-testid=btn-override]");
+      if (override) override.focus();
     }
   }
 }
@@ -251,11 +300,10 @@ async function interrupt(btn) {
       const list = h("div", { class: "reasons" });
       for (const reason of Object.keys(store.session.reasons)) {
         const input = h("input", { type: "radio", name: "reason", value: reason, checked: reason === "recess", "data-testid": "reason-" + reason, onchange: () => (chosen.reason = reason) });
-        const labels = store.session.reasons[reason];
-        list.append(h("label", { class: "reason-choice" }, input, h("b", {}, labels["zh-CN"]), h("small", {}, labels.en)));
+        list.append(h("label", { class: "reason-choice" }, input, h("b", {}, reasonLabel(reason))));
       }
-      const note = h("input", { maxlength: "500", placeholder: t("interrupt.note"), "data-testid": "interrupt-note", oninput: (e) => (chosen.note = e.target.value) });
-      body.append(list, note);
+      const note = h("input", { maxlength: "500", "data-testid": "interrupt-note", oninput: (e) => (chosen.note = e.target.value) });
+      body.append(list, h("label", {}, h("span", {}, t("interrupt.note")), note));
       return chosen;
     },
   });

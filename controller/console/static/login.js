@@ -1,5 +1,5 @@
 // The login page: the only page served without a session.
-import { getLanguage, setLanguage, t, translate } from "/static/i18n.js";
+import { errorText, getLanguage, setLanguage, t, translate } from "/static/i18n.js";
 
 document.documentElement.lang = getLanguage();
 translate();
@@ -11,6 +11,14 @@ document.getElementById("lang-toggle").addEventListener("click", () => {
 
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  // the login click is the user's gesture that lets the console's alarm sound: start audio now, so the
+  // browser counts this origin as one the user has interacted with
+  try {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    if (AC) new AC().resume().catch(() => {});
+  } catch {
+    // no audio here: the console shows 声音已关闭
+  }
   const error = document.getElementById("login-error");
   error.hidden = true;
   const body = {
@@ -18,6 +26,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     password: document.getElementById("login-password").value,
   };
   let message;
+  let code = "";
   try {
     const response = await fetch("/api/login", {
       method: "POST",
@@ -30,10 +39,13 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
       return;
     }
     const data = await response.json().catch(() => ({}));
+    code = (data.error && data.error.code) || "HTTP_" + response.status;
     message = (data.error && data.error.message) || response.statusText;
   } catch (exc) {
+    code = "NETWORK";
     message = String(exc);
   }
-  error.textContent = t("login.failed", { message });
+  error.textContent = t("login.failed", { message: errorText(code, message) });
+  error.dataset.code = code;
   error.hidden = false;
 });

@@ -1,5 +1,7 @@
 // The replay view: pick a hearing and a picture, jump to a mark or a wall-clock time; the browser's video element
 // plays the segment that holds it from the right offset (the server answers range requests).
+import { errorText, getLanguage, t, translate } from "/static/i18n.js";
+
 const $ = (id) => document.getElementById(id);
 const state = { segments: [], marks: [], target: null };
 window.replay = state; // read by the tests
@@ -7,12 +9,12 @@ window.replay = state; // read by the tests
 async function getJson(url) {
   const response = await fetch(url, { credentials: "same-origin" });
   const body = await response.json();
-  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+  if (!response.ok) throw new Error(errorText(body.error ? body.error.code : "HTTP_" + response.status, ""));
   return body;
 }
 
 function clock(ts) {
-  return new Date(ts).toLocaleTimeString("zh-CN", { hour12: false });
+  return new Date(ts).toLocaleTimeString(getLanguage() === "en" ? "en-GB" : "zh-CN", { hour12: false });
 }
 
 function status(text) {
@@ -24,7 +26,7 @@ async function loadHearings() {
   const select = $("replay-hearing");
   select.replaceChildren(...hearings.map((h) => new Option(`${h.case_no || h.hearing_id} · ${clock(h.ts)}`, h.hearing_id)));
   if (hearings.length) await loadHearing(hearings[0].hearing_id);
-  else status("没有软件录像 No software recording yet");
+  else status(t("replay.none"));
 }
 
 async function loadHearing(id) {
@@ -50,7 +52,7 @@ async function loadHearing(id) {
     $("replay-time").value = day.toTimeString().slice(0, 8);
     state.day = day;
   }
-  status(`${data.segments.length} 段 segments, ${data.marks.length} 个标记 marks`);
+  status(t("replay.loaded", { segments: data.segments.length, marks: data.marks.length }));
 }
 
 function segmentAt(ts) {
@@ -62,7 +64,7 @@ function segmentAt(ts) {
 function jump(ts) {
   const segment = segmentAt(ts);
   if (!segment) {
-    status("这一时刻没有录像 Nothing recorded at that time");
+    status(t("replay.nothing"));
     return;
   }
   const offset = Math.max(0, (ts - segment.start_ts) / 1000);
@@ -88,6 +90,9 @@ function jumpToTime() {
   jump(at.getTime());
 }
 
+document.documentElement.lang = getLanguage();
+translate();
+document.title = t("replay.title");
 $("replay-hearing").addEventListener("change", (e) => loadHearing(e.target.value).catch((err) => status(err.message)));
 $("replay-go").addEventListener("click", jumpToTime);
 $("replay-video").muted = true;

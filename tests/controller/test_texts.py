@@ -1,0 +1,124 @@
+"""The catalogue of words people read (controller/texts.py): both languages for every key, device problems in
+plain words, the language from --lang or the environment, and `courtroom ctl status` in either language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from controller import texts
+from controller.ctl import Target, format_status, reply_text
+from controller.journal.kinds import Kind
+from drivers.errors import InvalidArgument
+
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def test_every_key_has_both_languages_with_the_same_fields() -> None:
+    for key, (zh, en) in texts.CATALOGUE.items():
+        assert zh.strip() and en.strip(), key
+        if not key.startswith("demo."):  # the English tour keeps the MQTT values (state=, ok=) the Chinese words
+            assert set(re.findall(r"\{(\w+)\}", zh)) == set(re.findall(r"\{(\w+)\}", en)), key
+        assert CJK.search(zh) or zh == en, f"{key}: no Chinese in {zh!r}"  # or a format of both
+        assert not CJK.search(en), f"{key}: Chinese in the English {en!r}"
+
+
+def test_every_journal_kind_has_a_text() -> None:
+    missing = [kind for kind in Kind if f"journal.{kind}" not in texts.CATALOGUE]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "zh"),
+    [
+        (
+            "/tmp/x/rs485-cameras: camera 4 sent no answer within 1000 ms for 84 09 00 02 ff",
+            "problem.no_answer",
+            "证人摄像机无响应",
+        ),
+        ("tcp://10.20.1.50:9993: cannot connect: Connection refused", "problem.no_link", "证人摄像机连接中断"),
+        ("disk nearly full: 12 min left", "problem.disk_low", "证人摄像机磁盘将满（剩余 12 分钟）"),
+        ("remote control disabled on the recorder's panel", "problem.remote_disabled", None),
+        ("rec-main is not recording: transport is stopped", "problem.transport", "证人摄像机处于“已停止”状态"),
+        ("not connected yet", "problem.connecting", None),
+        ("something nobody foresaw", "problem.unknown", "证人摄像机有问题"),
+    ],
+)
+def test_a_raw_problem_in_plain_words(raw: str, key: str, zh: str | None) -> None:
+    assert texts.classify(raw)[0] == key
+    if zh is not None:
+        assert texts.explain(raw, "zh-CN", "证人摄像机") == zh
+    english = texts.explain(raw, "en", "Witness camera")
+    assert "Witness camera" in english or key == "problem.not_configured"
+    assert not CJK.search(english)
+
+
+def test_the_language_from_the_choice_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    assert texts.language(None) == "zh-CN"  # a court's default
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert texts.language(None) == "en"
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    assert texts.language(None) == "zh-CN"
+    assert texts.language("en") == "en"
+    assert texts.language("zh") == "zh-CN"
+    with pytest.raises(InvalidArgument, match="--lang: 'fr' is not zh or en"):
+        texts.language("fr")
+    assert texts.error_text("OFFLINE", "fr") == "The device is offline"
+
+
+def test_a_bilingual_name_in_one_language() -> None:
+    assert texts.local_name("审判长 Presiding judge", "zh-CN") == "审判长"
+    assert texts.local_name("审判长 Presiding judge", "en") == "Presiding judge"
+    assert texts.local_name("第四审判庭 Courtroom 104, building B2", "en") == "Courtroom 104, building B2"
+    assert texts.local_name("cam-judge", "zh-CN") == "cam-judge"
+
+
+def test_the_page_gets_the_same_catalogue_and_patterns() -> None:
+    js = texts.javascript()
+    assert '"problem.no_answer": "{device}无响应"' in js
+    assert "(?<minutes>" in js and "(?P<" not in js  # JavaScript's named groups
+
+
+RETAINED = {
+    "$ctl/state": {"state": "online", "session": 3},
+    "$ctl/info": {"room_name": "第四审判庭 Courtroom 104"},
+    "$ctl/devices": {
+        "devices": [
+            {"id": "cam-witness", "kind": "camera", "name": "证人 Witness", "model": "VISCA PTZ", "firmware": "1.0"},
+            {"id": "rec-main", "kind": "recorder", "name": "庭审录像主机 Recording host", "model": "HyperDeck"},
+        ]
+    },
+    "cam-witness/availability": {"state": "offline", "reason": "camera 4 sent no answer within 1000 ms"},
+    "rec-main/availability": {"state": "online"},
+    "rec-main/state": {"transport": "stopped"},
+    "hearing/state": {
+        "state": "in_session",
+        "case_no": "(2025)京0105民初1号",
+        "recording": "not_recording",
+        "marks": 2,
+        "alarms": [{"id": "not_recording:rec-main", "kind": "not_recording", "device": "rec-main"}],
+    },
+}
+
+
+def test_ctl_status_speaks_the_chosen_language() -> None:
+    target = Target("127.0.0.1", 1883, "b2-cr104")
+    zh = format_status(target, RETAINED, "zh-CN")
+    assert "房间 b2-cr104（第四审判庭）：中控在线" in zh
+    assert "庭审：庭审中" in zh and "录像：未在录像" in zh and "告警：庭审录像主机未在录像" in zh
+    assert "证人 · 摄像机 · 离线 证人无响应 | camera 4 sent no answer" in zh  # plain words, then the raw line
+    en = format_status(target, RETAINED, "en")
+    assert "room b2-cr104 (Courtroom 104): controller online" in en
+    assert "hearing: In session" in en and "ALARMS: Recording host is not recording" in en
+    assert "Witness · Camera · offline Witness does not answer" in en
+    body = "\n".join(line.split("|")[0] for line in en.splitlines())
+    assert not CJK.search(body.replace("(2025)京0105民初1号", ""))
+
+
+def test_an_error_reply_in_plain_words() -> None:
+    reply = {"status": "error", "error": {"code": "OFFLINE", "message": "cam-witness is offline: no answer"}}
+    assert reply_text(reply, "zh-CN") == "设备离线 (OFFLINE): cam-witness is offline: no answer"
+    assert reply_text(reply, "en").startswith("The device is offline (OFFLINE)")
