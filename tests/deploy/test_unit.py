@@ -59,7 +59,7 @@ def test_one_user_group_and_device_story() -> None:
     assert rules
     for rule in rules:
         assert 'GROUP="courtroom"' in rule and 'MODE="0660"' in rule, rule
-    for doc in ("docs/usb.md",):
+    for doc in ("docs/usb.md", "docs/install.md"):
         assert 'GROUP="courtroom"' in (REPO / doc).read_text(), doc
     for path in [*REPO.joinpath("deploy").rglob("*"), *REPO.joinpath("docs").rglob("*.md")]:
         if path.is_file():
