@@ -169,11 +169,17 @@ EOF
   fi
   chmod 0600 "$passwd"; system chown mosquitto:mosquitto /etc/mosquitto/courtroom.passwd
   if [ -n "$CENTRAL" ]; then
-    helper "$SRC/deploy/mosquitto/bridge.py" --central "$CENTRAL" --room "$room_id" \
-      --remote-password-file "$ETC/central-password" > "$DESTDIR$ETC/.bridge.conf.new"
-    put "$DESTDIR$ETC/.bridge.conf.new" /etc/mosquitto/conf.d/courtroom-bridge.conf 0644 root:root
+    # the central broker's password for this room: written by the technician (it may not exist yet)
+    helper -m controller.cli fleet bridge-config --name "$room_id" --central "$CENTRAL" \
+      --remote-password-file "$DESTDIR$ETC/central-password" > "$DESTDIR$ETC/.bridge.conf.new" \
+      || die "--central $CENTRAL: not a list of HOST:PORT"
+    put "$DESTDIR$ETC/.bridge.conf.new" /etc/mosquitto/conf.d/courtroom-bridge.conf 0640 root:mosquitto
     rm -f "$DESTDIR$ETC/.bridge.conf.new"
-    [ -s "$DESTDIR$ETC/central-password" ] || echo "   put the central broker's password for $room_id in $ETC/central-password"
+    if [ -s "$DESTDIR$ETC/central-password" ]; then
+      chmod 0600 "$DESTDIR$ETC/central-password"; system chown root:root "$ETC/central-password"
+    else
+      echo "   write the central broker's password for $room_id into $ETC/central-password and run this again"
+    fi
   fi
 
   say "6/9 state, journal signing key and console users in $state_dir"

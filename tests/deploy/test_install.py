@@ -104,15 +104,21 @@ def test_install_writes_what_the_guide_says_and_a_second_run_changes_nothing(tmp
     assert snapshot(root) == before
 
 
-def test_a_new_config_is_installed_and_the_old_one_kept(tmp_path: Path) -> None:
+def test_a_new_config_and_the_bridge_are_installed_and_the_old_config_kept(tmp_path: Path) -> None:
     root = tmp_path / "root"
     install(root)
     mine = tmp_path / "my-room.yaml"
     data = yaml.safe_load((REPO / "deploy/examples/courtroom-standard.yaml").read_text())
     data["room"]["name"] = "第五审判庭"
     mine.write_text(yaml.safe_dump(data, allow_unicode=True))
-    out = install(root, "--config", str(mine))
+    (root / "etc/courtroom/central-password").write_text("central-secret\n")
+    out = install(root, "--config", str(mine), "--central", "central-1:8883,central-2:8883")
     assert "kept the previous config as /etc/courtroom/room.yaml.previous" in out.stdout
+    bridge = root / "etc/mosquitto/conf.d/courtroom-bridge.conf"
+    assert f"{bridge.stat().st_mode & 0o777:o}" == "640"  # it holds the central password
+    assert "addresses central-1:8883 central-2:8883\n" in bridge.read_text()
+    assert "remote_username b2-cr104\nremote_password central-secret\n" in bridge.read_text()
+    assert "chown root:mosquitto /etc/mosquitto/conf.d/courtroom-bridge.conf" in recorded(root)
     assert (root / "etc/courtroom/room.yaml").read_text() == mine.read_text()
     assert "第四审判庭" in (root / "etc/courtroom/room.yaml.previous").read_text()
     assert "room b2-cr104 (第五审判庭)" in out.stdout
