@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 CONSOLE_CSS = Path(__file__).resolve().parent.parent / "console" / "static" / "style.css"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+USER = web.RequestKey("fleet_user", tuple)  # (name, role), set by the authentication middleware
 REALM = 'Basic realm="courtroom fleet", charset="UTF-8"'
 
 
@@ -63,7 +64,7 @@ class FleetWeb:
             role = await asyncio.to_thread(self.auth.check, name, password) if name else None
         if role is None:
             return web.Response(status=401, headers={"WWW-Authenticate": REALM}, text="fleet view: log in\n")
-        request["user"] = (name, role)
+        request[USER] = (name, role)
         return await handler(request)
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
@@ -79,7 +80,7 @@ class FleetWeb:
         return web.FileResponse(STATIC / name)
 
     async def _fleet(self, request: web.Request) -> web.StreamResponse:
-        user, role = request["user"]
+        user, role = request[USER]
         return web.json_response(
             {
                 "now_ms": now_ms(),
@@ -92,7 +93,7 @@ class FleetWeb:
         )
 
     async def _republish(self, request: web.Request) -> web.StreamResponse:
-        user, role = request["user"]
+        user, role = request[USER]
         if role != "technician":
             return _error(403, "FORBIDDEN", f"{user} ({role}) may not ask a room to republish: technicians only")
         if request.content_type != "application/json":  # a cross-site form cannot send this type
