@@ -95,7 +95,7 @@ async def view_main(port: int, expected_topics: int) -> None:
 
 
 # -- the load generator ---------------------------------------------------------------------------------------
-async def publish_all(client: aiomqtt.Client, messages: list[tuple[str, bytes]], batch: int = 500) -> None:
+async def publish_all(client: aiomqtt.Client, messages: list[tuple[str, bytes]], batch: int = 50) -> None:
     for i in range(0, len(messages), batch):
         await asyncio.gather(*(client.publish(t, p, qos=1, retain=is_retained(t)) for t, p in messages[i : i + batch]))
 
@@ -124,7 +124,7 @@ async def run_size(rooms_n: int, seconds: float, changes_per_room_s: float, work
                 cluster.mqtt_ports[i % 2],
                 identifier=f"bench-rooms-{i}",
                 socket_options=NO_DELAY,
-                timeout=30,
+                timeout=120,
             )
             for i in range(n_clients)
         ]
