@@ -21,8 +21,8 @@ from aiohttp import web
 from controller.config import ROOM_ID_PATTERN
 from controller.fleet.model import FleetModel, now_ms
 from controller.fleet.service import CentralBroker, FleetService
-from controller.fleet.users import FleetAuth
-from drivers.errors import CourtroomError
+from controller.fleet.users import FleetAuth, read_fleet_users
+from drivers.errors import ConfigError, CourtroomError
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,11 @@ def _error(status: int, code: str, message: str) -> web.Response:
 async def serve(central: CentralBroker, users: Path, host: str, port: int, stale_after_s: float) -> int:
     """`courtroom fleet`: the view until SIGTERM/SIGINT."""
     auth = FleetAuth(users)
-    auth.check("", "")  # a bad users file is a start-up error
+    if not read_fleet_users(users):  # a bad users file is a start-up error too
+        raise ConfigError(
+            f"fleet: no users in {users}: add one with "
+            f"`courtroom fleet user add NAME --role technician --users {users}`"
+        )
     model = FleetModel(stale_after_s)
     service = FleetService(model, central)
     page = FleetWeb(model, service, auth)
