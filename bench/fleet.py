@@ -237,5 +237,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--seconds", type=float, default=20.0, help="steady phase per size")
-    parser.add_argument("--changes", type=float, default=1.0, help="device state changes per room per second")
+    parser.add_argument("--changes", type=float, default=0.2, help="device state changes per room per second")
     asyncio.run(main(parser.parse_args()))
