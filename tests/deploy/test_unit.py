@@ -80,3 +80,16 @@ def test_the_unit_can_reach_every_device_class_the_rules_name() -> None:
     assert subsystems == set(needs)
     for subsystem in subsystems:
         assert needs[subsystem] in allowed, subsystem
+
+
+def test_systemd_knows_every_setting_of_the_unit() -> None:
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        pytest.skip("systemd-analyze is not installed (package systemd): the unit cannot be verified here")
+    out = subprocess.run([exe, "verify", str(UNIT)], check=False, capture_output=True, text=True, timeout=60)
+    problems = [
+        line
+        for line in (out.stdout + out.stderr).splitlines()
+        if line.strip() and "/opt/courtroom/.venv/bin/courtroom is not executable" not in line  # not installed here
+    ]
+    assert problems == []
