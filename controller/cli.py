@@ -200,10 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ctl)
 
     from controller.console.users import add_user_parser
+    from controller.fleet.cli import add_fleet_parser
     from controller.recording.cli import add_recording_parser
 
     add_user_parser(sub)
     add_recording_parser(sub)
+    add_fleet_parser(sub)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,13 @@ from controller.settings import JournalConfig
 from controller.signing import RoomKey
 from controller.streaming.console_api import LiveApi
 from controller.streaming.service import StreamService
+from controller.systemd import Notifier
 from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
+
+# READY waits this long for the broker, then says it goes on without it (the environment may shorten it)
+READY_BROKER_WAIT_S = float(os.environ.get("COURTROOM_READY_BROKER_WAIT_S", "15"))
 
 
 async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> int:
@@ -82,6 +87,9 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
     cases.start()
     verify_task = asyncio.create_task(verify_recording(hearing), name="verify-recording") if restored else None
     bridge_task = asyncio.create_task(bridge.run(), name="mqtt-bridge")
+    notifier = Notifier()
+    watchdog_task = asyncio.create_task(notifier.feed_watchdog(), name="sd-watchdog")
+    ready_task = asyncio.create_task(_announce_ready(notifier, bridge, len(config.devices)), name="sd-ready")
     # Everything loaded so far lives as long as the daemon: keep it out of the collector's generations, so a
     # collection while a command runs walks only what the command made.
     gc.freeze()
@@ -89,6 +97,9 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         await stop.wait()
     finally:
         log.info("stopping")
+        notifier.stopping()
+        ready_task.cancel()
+        await asyncio.gather(ready_task, return_exceptions=True)
         if verify_task is not None:
             verify_task.cancel()
             await asyncio.gather(verify_task, return_exceptions=True)
@@ -104,10 +115,29 @@ async def run_daemon(config_path: Path, stop: asyncio.Event | None = None) -> in
         await checkpoints.stop()
         await _append_quietly(journal, Kind.DAEMON_STOPPED)
         await journal.close()
+        watchdog_task.cancel()  # fed until the very end: a stop that hangs is killed at TimeoutStopSec anyway
+        await asyncio.gather(watchdog_task, return_exceptions=True)
+        notifier.close()
         if own_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
     return 0
+
+
+async def _announce_ready(notifier: Notifier, bridge: MqttBridge, devices: int) -> None:
+    """READY=1 once every device task runs (they were started before this task) and the broker is connected;
+    after READY_BROKER_WAIT_S without it, READY=1 anyway with a STATUS saying so (the room works without MQTT),
+    and a second STATUS when it connects."""
+    where = f"{bridge.broker.host}:{bridge.broker.port}"
+    try:
+        await asyncio.wait_for(bridge.connected.wait(), READY_BROKER_WAIT_S)
+    except TimeoutError:
+        notifier.ready(f"{devices} devices started; broker {where} unreachable, retrying")
+        log.warning("ready without the broker %s: still retrying", where)
+        await bridge.connected.wait()
+        notifier.status(f"{devices} devices started; broker {where} connected")
+        return
+    notifier.ready(f"{devices} devices started; broker {where} connected")
 
 
 def space_limits(config: JournalConfig) -> SpaceLimits:

@@ -1,0 +1,1 @@
+"""The court's fleet: the room's bridge to the central broker cluster, and the fleet view over every room."""
