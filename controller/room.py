@@ -17,6 +17,7 @@ from typing import Any
 from controller.config import RoomConfig
 from controller.journal import Actor, Journal, Kind
 from controller.mqtt.contract import Availability, DeviceEntry, DeviceEvent, Payload, device_state
+from controller.nodewatch import NodeWatcher
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline
@@ -78,6 +79,7 @@ class Room:
         self._states: dict[str, Payload] = {}
         factory = DeviceFactory(library, state_dir=config.state_dir)
         self.supervisors: dict[str, DeviceSupervisor] = {}
+        self._nodes = NodeWatcher()  # serial nodes that vanished, watched until they come back
         for dev in config.devices:
             device = factory.build(
                 dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options
@@ -85,7 +87,12 @@ class Room:
             device.add_event_listener(self._event_hook(dev.id))
             device.add_meter_listener(self._meter_hook(dev.id))
             self.supervisors[dev.id] = DeviceSupervisor(
-                device, self._availability_changed, self._state_changed, backoff or Backoff()
+                device,
+                self._availability_changed,
+                self._state_changed,
+                backoff or Backoff(),
+                node=dev.transport.port if dev.transport.port.startswith("/") else None,  # a device path
+                watcher=self._nodes,
             )
             self._availability[dev.id] = Availability(state="offline", reason="not connected yet")
         factory.link_all()
@@ -243,5 +250,6 @@ class Room:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        self._nodes.close()
         if self.journal is not None:
             await self.journal.flush()

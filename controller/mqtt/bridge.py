@@ -53,6 +53,7 @@ from controller.mqtt.contract import (
 )
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
+from controller.supervisor import Backoff
 from drivers.devices.base import describe_validation
 from drivers.errors import CourtroomError
 
@@ -256,23 +257,27 @@ class MqttBridge:
         return client
 
     async def run(self) -> None:
-        """Connect, serve, and reconnect with backoff until cancelled."""
-        delay = 0.5
+        """Connect, serve, and reconnect until cancelled: a refused connect costs little, so the broker is tried
+        again every second or so (jittered, see ``Backoff``) and the room is back within about a second of it."""
+        delays = Backoff().delays()
+        failures = 0
         while not self._stopping:
             self.session.next()
             client = self._make_client()
             try:
                 async with client:
                     self._client = client
-                    delay = 0.5
+                    delays = Backoff().delays()  # connected: a later loss starts again from the short first wait
+                    failures = 0
                     await self._serve(client)
             except aiomqtt.MqttError as exc:
-                log.warning("MQTT: %s; reconnecting in %.1f s", exc, delay)
+                failures += 1  # said once a minute while the broker stays away, not every second
+                level = logging.WARNING if failures % 60 == 1 else logging.DEBUG
+                log.log(level, "MQTT: %s; reconnecting (attempt %d)", exc, failures)
             finally:
                 self._client = None
                 self.connected.clear()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            await asyncio.sleep(delays())
 
     async def _serve(self, client: aiomqtt.Client) -> None:
         self.connects += 1
