@@ -76,6 +76,9 @@ class Room:
         self.command_policy: CommandPolicy | None = None  # the hearing's recording rule
         self.watchers: list[StateHook] = []  # told of every availability or state change (the hearing, the console)
         self._availability: dict[str, Availability] = {}
+        self._offline: dict[str, None] = {}  # kept up to date, so the offline list costs what it lists
+        self._configs = {dev.id: dev for dev in config.devices}
+        self._order = {dev.id: i for i, dev in enumerate(config.devices)}
         self._states: dict[str, Payload] = {}
         factory = DeviceFactory(library, state_dir=config.state_dir)
         self.supervisors: dict[str, DeviceSupervisor] = {}
@@ -95,6 +98,7 @@ class Room:
                 watcher=self._nodes,
             )
             self._availability[dev.id] = Availability(state="offline", reason="not connected yet")
+            self._offline[dev.id] = None
         factory.link_all()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -105,6 +109,10 @@ class Room:
     # -- supervisor callbacks --------------------------------------------------------------------------------
     def _availability_changed(self, device_id: str, online: bool, reason: str | None) -> None:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
+        if online:
+            self._offline.pop(device_id, None)
+        else:
+            self._offline[device_id] = None
         self._record(Kind.DEVICE_ONLINE if online else Kind.DEVICE_OFFLINE, {"device": device_id, "reason": reason})
         self.on_availability(device_id)
         for watcher in list(self.watchers):
@@ -142,29 +150,33 @@ class Room:
         return self._states.get(device_id)
 
     def offline_devices(self) -> list[str]:
-        return [d for d, a in self._availability.items() if a.state != "online"]
+        """The devices offline now, in config order."""
+        if len(self._offline) == len(self._availability):
+            return list(self._availability)
+        order = self._order
+        return sorted(self._offline, key=order.__getitem__)
 
     def device_entries(self) -> list[DeviceEntry]:
-        entries = []
-        for dev in self.config.devices:
-            device = self.supervisors[dev.id].device
-            entries.append(
-                DeviceEntry(
-                    id=dev.id,
-                    kind=device.kind,
-                    role=dev.role,
-                    name=dev.name,
-                    vendor=device.info.vendor,
-                    model=device.info.model,
-                    profile=device.info.profile,
-                    firmware=device.info.firmware,
-                    firmware_label=device.info.firmware_label,
-                    capabilities=list(device.info.capabilities),
-                    actions=sorted(device.actions),
-                    details=dict(device.info.extra),
-                )
-            )
-        return entries
+        return [self.device_entry(dev.id) for dev in self.config.devices]
+
+    def device_entry(self, device_id: str) -> DeviceEntry:
+        """One device as ``$ctl/devices`` lists it (what it is, and what its identification found)."""
+        dev = self._configs[device_id]
+        device = self.supervisors[device_id].device
+        return DeviceEntry(
+            id=dev.id,
+            kind=device.kind,
+            role=dev.role,
+            name=dev.name,
+            vendor=device.info.vendor,
+            model=device.info.model,
+            profile=device.info.profile,
+            firmware=device.info.firmware,
+            firmware_label=device.info.firmware_label,
+            capabilities=list(device.info.capabilities),
+            actions=sorted(device.actions),
+            details=dict(device.info.extra),
+        )
 
     def device(self, device_id: str) -> Device:
         """The driver object of a device (NOT_FOUND when the room has none)."""

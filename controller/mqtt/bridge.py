@@ -53,7 +53,7 @@ from controller.mqtt.contract import (
 )
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
-from controller.supervisor import Backoff
+from controller.supervisor import STOPPED, Backoff
 from drivers.devices.base import describe_validation
 from drivers.errors import CourtroomError
 
@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 DUPLICATE_MEMORY = 64  # ids remembered per target topic
 METER_MAX_HZ = 10.0
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
+SUMMARY_DELAY_S = 0.05  # availability changes within this long share one $ctl/state (and $ctl/devices)
 
 
 class RequestError(CourtroomError):
@@ -105,7 +106,9 @@ class MqttBridge:
         self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self._devices_published: list[DeviceEntry] = []
+        self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
+        self._devices_dirty = False
+        self._summary_timer: asyncio.TimerHandle | None = None
         room.on_availability = self._availability_changed
         room.on_state = self._state_changed
         room.event_hooks.append(self._device_event)
@@ -165,16 +168,28 @@ class MqttBridge:
         self._send(self.topics.ctl_journal, payload, retain=True)
 
     def _availability_changed(self, device_id: str) -> None:
+        """The device's availability at once; ``$ctl/state`` (its offline list) and ``$ctl/devices`` (when this
+        device's entry changed, e.g. its identification found the firmware) for a whole burst of changes at
+        the end of it: a change costs the same with 14 devices or 1000, not a rebuild of every list."""
         self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
-        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
-        self._publish_devices_if_changed()
+        entry = self.room.device_entry(device_id)
+        if self._entries.get(device_id) != entry:
+            self._entries[device_id] = entry
+            self._summary_soon(devices=True)
+        else:
+            self._summary_soon()
 
-    def _publish_devices_if_changed(self) -> None:
-        """``$ctl/devices`` again when an identification filled in firmware (or anything else) changed."""
-        entries = self.room.device_entries()
-        if entries != self._devices_published:
-            self._devices_published = entries
-            self._send(self.topics.ctl_devices, DeviceList(devices=entries), retain=True)
+    def _summary_soon(self, devices: bool = False) -> None:
+        self._devices_dirty = self._devices_dirty or devices
+        if self._summary_timer is None and not self._stopping:
+            self._summary_timer = asyncio.get_running_loop().call_later(SUMMARY_DELAY_S, self._publish_summary)
+
+    def _publish_summary(self) -> None:
+        self._summary_timer = None
+        if self._devices_dirty:
+            self._devices_dirty = False
+            self._send(self.topics.ctl_devices, DeviceList(devices=list(self._entries.values())), retain=True)
+        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
 
     def _state_changed(self, device_id: str) -> None:
         state = self.room.state(device_id)
@@ -218,8 +233,8 @@ class MqttBridge:
             profiles=sorted(self.room.library.models),
         )
         self._send(self.topics.ctl_info, info, retain=True)
-        self._devices_published = self.room.device_entries()
-        self._send(self.topics.ctl_devices, DeviceList(devices=self._devices_published), retain=True)
+        self._entries = {entry.id: entry for entry in self.room.device_entries()}
+        self._send(self.topics.ctl_devices, DeviceList(devices=list(self._entries.values())), retain=True)
         for device_id in self.room.device_ids():
             self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
             self._state_changed(device_id)
@@ -309,21 +324,28 @@ class MqttBridge:
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
         self._stopping = True
+        if self._summary_timer is not None:  # the final $ctl/state below says it all
+            self._summary_timer.cancel()
+            self._summary_timer = None
         for task in list(self._handlers):
             task.cancel()
         client = self._client
         if client is not None and self.connected.is_set():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._drain(), 5)
-                for device_id in self.room.device_ids():
-                    await client.publish(
+                # devices the room's stop has not already published offline (all of them when the room still
+                # runs): every PUBACK awaited together, not one round trip after the other
+                last = [
+                    client.publish(
                         self.topics.availability(device_id),
-                        self.room.availability(device_id)
-                        .model_copy(update={"state": "offline", "reason": "controller stopped"})
-                        .encode(),
+                        availability.model_copy(update={"state": "offline", "reason": STOPPED}).encode(),
                         qos=1,
                         retain=True,
                     )
+                    for device_id in self.room.device_ids()
+                    if (availability := self.room.availability(device_id)).reason != STOPPED
+                ]
+                await asyncio.wait_for(asyncio.gather(*last), 5)
                 await client.publish(
                     self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
                 )
