@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 DUPLICATE_MEMORY = 64  # ids remembered per target topic
 METER_MAX_HZ = 10.0
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
+PUBLISH_WINDOW = 100  # messages awaiting their PUBACK at once
 SUMMARY_DELAY_S = 0.05  # availability changes within this long share one $ctl/state (and $ctl/devices)
 
 
@@ -109,6 +110,7 @@ class MqttBridge:
         self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
         self._devices_dirty = False
         self._summary_timer: asyncio.TimerHandle | None = None
+        self._window = asyncio.Semaphore(PUBLISH_WINDOW)
         room.on_availability = self._availability_changed
         room.on_state = self._state_changed
         room.event_hooks.append(self._device_event)
@@ -316,10 +318,16 @@ class MqttBridge:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _publish_one(self, client: aiomqtt.Client, item: _Outbound) -> None:
-        try:
-            await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties)
-        except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
-            log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
+        # At most PUBLISH_WINDOW messages await their PUBACK at once: aiomqtt looks through every pending call
+        # on each publish, so the whole retained set of a 1000-device room in flight would cost N^2 steps.
+        # The semaphore hands out places in arrival order, so the wire order stays the call order.
+        async with self._window:
+            try:
+                await client.publish(
+                    item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties
+                )
+            except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
+                log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
 
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
@@ -336,11 +344,15 @@ class MqttBridge:
                 # devices the room's stop has not already published offline (all of them when the room still
                 # runs): every PUBACK awaited together, not one round trip after the other
                 last = [
-                    client.publish(
-                        self.topics.availability(device_id),
-                        availability.model_copy(update={"state": "offline", "reason": STOPPED}).encode(),
-                        qos=1,
-                        retain=True,
+                    self._publish_one(
+                        client,
+                        _Outbound(
+                            self.topics.availability(device_id),
+                            availability.model_copy(update={"state": "offline", "reason": STOPPED}).encode(),
+                            1,
+                            True,
+                            None,
+                        ),
                     )
                     for device_id in self.room.device_ids()
                     if (availability := self.room.availability(device_id)).reason != STOPPED
