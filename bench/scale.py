@@ -172,6 +172,9 @@ async def one(n: int, window_s: float, work: Path) -> dict[str, Any]:
             "shutdown_s": round(stopped - stop, 3),
             "exit_code": code,
             "all_offline_after": watch.count("offline") == n,
+            # datagrams sent again for want of a reply: a simulator too busy to answer in time makes the daemon
+            # work more (resends, timeouts); compare runs only when this is small
+            "retransmits": (work / "daemon.log").read_text(errors="replace").count("no reply, sending again"),
         }
     finally:
         watch_task.cancel()
