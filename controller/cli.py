@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from controller import texts
 from drivers.errors import CourtroomError
@@ -81,22 +82,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ctl(args: argparse.Namespace) -> int:
+    import aiomqtt
+
     from controller import ctl
 
     if args.config is not None:
-        target = ctl.Target.from_config(args.config)
+        try:
+            target = ctl.Target.from_config(args.config)
+        except CourtroomError as exc:
+            first = str(exc).splitlines()[0]
+            first = first if first.startswith(str(args.config)) else f"{args.config}: {first}"
+            more = " (and more: run courtroom check on it)" if "\n" in str(exc) else ""
+            raise ctl.CtlUsageError(f"{first}{more}") from None
     elif args.room:
-        password = args.password_file.read_text().strip() if args.password_file else None
+        try:
+            password = args.password_file.read_text().strip() if args.password_file else None
+        except OSError as exc:
+            raise ctl.CtlUsageError(f"--password-file {args.password_file}: cannot read: {exc.strerror}") from None
         target = ctl.Target(args.host, args.port, args.room, args.username, password)
     else:
-        raise CourtroomError("ctl: give --config CONFIG, or --room ROOM_ID with --host/--port")
+        raise ctl.CtlUsageError(
+            "which room? give --config ROOM.yaml (the room's config file), or --room ROOM_ID with --host and --port"
+        )
     lang = texts.language(args.lang)
-    if args.ctl_command == "status":
-        print(ctl.format_status(target, asyncio.run(ctl.read_retained(target)), lang))
-        return 0
-    params = ctl.parse_params(args.params)
-    device = "hearing" if args.ctl_command == "hearing" else args.device
-    reply = asyncio.run(ctl.send(target, device, args.action, params, args.timeout))
+    try:
+        if args.ctl_command == "status":
+            print(ctl.format_status(target, asyncio.run(ctl.read_retained(target)), lang))
+            return 0
+        params = ctl.parse_params(args.params)
+        device = "hearing" if args.ctl_command == "hearing" else args.device
+        reply = asyncio.run(ctl.send(target, device, args.action, params, args.timeout))
+    except aiomqtt.MqttError as exc:
+        raise ctl.explain_mqtt_error(exc, target, args.config) from None
     print(json.dumps(reply, ensure_ascii=False))  # the reply itself, for scripts
     if reply.get("status") == "ok":
         return 0
@@ -120,8 +137,15 @@ def _cmd_key(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (what is wrong and where to read more) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="courtroom", description="Technology courtroom device controller")
+    parser = _Parser(prog="courtroom", description="Technology courtroom device controller")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default INFO; WARNING for demo)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -184,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-file", type=Path)
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a reply")
     p.add_argument("--lang", help="zh or en for what it prints (default: from LANG)")
-    ctl_sub = p.add_subparsers(dest="ctl_command", required=True)
+    ctl_sub = p.add_subparsers(dest="ctl_command", required=True, metavar="{status,send,hearing}")
     ctl_sub.add_parser("status", help="the room's retained state, a line per device")
     s = ctl_sub.add_parser("send", help="send DEVICE ACTION [key=value ...] and print the reply")
     s.add_argument("device")
@@ -218,12 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except CourtroomError as exc:
-        if args.command in ("ctl", "demo"):  # the error's plain words first, in the chosen language
+        from controller.ctl import CtlUsageError
+
+        if args.command in ("ctl", "demo") and not isinstance(exc, CtlUsageError):
+            # the error's plain words first, in the chosen language (a usage error already says what to change)
             print(f"courtroom {args.command}: {texts.error_text(exc.code, getattr(args, 'lang', None))}: {exc}",
                   file=sys.stderr)
         else:
             print(f"courtroom {args.command}: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, CtlUsageError) else 1
     except KeyboardInterrupt:
         return 130
     return code

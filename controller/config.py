@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from controller.cases.config import CaseSystemConfig
+from controller.config_errors import did_you_mean, format_errors
 from controller.settings import (
     ConsoleConfig,
     HearingConfig,
     JournalConfig,
+    LaxPath,
     OperatorConfig,
     Role,
     SeatConfig,
@@ -21,7 +23,8 @@ from controller.settings import (
 from controller.streaming.config import StreamingConfig
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
-from drivers.profiles import DEFAULT_PROFILE_DIR, DeviceClass, ProfileLibrary, SerialOverride, read_yaml_mapping
+from drivers.profiles import DEFAULT_PROFILE_DIR, DeviceClass, ProfileLibrary, SerialOverride
+from drivers.yamlfile import read_yaml_mapping
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -29,7 +32,8 @@ RESERVED_IDS = frozenset({"hearing", "cases", "stream"})  # `hearing/cmd/...` is
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a string where a number belongs (`address: "1"`) is named as a mistake, never converted
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class RoomInfo(_Strict):
@@ -55,11 +59,11 @@ class BrokerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(1883, ge=1, le=65535)
     username: str | None = None
-    password_file: Path | None = None
+    password_file: LaxPath | None = None
     tls: bool = False
-    ca_file: Path | None = None
+    ca_file: LaxPath | None = None
     keepalive_s: int = Field(30, ge=5, le=3600)
-    command_max_age_s: float = Field(30.0, gt=0)  # a command whose ts is older is refused (EXPIRED)
+    command_max_age_s: float = Field(30.0, gt=0, le=3600)  # a command whose ts is older is refused (EXPIRED)
     # MQTT users who send commands under their own name (`.../cmd/<action>/<user>`, enforced by the ACL): the
     # name and role the journal and the record give them (a technician may override the recording rule)
     operators: dict[str, OperatorConfig] = Field(default_factory=dict)
@@ -75,7 +79,9 @@ class BrokerConfig(_Strict):
 
 
 class TransportConfig(SerialOverride):
-    port: str = Field(min_length=1)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    port: str = Field(min_length=1, max_length=4096)
 
 
 DeviceKind = DeviceClass  # the device classes the drivers know (drivers/profiles.py), one list for the house
@@ -95,9 +101,9 @@ class DeviceConfig(_Strict):
 class RoomConfig(_Strict):
     room: RoomInfo
     broker: BrokerConfig = BrokerConfig()
-    state_dir: Path = Path("/var/lib/courtroom")
-    signing_key: Path | None = None  # the room's Ed25519 key; default <state_dir>/keys/signing-key.pem
-    profiles_dir: Path | None = None
+    state_dir: LaxPath = Path("/var/lib/courtroom")
+    signing_key: LaxPath | None = None  # the room's Ed25519 key; default <state_dir>/keys/signing-key.pem
+    profiles_dir: LaxPath | None = None
     devices: list[DeviceConfig] = Field(default_factory=list)
     seats: list[SeatConfig] = Field(default_factory=list)
     hearing: HearingConfig = HearingConfig()
@@ -132,7 +138,7 @@ class RoomConfig(_Strict):
 
         def need(where: str, device_id: str, kind: str | None = None) -> None:
             if device_id not in kinds:
-                problems.append(f"{where}: no device '{device_id}'")
+                problems.append(f"{where}: no device '{device_id}'{did_you_mean(device_id, list(kinds))}")
             elif kind is not None and kinds[device_id] != kind:
                 problems.append(f"{where}: '{device_id}' is a {kinds[device_id]}, not a {kind}")
 
@@ -145,7 +151,9 @@ class RoomConfig(_Strict):
                 need(f"seats[{i}].camera", seat.camera, "camera")
             for j, mic in enumerate(seat.mics):
                 if mic.device not in kinds:
-                    problems.append(f"seats[{i}].mics[{j}].device: no device '{mic.device}'")
+                    problems.append(
+                        f"seats[{i}].mics[{j}].device: no device '{mic.device}'{did_you_mean(mic.device, list(kinds))}"
+                    )
                 elif kinds[mic.device] not in ("mic_system", "audio_input"):
                     problems.append(
                         f"seats[{i}].mics[{j}].device: '{mic.device}' is a {kinds[mic.device]}, "
@@ -169,7 +177,7 @@ class RoomConfig(_Strict):
             if dev.id in RESERVED_IDS:
                 problems.append(f"devices: id '{dev.id}' is reserved for the room's own topics")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one line each
         return self
 
     @model_validator(mode="after")
@@ -193,19 +201,6 @@ class RoomConfig(_Strict):
         raise KeyError(device_id)
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _message(item: Any) -> str:
-    if item["type"] == "missing":
-        return "missing"
-    return str(item["msg"])
-
-
 def parse_config(data: Any, source: str = "<config>") -> RoomConfig:
     """Validate already-parsed YAML; ConfigError lists every problem as ``file: key: what``."""
     if not isinstance(data, dict):
@@ -213,8 +208,7 @@ def parse_config(data: Any, source: str = "<config>") -> RoomConfig:
     try:
         return RoomConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{source}: {_key(tuple(e['loc']))}: {_message(e)}" for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(format_errors(exc.errors(), RoomConfig, data, source))) from None
 
 
 def load_config(path: Path) -> RoomConfig:
@@ -227,7 +221,7 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
     library = ProfileLibrary(config.profiles_dir or DEFAULT_PROFILE_DIR)
     problems = []
     for index, dev in enumerate(config.devices):
-        where = f"{source}: devices[{index}]"
+        where = f"{source}: devices[{index}] ({dev.id})"
         try:
             profile = library.get(dev.profile)
         except ProfileError as exc:
@@ -244,7 +238,7 @@ def load_profiles(config: RoomConfig, source: str = "<config>") -> ProfileLibrar
         try:
             factory.build(dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options)
         except CourtroomError as exc:
-            problems.append(f"{source}: devices[{index}]: {exc}")
+            problems.append(f"{source}: devices[{index}] ({dev.id}): {exc}")
     if not problems:
         try:
             factory.link_all()  # a software recorder's inputs exist and are of the right kind

@@ -17,7 +17,31 @@ from controller.config import load_config
 from controller.model import now_ms
 from controller.mqtt import NO_DELAY
 from controller.mqtt.contract import TOPIC_PREFIX
-from drivers.errors import CourtroomError, InvalidArgument
+from drivers.errors import CourtroomError
+
+
+class CtlUsageError(CourtroomError):
+    """What the technician must change to reach the room (arguments, config, broker, password): exit 2."""
+
+    code = "INVALID_ARGUMENT"
+
+
+def explain_mqtt_error(exc: aiomqtt.MqttError, target: Target, config: Path | None) -> CtlUsageError:
+    """One line for a failed broker connection: what went wrong and what to check (in ``config`` when the
+    broker address and credentials came from it, else in the command's options)."""
+    rc = getattr(exc, "rc", None)
+    value = getattr(rc, "value", rc)
+    if value in (4, 5, 134, 135):  # v3.1.1 bad credentials / not authorised; v5 the same (0x86, 0x87)
+        who = f"user '{target.username}'" if target.username else "an anonymous client"
+        return CtlUsageError(
+            f"the broker at {target.host}:{target.port} refused {who} ({rc}): check "
+            + (f"broker.username and broker.password_file in {config}" if config else "--username and --password-file")
+        )
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return CtlUsageError(
+        f"cannot reach the MQTT broker at {target.host}:{target.port} ({text}): is mosquitto running there? check "
+        + (f"broker.host and broker.port in {config}" if config else "--host and --port")
+    )
 
 
 @dataclass(frozen=True)
@@ -59,7 +83,7 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
-            raise InvalidArgument(f"'{pair}': parameters are written key=value")
+            raise CtlUsageError(f"'{pair}': parameters are written key=value (e.g. preset=2)")
         try:
             params[key] = json.loads(raw)
         except json.JSONDecodeError:

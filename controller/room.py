@@ -18,6 +18,7 @@ from controller.config import RoomConfig
 from controller.events import AvailabilityChanged, DeviceEventRaised, EventBus, MetersRead, StateChanged
 from controller.journal import Actor, Journal, Kind
 from controller.model import Availability, DeviceEntry, DeviceEvent, Payload, device_state
+from controller.nodewatch import NodeWatcher
 from controller.supervisor import Backoff, DeviceSupervisor
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline
@@ -68,9 +69,13 @@ class Room:
         self.bus = EventBus()  # what changes in the room, told to the bridge, the hearing, the console...
         self.command_policy: CommandPolicy | None = None  # the hearing's recording rule
         self._availability: dict[str, Availability] = {}
+        self._offline: dict[str, None] = {}  # kept up to date, so the offline list costs what it lists
+        self._configs = {dev.id: dev for dev in config.devices}
+        self._order = {dev.id: i for i, dev in enumerate(config.devices)}
         self._states: dict[str, Payload] = {}
         factory = DeviceFactory(library, state_dir=config.state_dir)
         self.supervisors: dict[str, DeviceSupervisor] = {}
+        self._nodes = NodeWatcher()  # serial nodes that vanished, watched until they come back
         for dev in config.devices:
             device = factory.build(
                 dev.id, dev.profile, dev.transport.port, dev.address, dev.transport, options=dev.options
@@ -78,9 +83,15 @@ class Room:
             device.add_event_listener(self._event_hook(dev.id))
             device.add_meter_listener(self._meter_hook(dev.id))
             self.supervisors[dev.id] = DeviceSupervisor(
-                device, self._availability_changed, self._state_changed, backoff or Backoff()
+                device,
+                self._availability_changed,
+                self._state_changed,
+                backoff or Backoff(),
+                node=dev.transport.port if dev.transport.port.startswith("/") else None,  # a device path
+                watcher=self._nodes,
             )
             self._availability[dev.id] = Availability(state="offline", reason="not connected yet")
+            self._offline[dev.id] = None
         factory.link_all()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -91,6 +102,10 @@ class Room:
     # -- supervisor callbacks --------------------------------------------------------------------------------
     def _availability_changed(self, device_id: str, online: bool, reason: str | None) -> None:
         self._availability[device_id] = Availability(state="online" if online else "offline", reason=reason)
+        if online:
+            self._offline.pop(device_id, None)
+        else:
+            self._offline[device_id] = None
         self._record(Kind.DEVICE_ONLINE if online else Kind.DEVICE_OFFLINE, {"device": device_id, "reason": reason})
         self.bus.publish(AvailabilityChanged(device_id, self._availability[device_id]))
 
@@ -121,30 +136,34 @@ class Room:
         return self._states.get(device_id)
 
     def offline_devices(self) -> list[str]:
-        return [d for d, a in self._availability.items() if a.state != "online"]
+        """The devices offline now, in config order."""
+        if len(self._offline) == len(self._availability):
+            return list(self._availability)
+        order = self._order
+        return sorted(self._offline, key=order.__getitem__)
 
     def device_entries(self) -> list[DeviceEntry]:
-        entries = []
-        for dev in self.config.devices:
-            device = self.supervisors[dev.id].device
-            entries.append(
-                DeviceEntry(
-                    id=dev.id,
-                    kind=device.kind,
-                    role=dev.role,
-                    name=dev.name,
-                    vendor=device.info.vendor,
-                    model=device.info.model,
-                    profile=device.info.profile,
-                    firmware=device.info.firmware,
-                    firmware_label=device.info.firmware_label,
-                    capabilities=list(device.info.capabilities),
-                    actions=sorted(device.actions),
-                    events=sorted(device.events),
-                    details=dict(device.info.extra),
-                )
-            )
-        return entries
+        return [self.device_entry(dev.id) for dev in self.config.devices]
+
+    def device_entry(self, device_id: str) -> DeviceEntry:
+        """One device as ``$ctl/devices`` lists it (what it is, and what its identification found)."""
+        dev = self._configs[device_id]
+        device = self.supervisors[device_id].device
+        return DeviceEntry(
+            id=dev.id,
+            kind=device.kind,
+            role=dev.role,
+            name=dev.name,
+            vendor=device.info.vendor,
+            model=device.info.model,
+            profile=device.info.profile,
+            firmware=device.info.firmware,
+            firmware_label=device.info.firmware_label,
+            capabilities=list(device.info.capabilities),
+            actions=sorted(device.actions),
+            events=sorted(device.events),
+            details=dict(device.info.extra),
+        )
 
     def device(self, device_id: str) -> Device:
         """The driver object of a device (NOT_FOUND when the room has none)."""
@@ -233,5 +252,6 @@ class Room:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        self._nodes.close()
         if self.journal is not None:
             await self.journal.flush()

@@ -4,7 +4,7 @@ scene macros, and voice-follow parameters. Part of the room config (controller/c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,14 +37,19 @@ DEFAULT_REQUIRED_ROLES: tuple[Role, ...] = ("judge", "plaintiff", "defendant", "
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `address: "1"` or `port: "8080"` in a config is a mistake to name, not a value to guess at
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+LaxPath = Annotated[Path, Field(strict=False)]
+"""A path written as YAML text (strict mode would want a Path object)."""
 
 
 class MicRef(_Strict):
     """A microphone that serves a seat: a conference system's seat number, or an audio input's channel number."""
 
     device: str
-    seat: int = Field(ge=0)
+    seat: int = Field(ge=0, le=65535)
     follow: bool = True  # its speech moves the cameras; False: its levels are shown, voice-follow ignores it
 
 
@@ -65,7 +70,7 @@ class SeatConfig(_Strict):
     role: Role
     name: str = ""
     camera: str | None = None
-    preset: int = Field(0, ge=0)
+    preset: int = Field(0, ge=0, le=256)
     mics: list[MicRef] = Field(default_factory=list)
     priority: int = Field(0, ge=0, le=100)  # higher wins when several speak; the judge's seats default to 100
     switch: list[Step] = Field(default_factory=list)  # e.g. a recorder or switcher input to take with the shot
@@ -89,7 +94,7 @@ class MacroConfig(_Strict):
 class RecordingFolder(_Strict):
     """Where a software recording host writes its files: recording means the newest file keeps growing."""
 
-    path: Path
+    path: LaxPath
     name: str = ""
     pattern: str = "*"
     stall_s: float = Field(5.0, gt=0, le=600)
@@ -101,14 +106,14 @@ class HearingConfig(_Strict):
     required_roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_ROLES))
     recorders: list[str] | None = None  # None: every recorder of the room
     display_inputs: dict[str, str] = Field(default_factory=dict)  # display id -> input name to take on open
-    disk_headroom_s: int = Field(1800, ge=0)  # less recording time left than this is an alarm
+    disk_headroom_s: int = Field(1800, ge=0, le=7 * 86400)  # less recording time left than this is an alarm
     recording_folders: list[RecordingFolder] = Field(default_factory=list)  # software recordings to watch
     recording_lights: list[str] | None = None  # indicators that show "recording"; None: every indicator
     mark_buttons: list[str] = Field(default_factory=list)  # buttons (a foot switch) whose press adds a mark
     alarm_buttons: list[str] = Field(default_factory=list)  # buttons whose press raises a critical hearing event
     display_warmup_s: float = Field(90.0, ge=0, le=300)  # how long an input is retried while a projector warms
     watchdog_interval_s: float = Field(0.5, gt=0, le=2)
-    recovery_retry_s: float = Field(5.0, gt=0)
+    recovery_retry_s: float = Field(5.0, gt=0, le=600)
     macros: MacroConfig = MacroConfig()
 
 
@@ -117,11 +122,11 @@ class VoiceFollowConfig(_Strict):
 
     enabled: bool = True  # switched on by opening a hearing
     reaction_ms: int = Field(110, ge=0, le=5000)  # a mic on for less (a tap, a noise burst) never moves a camera
-    hold_s: float = Field(2.0, ge=0)  # a shot is held at least this long before a lower-priority change
-    silence_after_s: float = Field(8.0, gt=0)  # nobody speaking this long -> the silence shot
+    hold_s: float = Field(2.0, ge=0, le=600)  # a shot is held at least this long before a lower-priority change
+    silence_after_s: float = Field(8.0, gt=0, le=3600)  # nobody speaking this long -> the silence shot
     silence_shot: Role = "panorama"
     several_shot: Role = "panorama"  # several speaking at the same top priority
-    override_revert_s: float = Field(60.0, gt=0)  # a manual shot by the clerk reverts to automatic after this
+    override_revert_s: float = Field(60.0, gt=0, le=86400)  # a manual shot by the clerk reverts to automatic after this
 
 
 class ConsoleConfig(_Strict):
@@ -130,7 +135,7 @@ class ConsoleConfig(_Strict):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)  # 0: any free port (tests)
-    users_file: Path | None = None  # default: <state_dir>/console-users.yaml (scrypt hashes; see docs/console.md)
+    users_file: LaxPath | None = None  # default: <state_dir>/console-users.yaml (scrypt hashes; see docs/console.md)
     allowed_origins: list[str] = Field(default_factory=list)  # WebSocket origins besides the console's own
     session_hours: float = Field(12.0, gt=0, le=168)
     language: Literal["zh-CN", "en"] = "zh-CN"
@@ -141,7 +146,7 @@ class JournalConfig(_Strict):
 
     reserve_mb: float = Field(8.0, gt=0, le=1024)  # preallocated; given up to write the "cannot write" alarm
     min_free_mb: float = Field(2.0, gt=0, le=1024)  # less free space than this: rows are refused (the alarm)
-    low_space_mb: float = Field(256.0, ge=0)  # less than this: the journal_space_low warning
+    low_space_mb: float = Field(256.0, ge=0, le=1024 * 1024)  # less than this: the journal_space_low warning
     checkpoint_interval_s: float = Field(60.0, ge=1, le=3600)  # the head is signed at least this often
     # a device command's row: in the journal file before the command is sent (a crash of the daemon cannot lose
     # it) and fsynced right after, while the command is on the wire ("after"); or fsynced before it is sent

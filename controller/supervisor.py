@@ -1,23 +1,31 @@
-"""One supervised task per device: connect, identify, poll, reconnect with capped backoff.
+"""One supervised task per device: connect, identify, poll, reconnect at once when the device comes back.
 
 A device's failure stays inside its own task: the supervisor turns every error into "offline, with a
-reason", waits, and tries again, while every other device carries on.
+reason", waits a short jittered interval, and tries again, while every other device carries on. The interval
+never grows past ``Backoff.max_s`` (about a second): a clerk who plugs a camera back in expects it back at once,
+not after the 30 s an exponential back-off would have reached, and a failed attempt costs little (a refused
+TCP connect, one UDP inquiry, an open() of a missing node). A serial device whose node is gone is not even
+tried: its supervisor waits for the node to reappear (controller/nodewatch.py), at most the same interval.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from controller.nodewatch import NodeWatcher
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline
 
 log = logging.getLogger(__name__)
+
+STOPPED = "controller stopped"  # the reason a device is offline after the daemon stopped it
+POLL_EARLY_S = 0.005  # a timer may fire this much before the interval is up: poll then, not sleep 1 ms more
 
 AvailabilityListener = Callable[[str, bool, str | None], None]
 StateListener = Callable[[str, dict[str, Any]], None]
@@ -25,18 +33,20 @@ StateListener = Callable[[str, dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Backoff:
-    """Capped exponential backoff between reconnect attempts."""
+    """The wait between reconnect attempts: ``first_s``, growing by ``factor`` to at most ``max_s``, each wait
+    drawn between ``1 - jitter`` and 1 times that (so many devices lost together do not retry in step)."""
 
-    first_s: float = 0.5
+    first_s: float = 0.25
     factor: float = 2.0
-    max_s: float = 30.0
+    max_s: float = 1.0
+    jitter: float = 0.5
 
     def delays(self) -> Callable[[], float]:
         current = self.first_s
 
         def next_delay() -> float:
             nonlocal current
-            delay = current
+            delay = current * (1.0 - self.jitter * random.random())
             current = min(current * self.factor, self.max_s)
             return delay
 
@@ -52,8 +62,13 @@ class DeviceSupervisor:
         on_availability: AvailabilityListener,
         on_state: StateListener,
         backoff: Backoff | None = None,
+        *,
+        node: str | None = None,
+        watcher: NodeWatcher | None = None,
     ) -> None:
         self.device = device
+        self.node = node  # the serial device node (a path) to wait for while it is missing
+        self._watcher = watcher
         self.online = False
         self.reason: str | None = "not connected yet"
         self.connects = 0
@@ -63,7 +78,6 @@ class DeviceSupervisor:
         self._on_state = on_state
         self._backoff = backoff or Backoff()
         self._last_snapshot: dict[str, Any] | None = None
-        self._poll_now = asyncio.Event()
         self._check_pending = False
         device.add_listener(self._state_maybe_changed)
 
@@ -109,27 +123,38 @@ class DeviceSupervisor:
                     log.exception("%s: unexpected error", self.device_id)
                     self._failed(exc)
                 await self.device.close()
-                await asyncio.sleep(next_delay())
+                await self._wait_before_retry(next_delay())
         finally:
             await self.device.close()
-            self._set_online(False, "controller stopped")
+            self._set_online(False, STOPPED)
+
+    async def _wait_before_retry(self, delay_s: float) -> None:
+        """Sleep ``delay_s``; a serial device whose node is missing waits for the node instead, at most as long
+        (a node that exists but cannot be opened yet, udev still setting its mode, is retried at the interval)."""
+        if self.node is None or self._watcher is None or self._watcher.exists(self.node):
+            await asyncio.sleep(delay_s)  # a node that is there but failed: retried at the interval, never in a spin
+            return
+        await self._watcher.wait_for(self.node, delay_s)
 
     def _failed(self, exc: BaseException) -> None:
         self.failures += 1
-        self.last_error = f"{type(exc).__name__}: {exc}"
-        log.warning("%s: offline: %s", self.device_id, self.last_error)
+        error = f"{type(exc).__name__}: {exc}"
+        # said when the device goes offline or the error changes, not at every retry of an unplugged device
+        level = logging.WARNING if self.online or error != self.last_error else logging.DEBUG
+        self.last_error = error
+        log.log(level, "%s: offline: %s", self.device_id, error)
         self._set_online(False, str(exc) or type(exc).__name__)
 
     async def _poll_loop(self) -> None:
         while True:
             # Poll only a device that has been quiet for a whole interval: one that answered a command just
             # now is alive and fresh, and on a shared 9600-baud line every poll delays someone's command.
-            quiet_s = time.monotonic() - self.device.last_heard
-            if quiet_s < self.device.poll_interval_s and not self._poll_now.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._poll_now.wait(), self.device.poll_interval_s - quiet_s)
+            # A plain sleep (a future and a timer) per poll: with hundreds of devices at 1 Hz this loop is the
+            # daemon's main cost, and wait_for() on an Event made a task per poll.
+            wait_s = self.device.poll_interval_s - (time.monotonic() - self.device.last_heard)
+            if wait_s > POLL_EARLY_S:
+                await asyncio.sleep(wait_s)
                 continue
-            self._poll_now.clear()
             try:
                 await self.device.poll()
             except CourtroomError as exc:

@@ -7,13 +7,15 @@ naming the file, the key and the reason.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drivers.errors import CourtroomError, ProfileError
+from drivers.yamlfile import read_yaml_mapping
 
 if TYPE_CHECKING:  # drivers.families imports this module
     from drivers.families import Families
@@ -230,6 +232,19 @@ class ModelProfile(_Strict):
             raise ProfileError(f"{self.ref}: a {self.device_class} has no presets")
         return self.presets
 
+    @model_validator(mode="after")
+    def _disjoint_firmware(self) -> ModelProfile:
+        """Two firmware entries for one ROM version would make its quirks depend on the order in the file."""
+        ordered = sorted(range(len(self.firmware)), key=lambda i: self.firmware[i].rom.min)
+        for before, after in itertools.pairwise(ordered):
+            a, b = self.firmware[before].rom, self.firmware[after].rom
+            if b.min <= a.max:
+                raise ValueError(
+                    f"firmware[{after}].rom: {b.min:#06x}-{b.max:#06x} overlaps firmware[{before}].rom "
+                    f"{a.min:#06x}-{a.max:#06x} (each ROM version must fall in one entry)"
+                )
+        return self
+
     def firmware_for(self, rom: int) -> FirmwareEntry:
         """The firmware entry whose ROM range holds ``rom``; the last entry when none does."""
         for entry in self.firmware:
@@ -310,24 +325,10 @@ def parse_options(
 def _format_validation(path: Path, err: ValidationError) -> str:
     lines = []
     for item in err.errors():
-        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        lines.append(f"{path}: {key}: {item['msg']}")
+        key = ".".join(str(p) for p in item["loc"])
+        text = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{path}: {key}: {text}" if key else f"{path}: {text}")
     return "\n".join(lines)
-
-
-def read_yaml_mapping(path: Path, error: type[CourtroomError] = ProfileError) -> dict[str, Any]:
-    """A YAML file whose top level is a mapping; ``error`` names the file and what is wrong with it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise error(f"{path}: (top level): expected a mapping, got {type(data).__name__}")
-    return data
 
 
 class ProfileLibrary:
@@ -352,7 +353,7 @@ class ProfileLibrary:
             raise ProfileError(f"{self.root}: profile folder not found")
         for path in sorted((self.root / "protocols").glob("*.yaml")):
             try:
-                proto = ProtocolProfile.model_validate(read_yaml_mapping(path))
+                proto = ProtocolProfile.model_validate(read_yaml_mapping(path, ProfileError))
             except ValidationError as exc:
                 raise ProfileError(_format_validation(path, exc)) from None
             _renamed(path, "family", proto.family)
@@ -362,7 +363,7 @@ class ProfileLibrary:
         models_dir = self.root / "models"
         for path in sorted(models_dir.glob("*/*.yaml")):
             ref = path.relative_to(models_dir).with_suffix("").as_posix()
-            data = read_yaml_mapping(path)
+            data = read_yaml_mapping(path, ProfileError)
             data["ref"] = ref
             try:
                 model = ModelProfile.model_validate(data)
@@ -390,6 +391,8 @@ class ProfileLibrary:
         try:
             model = self.models[ref]
         except KeyError:
+            close = difflib.get_close_matches(ref, self.models, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
             known = ", ".join(sorted(self.models)) or "none"
-            raise ProfileError(f"unknown profile '{ref}' (known: {known})") from None
+            raise ProfileError(f"unknown profile '{ref}' ({hint}known: {known})") from None
         return Profile(model=model, protocol=self.protocols[model.protocol])

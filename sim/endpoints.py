@@ -104,7 +104,10 @@ def bound_socket(kind: socket.SocketKind, host: str, port: int) -> socket.socket
     """A non-blocking socket bound to host:port (0: a free port), listening when it is TCP; SimError if taken."""
     sock = socket.socket(socket.AF_INET, kind)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # replug at once; a client may share a UDP port
+        if kind == socket.SOCK_STREAM:
+            # replug at once despite TIME_WAIT. Never for UDP: on Linux two UDP sockets that both set it may be
+            # given the same free port by bind(port 0), so two simulated devices would answer on one port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         if kind == socket.SOCK_STREAM:
             sock.listen(8)

@@ -11,15 +11,25 @@ Errors are ``{"error": {"code": ..., "message": ...}}`` with an HTTP status from
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from controller.console.auth import SESSION, Permission, Session, SessionStore, UserStore
+from controller.console.auth import (
+    MAX_PASSWORD_LENGTH,
+    SESSION,
+    USER_NAME_PATTERN,
+    Permission,
+    Session,
+    SessionStore,
+    UserStore,
+)
+from controller.console.limits import LoginLimiter
 from controller.console.view import (
     CLERK_ACTIONS,
     acknowledge,
@@ -64,6 +74,21 @@ STATUS_BY_CODE = {
     "TRANSPORT_LOST": 503,
     "DEVICE_TIMEOUT": 504,
 }
+
+
+def _shown(value: str) -> str:
+    """A query value quoted for an error message, cut short: a refusal must not echo a megabyte back."""
+    return repr(value if len(value) <= 40 else value[:40] + "...")
+
+
+def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter within [low, high]; anything else (-1, 1e20, 5000 digits) is a 400."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not low <= int(raw) <= high:
+        raise ApiError("BAD_REQUEST", f"{name}: {_shown(raw)} is not a whole number from {low} to {high}")
+    return int(raw)
 
 
 class ApiError(Exception):
@@ -137,6 +162,7 @@ class Api:
     sessions: SessionStore
     hub: Hub
     public_key: Ed25519PublicKey | None = None  # the room's key: an export verifies the journal first
+    logins: LoginLimiter = field(default_factory=LoginLimiter)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -160,16 +186,20 @@ class Api:
         user, password = body.get("user"), body.get("password")
         if not isinstance(user, str) or not isinstance(password, str) or not user or not password:
             raise ApiError("BAD_REQUEST", "give 'user' and 'password' as strings")
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise ApiError("BAD_REQUEST", f"password: longer than {MAX_PASSWORD_LENGTH} characters")
         remote = request.remote or "?"
-        wait_s = self.sessions.locked_for(user, remote)
+        if not re.match(USER_NAME_PATTERN, user):
+            user = "(not a user name)"  # counted and journaled like any wrong name, without its text
+        wait_s = self.logins.locked_for(user, remote)
         if wait_s > 0:
             raise ApiError("LOCKED", f"too many failed logins: try again in {int(wait_s) + 1} s")
         found = await self.users.authenticate(user, password)
         if found is None:
-            self.sessions.failed(user, remote)
+            self.logins.failed(user, remote)
             self.journal.record(Kind.CONSOLE_LOGIN_FAILED, {"user": user, "remote": remote}, actor="console")
             raise ApiError("UNAUTHENTICATED", "wrong user name or password")
-        self.sessions.succeeded(user, remote)
+        self.logins.succeeded(user, remote)
         session = self.sessions.create(*found)
         self.journal.record(
             Kind.CONSOLE_LOGIN, {"user": user, "role": session.role, "remote": remote}, actor=session.operator
@@ -310,11 +340,11 @@ class Api:
 
     async def journal_rows(self, request: web.Request) -> web.Response:
         need(request, "journal")
-        try:
-            limit = max(1, min(int(request.query.get("limit", "500")), MAX_JOURNAL_ROWS))
-        except ValueError:
-            raise ApiError("BAD_REQUEST", f"limit: '{request.query['limit']}' is not a whole number") from None
-        if request.query.get("scope") == "room":
+        limit = query_int(request, "limit", 500, 1, MAX_JOURNAL_ROWS)
+        scope = request.query.get("scope", "hearing")
+        if scope not in ("hearing", "room"):
+            raise ApiError("BAD_REQUEST", f"scope: {_shown(scope)} is not hearing or room")
+        if scope == "room":
             need(request, "diagnostics")
             await self.journal.flush()
             last = await self.journal.last()
@@ -352,8 +382,9 @@ class Api:
 
         def build(file: JournalFile) -> dict[str, Any]:
             verification = verify_journal(file, public) if public is not None else None
-            return build_record(file, hearing_id, "en" if lang == "en" else "zh", verification,
-                                self.room.config.room.zone)
+            return build_record(
+                file, hearing_id, "en" if lang == "en" else "zh", verification, self.room.config.room.zone
+            )
 
         try:
             record = await self._in_journal_file(build)

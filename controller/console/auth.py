@@ -52,9 +52,7 @@ SCRYPT_MAXMEM = 64 * 1024 * 1024
 USER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 MIN_PASSWORD_LENGTH = 8
 
-MAX_FAILURES = 5  # failed logins of one name from one address ...
-FAILURE_WINDOW_S = 300.0  # ... within this window lock that pair out ...
-LOCKOUT_S = 60.0  # ... for this long
+MAX_PASSWORD_LENGTH = 1024  # scrypt of a megabyte "password" is work an attacker should not get for free
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
@@ -191,12 +189,11 @@ class Session:
 
 @dataclass
 class SessionStore:
-    """Live sessions by token, and the login failure counts that slow down guessing."""
+    """Live sessions by token (the login limits are controller/console/limits.py)."""
 
     lifetime_s: float
     clock: Callable[[], float] = time.monotonic
     _sessions: dict[str, Session] = field(default_factory=dict)
-    _failures: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
     def _now(self) -> float:
         return self.clock()
@@ -229,24 +226,6 @@ class SessionStore:
         now = self._now()
         for token in [t for t, s in self._sessions.items() if s.expires <= now]:
             del self._sessions[token]
-
-    # -- guessing ------------------------------------------------------------------------------------------
-    def locked_for(self, user: str, remote: str) -> float:
-        """Seconds until this name may try again from this address (0: now)."""
-        now = self._now()
-        times = [t for t in self._failures.get((user, remote), []) if now - t < FAILURE_WINDOW_S]
-        self._failures[(user, remote)] = times
-        if len(times) >= MAX_FAILURES:
-            return max(0.0, times[-1] + LOCKOUT_S - now)
-        return 0.0
-
-    def failed(self, user: str, remote: str) -> None:
-        self._failures.setdefault((user, remote), []).append(self._now())
-        if len(self._failures) > 10_000:  # a flood of names: forget the oldest
-            self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, user: str, remote: str) -> None:
-        self._failures.pop((user, remote), None)
 
 
 SESSION = web.RequestKey("session", Session)  # set by the server's middleware on every request with a session

@@ -244,9 +244,11 @@ class Journal:
     def _kick(self, now: bool) -> None:
         if self._writing or not self._pending:
             return
+        if not now and self._timer is not None:
+            return  # a batch is already due: this row goes with it (no look through the rows per row)
         if now or any(p.waiter is not None for p in self._pending):
             self._start_write()
-        elif self._timer is None:
+        else:
             self._timer = asyncio.get_running_loop().call_later(BATCH_DELAY_S, self._start_write)
 
     def _start_write(self) -> None:

@@ -62,6 +62,7 @@ from controller.mqtt.contract import (
 )
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
+from controller.supervisor import STOPPED, Backoff
 from drivers.devices.base import describe_validation
 from drivers.errors import CourtroomError
 
@@ -70,6 +71,8 @@ log = logging.getLogger(__name__)
 DUPLICATE_MEMORY = 64  # ids remembered per target topic
 METER_MAX_HZ = 10.0
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
+PUBLISH_WINDOW = 100  # messages awaiting their PUBACK at once
+SUMMARY_DELAY_S = 0.05  # availability changes within this long share one $ctl/state (and $ctl/devices)
 
 
 class RoomService(Protocol):
@@ -123,7 +126,10 @@ class MqttBridge:
         self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self._devices_published: list[DeviceEntry] = []
+        self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
+        self._devices_dirty = False
+        self._summary_timer: asyncio.TimerHandle | None = None
+        self._window = asyncio.Semaphore(PUBLISH_WINDOW)
         bus = room.bus
         bus.subscribe("mqtt", AvailabilityChanged, lambda e: self._availability_changed(e.device_id))
         bus.subscribe("mqtt", StateChanged, lambda e: self._state_changed(e.device_id))
@@ -190,16 +196,28 @@ class MqttBridge:
         self._send(self.topics.ctl_journal, payload, retain=True)
 
     def _availability_changed(self, device_id: str) -> None:
+        """The device's availability at once; ``$ctl/state`` (its offline list) and ``$ctl/devices`` (when this
+        device's entry changed, e.g. its identification found the firmware) for a whole burst of changes at
+        the end of it: a change costs the same with 14 devices or 1000, not a rebuild of every list."""
         self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
-        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
-        self._publish_devices_if_changed()
+        entry = self.room.device_entry(device_id)
+        if self._entries.get(device_id) != entry:
+            self._entries[device_id] = entry
+            self._summary_soon(devices=True)
+        else:
+            self._summary_soon()
 
-    def _publish_devices_if_changed(self) -> None:
-        """``$ctl/devices`` again when an identification filled in firmware (or anything else) changed."""
-        entries = self.room.device_entries()
-        if entries != self._devices_published:
-            self._devices_published = entries
-            self._send(self.topics.ctl_devices, DeviceList(devices=entries), retain=True)
+    def _summary_soon(self, devices: bool = False) -> None:
+        self._devices_dirty = self._devices_dirty or devices
+        if self._summary_timer is None and not self._stopping:
+            self._summary_timer = asyncio.get_running_loop().call_later(SUMMARY_DELAY_S, self._publish_summary)
+
+    def _publish_summary(self) -> None:
+        self._summary_timer = None
+        if self._devices_dirty:
+            self._devices_dirty = False
+            self._send(self.topics.ctl_devices, DeviceList(devices=list(self._entries.values())), retain=True)
+        self._send(self.topics.ctl_state, self._controller_state(), retain=True)
 
     def _state_changed(self, device_id: str) -> None:
         state = self.room.state(device_id)
@@ -243,8 +261,8 @@ class MqttBridge:
             profiles=sorted(self.room.library.models),
         )
         self._send(self.topics.ctl_info, info, retain=True)
-        self._devices_published = self.room.device_entries()
-        self._send(self.topics.ctl_devices, DeviceList(devices=self._devices_published), retain=True)
+        self._entries = {entry.id: entry for entry in self.room.device_entries()}
+        self._send(self.topics.ctl_devices, DeviceList(devices=list(self._entries.values())), retain=True)
         for device_id in self.room.device_ids():
             self._send(self.topics.availability(device_id), self.room.availability(device_id), retain=True)
             self._state_changed(device_id)
@@ -284,23 +302,27 @@ class MqttBridge:
         return client
 
     async def run(self) -> None:
-        """Connect, serve, and reconnect with backoff until cancelled."""
-        delay = 0.5
+        """Connect, serve, and reconnect until cancelled: a refused connect costs little, so the broker is tried
+        again every second or so (jittered, see ``Backoff``) and the room is back within about a second of it."""
+        delays = Backoff().delays()
+        failures = 0
         while not self._stopping:
             self.session.next()
             client = self._make_client()
             try:
                 async with client:
                     self._client = client
-                    delay = 0.5
+                    delays = Backoff().delays()  # connected: a later loss starts again from the short first wait
+                    failures = 0
                     await self._serve(client)
             except aiomqtt.MqttError as exc:
-                log.warning("MQTT: %s; reconnecting in %.1f s", exc, delay)
+                failures += 1  # said once a minute while the broker stays away, not every second
+                level = logging.WARNING if failures % 60 == 1 else logging.DEBUG
+                log.log(level, "MQTT: %s; reconnecting (attempt %d)", exc, failures)
             finally:
                 self._client = None
                 self.connected.clear()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            await asyncio.sleep(delays())
 
     async def _serve(self, client: aiomqtt.Client) -> None:
         self.connects += 1
@@ -324,29 +346,46 @@ class MqttBridge:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _publish_one(self, client: aiomqtt.Client, item: _Outbound) -> None:
-        try:
-            await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties)
-        except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
-            log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
+        # At most PUBLISH_WINDOW messages await their PUBACK at once: aiomqtt looks through every pending call
+        # on each publish, so the whole retained set of a 1000-device room in flight would cost N^2 steps.
+        # The semaphore hands out places in arrival order, so the wire order stays the call order.
+        async with self._window:
+            try:
+                await client.publish(
+                    item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties
+                )
+            except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
+                log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
 
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
         self._stopping = True
+        if self._summary_timer is not None:  # the final $ctl/state below says it all
+            self._summary_timer.cancel()
+            self._summary_timer = None
         for task in list(self._handlers):
             task.cancel()
         client = self._client
         if client is not None and self.connected.is_set():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._drain(), 5)
-                for device_id in self.room.device_ids():
-                    await client.publish(
-                        self.topics.availability(device_id),
-                        self.room.availability(device_id)
-                        .model_copy(update={"state": "offline", "reason": "controller stopped"})
-                        .encode(),
-                        qos=1,
-                        retain=True,
+                # devices the room's stop has not already published offline (all of them when the room still
+                # runs): every PUBACK awaited together, not one round trip after the other
+                last = [
+                    self._publish_one(
+                        client,
+                        _Outbound(
+                            self.topics.availability(device_id),
+                            availability.model_copy(update={"state": "offline", "reason": STOPPED}).encode(),
+                            1,
+                            True,
+                            None,
+                        ),
                     )
+                    for device_id in self.room.device_ids()
+                    if (availability := self.room.availability(device_id)).reason != STOPPED
+                ]
+                await asyncio.wait_for(asyncio.gather(*last), 5)
                 await client.publish(
                     self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
                 )

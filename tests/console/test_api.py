@@ -12,7 +12,7 @@ import pytest
 
 from controller.config import load_config
 from controller.console.api import SESSION_COOKIE
-from controller.console.auth import MAX_FAILURES
+from controller.console.limits import PAIR_FAILURES as MAX_FAILURES
 from controller.console.server import start_console
 from drivers.errors import ConfigError
 from tests.console.conftest import USERS, ConsoleRig

@@ -22,7 +22,8 @@ from drivers.devices.indicator import Indicator
 from drivers.errors import ProfileError
 from drivers.factory import DeviceFactory
 from drivers.families import Families, FamilyError
-from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, read_yaml_mapping
+from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary
+from drivers.yamlfile import read_yaml_mapping
 
 TINY_FAMILY = '''
 """The ``tiny`` family: a lamp that answers OK to each line (a test's own)."""

@@ -43,7 +43,7 @@ async def test_check_names_file_key_and_problem(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump(data, allow_unicode=True))
     code, _, err = await _courtroom("check", str(bad))
     assert code == 1
-    assert f"{bad}: devices[3].transport.port: missing" in err
+    assert f"{bad}: devices[3] (cam-witness).transport.port: missing" in err
 
     del data["devices"][3]
     data["seats"] = [seat for seat in data["seats"] if seat.get("camera") != "cam-witness"]
@@ -54,7 +54,7 @@ async def test_check_names_file_key_and_problem(tmp_path: Path) -> None:
     data["devices"][1]["address"] = 2
     bad.write_text(yaml.safe_dump(data, allow_unicode=True))
     code, _, err = await _courtroom("check", str(bad))
-    assert code == 1 and "devices[0].profile" in err and "sony/evi-d99" in err
+    assert code == 1 and "devices[0] (cam-judge).profile" in err and "sony/evi-d99" in err
 
     bad.write_text("room: [unclosed")
     code, _, err = await _courtroom("check", str(bad))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from pathlib import Path
 
 import pytest
 import serial
 
 from sim.bus import ViscaBus
-from sim.endpoints import PtyEndpoint, TcpEndpoint
+from sim.endpoints import PtyEndpoint, TcpEndpoint, bound_socket
 from sim.errors import SimConfigError
 from sim.profile import CameraProfile
 from sim.visca_camera import ViscaCamera
@@ -146,3 +147,16 @@ async def test_tcp_unplug_drops_clients_and_replug_listens_on_the_same_port(
     finally:
         bus.close()
     assert endpoint.connections == 0
+
+
+def test_300_udp_endpoints_get_distinct_ports() -> None:
+    """bind(port 0) hands every simulated UDP device its own port (with SO_REUSEADDR Linux may hand out a port
+    twice, and two simulated cameras would then answer on one port)."""
+    socks = [bound_socket(socket.SOCK_DGRAM, "127.0.0.1", 0) for _ in range(300)]
+    try:
+        ports = {sock.getsockname()[1] for sock in socks}
+        assert len(ports) == 300
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) == 0 for sock in socks)
+    finally:
+        for sock in socks:
+            sock.close()
