@@ -98,6 +98,7 @@ class DeviceConfig(_Strict):
     transport: TransportConfig
     address: int | None = Field(None, ge=0, le=255)
     options: dict[str, Any] = Field(default_factory=dict)  # family-specific (e.g. a PJLink password_file)
+    command_queue: int | None = Field(None, ge=1, le=64)  # queue depth; default the profile's timing.command_queue
 
 
 class RoomConfig(_Strict):

@@ -85,7 +85,7 @@ class Room:
             device.add_event_listener(self._event_hook(dev.id))
             device.add_meter_listener(self._meter_hook(dev.id))
             self.supervisors[dev.id] = DeviceSupervisor(
-                device, self._availability_changed, self._state_changed, backoff or Backoff()
+                device, self._availability_changed, self._state_changed, backoff or Backoff(), dev.command_queue
             )
             self._availability[dev.id] = Availability(state="offline", reason="not connected yet")
         factory.link_all()
@@ -186,13 +186,16 @@ class Room:
         ref: str | None = None,
         cause: str | None = None,
         override_reason: str | None = None,
+        deadline: float | None = None,
     ) -> dict[str, Any]:
         """Run one device operation for ``actor``; raises a CourtroomError subclass naming what was wrong.
 
         Journal first, then act: a command that passes its checks is on disk (``device_command``, with ``ref``,
         the sender's request id) before a byte goes to the device, and is refused untouched when the journal
-        cannot write it. A command refused by its checks is journaled in the background
-        (``device_command_refused``), the outcome of one that ran likewise (``device_command_outcome``).
+        cannot write it. A command refused by its checks or by a full device queue (``BUSY``) is journaled in the
+        background (``device_command_refused``), the outcome of one that ran likewise (``device_command_outcome``,
+        also ``SUPERSEDED`` or ``EXPIRED`` for one that waited in the queue and never reached the device).
+        ``deadline`` (``time.time()``) is when a waiting command is no longer worth sending.
         """
         who = Actor.of(actor)
         record: dict[str, Any] = {"device": device_id, "action": action, "params": dict(params)}
@@ -211,19 +214,29 @@ class Room:
                 self.command_policy(CommandRequest(device_id, action, params, who, cause, override_reason))
             if not supervisor.online:
                 raise DeviceOffline(f"{device_id} is offline: {supervisor.reason}")
+            spec = supervisor.device.actions[action]
+            # a hearing's own step is never refused for lack of room, replaced or expired: it waits its turn
+            place = supervisor.queue.admit(
+                action, coalesce=spec.coalesce, protected=cause is not None, deadline=None if cause else deadline
+            )
         except CourtroomError as exc:
             self._record(Kind.DEVICE_COMMAND_REFUSED, {**record, "outcome": exc.code, "message": str(exc)}, who)
             raise
-        seq = None
-        if self.journal is not None:
-            full = self.config.journal.command_sync == "full"
-            seq = (await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who, full=full)).seq
-        outcome: dict[str, Any] = {"command_seq": seq, "device": device_id, "action": action}
         try:
-            result = await supervisor.execute(action, params)
-        except CourtroomError as exc:
-            self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": exc.code, "message": str(exc)}, who)
-            raise
+            seq = None
+            if self.journal is not None:
+                full = self.config.journal.command_sync == "full"
+                seq = (await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who, full=full)).seq
+            outcome: dict[str, Any] = {"command_seq": seq, "device": device_id, "action": action}
+            supervisor.queue.ready(place)
+            try:
+                await supervisor.queue.wait_turn(place)  # Superseded or Expired while it waited: never sent
+                result = await supervisor.execute(action, params)
+            except CourtroomError as exc:
+                self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": exc.code, "message": str(exc)}, who)
+                raise
+        finally:
+            supervisor.queue.release(place)
         self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": "ok"}, who)
         return result
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from controller.commands import CommandQueue
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline
 
@@ -52,8 +53,11 @@ class DeviceSupervisor:
         on_availability: AvailabilityListener,
         on_state: StateListener,
         backoff: Backoff | None = None,
+        queue_depth: int | None = None,
     ) -> None:
         self.device = device
+        depth = queue_depth if queue_depth is not None else device.profile.protocol.timing.command_queue
+        self.queue = CommandQueue(device.device_id, depth)
         self.online = False
         self.reason: str | None = "not connected yet"
         self.connects = 0
@@ -153,4 +157,7 @@ class DeviceSupervisor:
             "connects": self.connects,
             "failures": self.failures,
             "last_error": self.last_error,
+            "queue": len(self.queue),
+            "queue_depth": self.queue.depth,
+            "refused": dict(self.queue.refused),
         }

@@ -344,7 +344,7 @@ class MqttBridge:
         try:
             command = self._parse(message)
             request_id = command.id
-            reply = await self._dedupe(topic, command)
+            reply = await self._dedupe(topic, command, self._deadline(command, props))
         except RequestError as exc:
             reply = _error_reply(request_id if request_id is not None else _peek_id(message), exc.code, str(exc))
         self._send(reply_topic, reply, props=reply_props)
@@ -371,7 +371,17 @@ class MqttBridge:
             )
         return command
 
-    async def _dedupe(self, topic: str, command: Command) -> Reply:
+    def _deadline(self, command: Command, props: Properties | None) -> float:
+        """When a command still waiting for its device is no longer worth sending (``time.time()``): its ``ts``
+        (or its arrival) plus ``command_max_age_s``, or sooner when its MQTT v5 message expiry says so."""
+        now = time.time()
+        deadline = (command.ts / 1000 if command.ts is not None else now) + self.broker.command_max_age_s
+        expiry = getattr(props, "MessageExpiryInterval", None)
+        if isinstance(expiry, int) and expiry > 0:
+            deadline = min(deadline, now + expiry)
+        return deadline
+
+    async def _dedupe(self, topic: str, command: Command, deadline: float | None = None) -> Reply:
         """Answer a repeated id from memory (QoS 1 may deliver twice) without acting again."""
         seen = self._seen.setdefault(topic, OrderedDict())
         key = json.dumps(command.id)
@@ -383,7 +393,7 @@ class MqttBridge:
         while len(seen) > DUPLICATE_MEMORY:
             seen.popitem(last=False)
         try:
-            reply = await self._dispatch(topic, command)
+            reply = await self._dispatch(topic, command, deadline)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here; a repeat re-raises it
@@ -402,7 +412,7 @@ class MqttBridge:
         name, role = (operator.name, operator.role) if operator is not None else ("", "")
         return Actor(f"mqtt:{user}", name=name, role=role, on_behalf=on_behalf)
 
-    async def _dispatch(self, topic: str, command: Command) -> Reply:
+    async def _dispatch(self, topic: str, command: Command, deadline: float | None = None) -> Reply:
         rest = topic[len(self.topics.root) + 1 :].split("/")
         actor = self._actor(topic, command)
         try:
@@ -418,7 +428,13 @@ class MqttBridge:
                 if reason is not None and (not isinstance(reason, str) or not 4 <= len(reason.strip()) <= 500):
                     raise RequestError("INVALID_ARGUMENT", "override_reason: a written reason of 4 to 500 characters")
                 data = await self.room.execute(
-                    rest[0], rest[2], params, actor=actor, ref=str(command.id), override_reason=reason
+                    rest[0],
+                    rest[2],
+                    params,
+                    actor=actor,
+                    ref=str(command.id),
+                    override_reason=reason,
+                    deadline=deadline,
                 )
         except CourtroomError as exc:
             return _error_reply(command.id, exc.code, str(exc))

@@ -347,7 +347,8 @@ ErrorCode = Literal[
     "CHECK_FAILED",  # opening refused: the pre-hearing check failed and no override reason was given
     "JOURNAL_ERROR",  # the journal cannot write the operation's row: nothing of it was done
     "RECORDING_RULE",  # a hearing's recording stops only through its interruptions (or a technician's override)
-    "EXPIRED",  # older than its expiry
+    "EXPIRED",  # older than its expiry, or its deadline passed while it waited in its device's queue
+    "SUPERSEDED",  # a newer command of the same coalescing action replaced it while it waited
     "RETAINED",  # a retained message on an inbound topic
     "INTERNAL",
 ]
