@@ -61,6 +61,7 @@ class BrokerConfig(_Strict):
     # MQTT users who send commands under their own name (`.../cmd/<action>/<user>`, enforced by the ACL): the
     # name and role the journal and the record give them (a technician may override the recording rule)
     operators: dict[str, OperatorConfig] = Field(default_factory=dict)
+    clock_skew_s: float = Field(10.0, ge=0, le=3600)  # a command whose ts is further ahead is refused
 
     def password(self) -> str | None:
         """The password, read from its file when the daemon connects (never kept in the config)."""

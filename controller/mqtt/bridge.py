@@ -19,7 +19,7 @@ import json
 import logging
 import ssl
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,6 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from pydantic import ValidationError
 
 from controller import __version__
 from controller.config import BrokerConfig
@@ -49,26 +48,24 @@ from controller.mqtt.contract import (
     Payload,
     Reply,
     Topics,
-    now_ms,
+)
+from controller.mqtt.inbound import (
+    MAX_TOPIC_CHARS,
+    DuplicateMemory,
+    RequestError,
+    parse,
+    peek_id,
+    reply_topic,
 )
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
-from drivers.devices.base import describe_validation
 from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_MEMORY = 64  # ids remembered per target topic
+MAX_HANDLERS = 2000  # inbound messages being served at once; more are answered BUSY at once
 METER_MAX_HZ = 10.0
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
-
-
-class RequestError(CourtroomError):
-    """An inbound message that cannot be acted on; ``code`` says why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -101,7 +98,7 @@ class MqttBridge:
         self.connects = 0
         self._client: aiomqtt.Client | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
+        self._seen = DuplicateMemory()
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._devices_published: list[DeviceEntry] = []
@@ -227,10 +224,11 @@ class MqttBridge:
             self._checkpoint(self.checkpoints.latest)
 
     # -- connection ------------------------------------------------------------------------------------------
-    def _make_client(self) -> aiomqtt.Client:
+    def _make_client(self, session: int) -> aiomqtt.Client:
+        """A client whose last will carries ``session``, the number this connection gets when it succeeds."""
         will = aiomqtt.Will(
             self.topics.ctl_state,
-            ControllerState(state="offline", session=self.session.value).encode(),
+            ControllerState(state="offline", session=session).encode(),
             1,
             True,
         )
@@ -259,10 +257,10 @@ class MqttBridge:
         """Connect, serve, and reconnect with backoff until cancelled."""
         delay = 0.5
         while not self._stopping:
-            self.session.next()
-            client = self._make_client()
+            client = self._make_client(self.session.value + 1)
             try:
                 async with client:
+                    self.session.next()  # a session is a connection the broker accepted, not an attempt
                     self._client = client
                     delay = 0.5
                     await self._serve(client)
@@ -287,9 +285,7 @@ class MqttBridge:
         log.info("MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value)
         try:
             async for message in client.messages:
-                task = asyncio.create_task(self._handle(message))
-                self._handlers.add(task)
-                task.add_done_callback(self._handlers.discard)
+                self._serve_one(message)
         finally:
             for task in list(self._in_flight):
                 task.cancel()
@@ -331,45 +327,55 @@ class MqttBridge:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     # -- inbound ---------------------------------------------------------------------------------------------
+    def _serve_one(self, message: aiomqtt.Message) -> None:
+        """Serve an inbound message in a task of its own; beyond MAX_HANDLERS at once, answer BUSY now."""
+        if len(self._handlers) >= MAX_HANDLERS:
+            topic = message.topic.value
+            reply = _error_reply(
+                peek_id(message.payload), "BUSY", f"{MAX_HANDLERS} requests are being served; try again shortly"
+            )
+            self._send(self.topics.reply_to(topic), reply)
+            return
+        task = asyncio.create_task(self._handle(message))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
     async def _handle(self, message: aiomqtt.Message) -> None:
+        """Answer one inbound message. Nothing escapes: a payload beyond the limits is refused naming the limit,
+        a bug becomes an ``INTERNAL`` reply and a log line."""
         topic = message.topic.value
         props = message.properties
-        reply_topic = getattr(props, "ResponseTopic", None) or self.topics.reply_to(topic)
         reply_props: Properties | None = None
         correlation = getattr(props, "CorrelationData", None)
         if correlation is not None:
             reply_props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             reply_props.CorrelationData = correlation
+        to = self.topics.reply_to(topic)
         request_id: Any = None
         try:
-            command = self._parse(message)
+            to, refusal = reply_topic(self.topics, topic, getattr(props, "ResponseTopic", None))
+            if len(topic) > MAX_TOPIC_CHARS:
+                raise RequestError("INVALID_ARGUMENT", f"topic of {len(topic)} characters; at most {MAX_TOPIC_CHARS}")
+            command = parse(
+                message.payload,
+                retain=bool(message.retain),
+                max_age_s=self.broker.command_max_age_s,
+                max_skew_s=self.broker.clock_skew_s,
+            )
             request_id = command.id
+            if refusal is not None:
+                raise refusal
             reply = await self._dedupe(topic, command, self._deadline(command, props))
         except RequestError as exc:
-            reply = _error_reply(request_id if request_id is not None else _peek_id(message), exc.code, str(exc))
-        self._send(reply_topic, reply, props=reply_props)
-
-    def _parse(self, message: aiomqtt.Message) -> Command:
-        if message.retain:
-            raise RequestError("RETAINED", "retained messages on inbound topics are refused; publish with retain=false")
+            reply = _error_reply(request_id if request_id is not None else peek_id(message.payload), exc.code, str(exc))
+        except Exception as exc:
+            log.exception("inbound message on %.200s", topic)
+            reply = _error_reply(request_id, "INTERNAL", f"{type(exc).__name__}: {exc}"[:400])
         try:
-            data = json.loads(message.payload if isinstance(message.payload, bytes | str) else b"")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RequestError("BAD_REQUEST", f"payload is not JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise RequestError("BAD_REQUEST", "payload must be a JSON object with an 'id'")
-        try:
-            command = Command.model_validate(data)
-        except ValidationError as exc:
-            raise RequestError("BAD_REQUEST", describe_validation(exc)) from None
-        max_age_ms = self.broker.command_max_age_s * 1000
-        if command.ts is not None and now_ms() - command.ts > max_age_ms:
-            age_s = (now_ms() - command.ts) / 1000
-            raise RequestError(
-                "EXPIRED",
-                f"command is {age_s:.1f} s old; older than {self.broker.command_max_age_s:g} s is refused",
-            )
-        return command
+            self._send(to, reply, props=reply_props)
+        except Exception as exc:  # a reply that cannot be encoded (a lone surrogate in its id): answer without it
+            log.warning("reply on %.200s cannot be sent: %s", to, exc)
+            self._send(to, _error_reply(None, "BAD_REQUEST", "the request's id cannot be echoed"), props=reply_props)
 
     def _deadline(self, command: Command, props: Properties | None) -> float:
         """When a command still waiting for its device is no longer worth sending (``time.time()``): its ``ts``
@@ -383,15 +389,12 @@ class MqttBridge:
 
     async def _dedupe(self, topic: str, command: Command, deadline: float | None = None) -> Reply:
         """Answer a repeated id from memory (QoS 1 may deliver twice) without acting again."""
-        seen = self._seen.setdefault(topic, OrderedDict())
         key = json.dumps(command.id)
-        earlier = seen.get(key)
+        earlier = self._seen.get(topic, key)
         if earlier is not None:
             return await asyncio.shield(earlier)
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        seen[key] = future
-        while len(seen) > DUPLICATE_MEMORY:
-            seen.popitem(last=False)
+        self._seen.put(topic, key, future)
         try:
             reply = await self._dispatch(topic, command, deadline)
         except BaseException as exc:
@@ -453,6 +456,12 @@ class MqttBridge:
                 "mqtt_connects": self.connects,
                 "started_ts": self.room.started_ms,
                 "devices": self.room.diagnostics(),
+                "mqtt": {
+                    "remembered_ids": len(self._seen),
+                    "serving": len(self._handlers),
+                    "publishing": len(self._in_flight),
+                    "missed_events": len(self._missed),
+                },
             }
         if op == "reload":
             raise RequestError("UNSUPPORTED", "reload is not implemented yet: restart the service to load a new config")
@@ -461,12 +470,3 @@ class MqttBridge:
 
 def _error_reply(request_id: Any, code: str, message: str) -> Reply:
     return Reply(id=request_id, status="error", error=ErrorBody(code=code, message=message))
-
-
-def _peek_id(message: aiomqtt.Message) -> Any:
-    """The id of a request that failed validation, when one can still be read, so the sender can match it."""
-    with contextlib.suppress(Exception):
-        data = json.loads(message.payload)
-        if isinstance(data, dict) and isinstance(data.get("id"), str | int):
-            return data["id"]
-    return None

@@ -34,7 +34,7 @@ class Payload(BaseModel):
 
 # -- retained, outbound --
 class ControllerState(Payload):
-    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every connect;
+    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every successful connect;
     ``journal`` is ``unavailable`` when the journal cannot write (the state is then ``degraded``)."""
 
     state: Literal["online", "offline", "degraded"]
@@ -350,6 +350,7 @@ ErrorCode = Literal[
     "EXPIRED",  # older than its expiry, or its deadline passed while it waited in its device's queue
     "SUPERSEDED",  # a newer command of the same coalescing action replaced it while it waited
     "RETAINED",  # a retained message on an inbound topic
+    "FORBIDDEN",  # a v5 Response Topic outside the room's reply space: the command was not run
     "INTERNAL",
 ]
 
