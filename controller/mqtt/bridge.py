@@ -51,10 +51,13 @@ from controller.mqtt.contract import (
 )
 from controller.mqtt.inbound import (
     MAX_TOPIC_CHARS,
+    MAX_WAITING,
     DuplicateMemory,
     RequestError,
+    StampedQueue,
     parse,
     peek_id,
+    received_at,
     reply_topic,
 )
 from controller.mqtt.session import SessionCounter
@@ -63,8 +66,9 @@ from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
 
-MAX_HANDLERS = 2000  # inbound messages being served at once; more are answered BUSY at once
+MAX_HANDLERS = 256  # inbound messages served at once; the next ones wait, stamped, in arrival order
 METER_MAX_HZ = 10.0
+MAX_INFLIGHT = 200  # QoS 1 publishes awaiting their PUBACK (paho's default, 20, throttles a burst of replies)
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
 
 
@@ -100,6 +104,7 @@ class MqttBridge:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._seen = DuplicateMemory()
         self._handlers: set[asyncio.Task[None]] = set()
+        self._handler_slots = asyncio.Semaphore(MAX_HANDLERS)
         self._stopping = False
         self._devices_published: list[DeviceEntry] = []
         room.on_availability = self._availability_changed
@@ -248,10 +253,29 @@ class MqttBridge:
             tls_context=tls,
             timeout=10,
             socket_options=NO_DELAY,
+            queue_type=self._inbound_queue(),  # each inbound message notes when it was read
+            max_inflight_messages=MAX_INFLIGHT,
         )
         # Publishes are pipelined (see _send): the whole retained set is in flight at once after a connect.
         client.pending_calls_threshold = 1000
         return client
+
+    def _inbound_queue(self) -> type[StampedQueue]:
+        bridge = self
+
+        class Inbound(StampedQueue):
+            def overflow(self, item: Any) -> None:
+                bridge._refuse_overflow(item)
+
+        return Inbound
+
+    def _refuse_overflow(self, message: aiomqtt.Message) -> None:
+        """A message that found MAX_WAITING others waiting: BUSY at once, on its default reply topic."""
+        topic = message.topic.value
+        reply = _error_reply(
+            peek_id(message.payload), "BUSY", f"{MAX_WAITING} requests are waiting to be served; try again shortly"
+        )
+        self._send(self.topics.reply_to(topic), reply)
 
     async def run(self) -> None:
         """Connect, serve, and reconnect with backoff until cancelled."""
@@ -285,7 +309,7 @@ class MqttBridge:
         log.info("MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value)
         try:
             async for message in client.messages:
-                self._serve_one(message)
+                await self._serve_one(message)
         finally:
             for task in list(self._in_flight):
                 task.cancel()
@@ -327,18 +351,18 @@ class MqttBridge:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     # -- inbound ---------------------------------------------------------------------------------------------
-    def _serve_one(self, message: aiomqtt.Message) -> None:
-        """Serve an inbound message in a task of its own; beyond MAX_HANDLERS at once, answer BUSY now."""
-        if len(self._handlers) >= MAX_HANDLERS:
-            topic = message.topic.value
-            reply = _error_reply(
-                peek_id(message.payload), "BUSY", f"{MAX_HANDLERS} requests are being served; try again shortly"
-            )
-            self._send(self.topics.reply_to(topic), reply)
-            return
+    async def _serve_one(self, message: aiomqtt.Message) -> None:
+        """Serve an inbound message in a task of its own, at most MAX_HANDLERS at once: under a flood the rest
+        wait in the client's queue (stamped when read, so a device command that waited too long expires there)
+        instead of as thousands of tasks."""
+        await self._handler_slots.acquire()
         task = asyncio.create_task(self._handle(message))
         self._handlers.add(task)
-        task.add_done_callback(self._handlers.discard)
+        task.add_done_callback(self._handler_done)
+
+    def _handler_done(self, task: asyncio.Task[None]) -> None:
+        self._handlers.discard(task)
+        self._handler_slots.release()
 
     async def _handle(self, message: aiomqtt.Message) -> None:
         """Answer one inbound message. Nothing escapes: a payload beyond the limits is refused naming the limit,
@@ -365,7 +389,7 @@ class MqttBridge:
             request_id = command.id
             if refusal is not None:
                 raise refusal
-            reply = await self._dedupe(topic, command, self._deadline(command, props))
+            reply = await self._dedupe(topic, command, self._deadline(command, props, received_at(message)))
         except RequestError as exc:
             reply = _error_reply(request_id if request_id is not None else peek_id(message.payload), exc.code, str(exc))
         except Exception as exc:
@@ -377,14 +401,18 @@ class MqttBridge:
             log.warning("reply on %.200s cannot be sent: %s", to, exc)
             self._send(to, _error_reply(None, "BAD_REQUEST", "the request's id cannot be echoed"), props=reply_props)
 
-    def _deadline(self, command: Command, props: Properties | None) -> float:
-        """When a command still waiting for its device is no longer worth sending (``time.time()``): its ``ts``
-        (or its arrival) plus ``command_max_age_s``, or sooner when its MQTT v5 message expiry says so."""
+    def _deadline(self, command: Command, props: Properties | None, received: float | None = None) -> float:
+        """When a device command still waiting is no longer worth sending (``time.time()``): its ``ts`` (or its
+        arrival) plus ``command_max_age_s``; sooner, its MQTT v5 message expiry; and at the latest
+        ``command_max_wait_s`` after the daemon read it from the broker (``received``, ``time.monotonic()``),
+        so a flood the daemon cannot keep up with is answered EXPIRED instead of moving cameras late."""
         now = time.time()
         deadline = (command.ts / 1000 if command.ts is not None else now) + self.broker.command_max_age_s
         expiry = getattr(props, "MessageExpiryInterval", None)
         if isinstance(expiry, int) and expiry > 0:
             deadline = min(deadline, now + expiry)
+        if received is not None:
+            deadline = min(deadline, now - (time.monotonic() - received) + self.broker.command_max_wait_s)
         return deadline
 
     async def _dedupe(self, topic: str, command: Command, deadline: float | None = None) -> Reply:

@@ -32,6 +32,7 @@ MAX_INT = 2**63
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # the JSON escape of a UTF-16 surrogate
 MAX_MESSAGE_CHARS = 400  # of an error reply's message
 
+MAX_WAITING = 1000  # inbound messages read from the broker and waiting to be served; more are answered BUSY
 DUPLICATE_MEMORY = 1024  # request ids remembered, over every topic
 DUPLICATE_AGE_S = 120.0  # a repeat later than this is served again (QoS 1 repeats come within seconds)
 
@@ -165,6 +166,29 @@ def reply_topic(topics: Topics, inbound_topic: str, response_topic: object) -> t
             "the command was not run",
         )
     return response_topic, None
+
+
+class StampedQueue(asyncio.Queue[Any]):
+    """The MQTT client's inbound queue; each message notes when it was read from the broker (monotonic), so a
+    command that waited behind a flood is known to be stale whatever the sender's clock says. Beyond
+    ``MAX_WAITING`` waiting messages, ``overflow(message)`` answers the newcomer at once instead of queueing it:
+    memory stays bounded however fast messages come."""
+
+    def overflow(self, item: Any) -> None:
+        """Refuse a message that finds the queue full; the bridge's subclass answers it BUSY."""
+
+    def put_nowait(self, item: Any) -> None:
+        if self.qsize() >= MAX_WAITING:
+            self.overflow(item)
+            return
+        item.received_at = time.monotonic()
+        super().put_nowait(item)
+
+
+def received_at(message: object) -> float | None:
+    """When a message was read from the broker (``time.monotonic()``), if its queue noted it."""
+    value = getattr(message, "received_at", None)
+    return value if isinstance(value, float) else None
 
 
 class DuplicateMemory:

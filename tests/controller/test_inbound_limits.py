@@ -18,8 +18,16 @@ from paho.mqtt.properties import Properties
 
 from controller.config import RoomConfig, load_profiles
 from controller.mqtt.bridge import MqttBridge
-from controller.mqtt.contract import Reply, Topics
-from controller.mqtt.inbound import DUPLICATE_MEMORY, DuplicateMemory, RequestError, parse, reply_topic
+from controller.mqtt.contract import Command, Reply, Topics
+from controller.mqtt.inbound import (
+    DUPLICATE_MEMORY,
+    MAX_WAITING,
+    DuplicateMemory,
+    RequestError,
+    parse,
+    received_at,
+    reply_topic,
+)
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 
@@ -143,3 +151,28 @@ async def test_100000_distinct_topics_and_ids_leave_memory_bounded(bridge: Captu
     assert len(bridge._seen) <= DUPLICATE_MEMORY
     assert not bridge._handlers and not bridge._in_flight and not bridge._missed
     assert grown_kb < 8 * 1024, f"RSS grew {grown_kb} kB over 100,000 distinct topics"
+
+
+async def test_a_flood_waits_stamped_and_the_overflow_is_answered_busy(bridge: Capturing) -> None:
+    queue = bridge._inbound_queue()()
+    for i in range(MAX_WAITING + 5):
+        queue.put_nowait(_message(f"{ROOT}/cam/cmd/p{i}", b'{"id": %d}' % i))
+    assert queue.qsize() == MAX_WAITING  # memory bounded: the rest were answered, not queued
+    busy = [(t, r) for t, r in bridge.sent if r.error is not None and r.error.code == "BUSY"]
+    assert [r.id for _, r in busy] == list(range(MAX_WAITING, MAX_WAITING + 5))
+    assert busy[0][0] == f"{ROOT}/cam/reply/p{MAX_WAITING}"
+    assert received_at(queue.get_nowait()) is not None
+
+
+def test_a_device_command_read_long_ago_is_past_its_deadline(bridge: Capturing) -> None:
+    command = Command(id=1)
+    assert bridge._deadline(command, None, time.monotonic() - 2 * bridge.broker.command_max_wait_s) < time.time()
+    assert bridge._deadline(command, None, time.monotonic()) > time.time()
+
+
+def test_a_v5_message_expiry_brings_the_deadline_forward(bridge: Capturing) -> None:
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.MessageExpiryInterval = 1
+    deadline = bridge._deadline(Command(id=1), props)
+    assert time.time() < deadline <= time.time() + 1
+    assert bridge._deadline(Command(id=1), None) > time.time() + 20  # command_max_age_s (30 s) otherwise

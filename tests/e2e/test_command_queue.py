@@ -4,11 +4,10 @@ newer absolute move supersedes a waiting one, and each of them is in the journal
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import yaml
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from controller.journal import Entry, JournalFile, Kind
 from sim.room import SimulatedRoom
@@ -46,10 +45,10 @@ async def test_full_queue_busy_waiting_command_expires_newest_move_wins(
     await watcher.publish(f"{dev}/cmd/preset_recall", {"id": "d", "preset": 2})
     superseded = await watcher.wait_for(f"{dev}/reply/preset_recall", lambda p: p["id"] == "c", 5, start)
     assert superseded["error"]["code"] == "SUPERSEDED", superseded
-    # a zoom that is worth sending for 1 s only (MQTT v5 message expiry) waits behind them: 4 of 4 places
-    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-    props.MessageExpiryInterval = 1
-    await watcher.publish(f"{dev}/cmd/zoom_to", {"id": "e", "position": 0}, properties=props)
+    # a zoom worth sending for 0.6 s more only (its ts is that close to command_max_age_s) waits behind them:
+    # 4 of 4 places, and it expires before the first slot frees (the first power's ACK timeout, 1 s)
+    stale_ts = int(time.time() * 1000) - 30_000 + 600
+    await watcher.publish(f"{dev}/cmd/zoom_to", {"id": "e", "position": 0, "ts": stale_ts})
     # the queue is full: the next one is refused at once, before any of the stuck ones is answered
     await watcher.publish(f"{dev}/cmd/power", {"id": "f", "on": True})
     busy = await watcher.wait_for(f"{dev}/reply/power", lambda p: p["id"] == "f", 5, start)
