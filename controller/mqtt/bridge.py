@@ -264,18 +264,22 @@ class MqttBridge:
         bridge = self
 
         class Inbound(StampedQueue):
-            def overflow(self, item: Any) -> None:
-                bridge._refuse_overflow(item)
+            def overflow(self, item: Any) -> bool:
+                return bridge._refuse_overflow(item)
 
         return Inbound
 
-    def _refuse_overflow(self, message: aiomqtt.Message) -> None:
-        """A message that found MAX_WAITING others waiting: BUSY at once, on its default reply topic."""
+    def _refuse_overflow(self, message: aiomqtt.Message) -> bool:
+        """A message that found MAX_WAITING others waiting: BUSY at once, on its default reply topic; a hearing
+        operation is never refused for it: it waits (True: refused)."""
         topic = message.topic.value
+        if topic.startswith(f"{self.topics.root}/hearing/cmd/"):
+            return False
         reply = _error_reply(
             peek_id(message.payload), "BUSY", f"{MAX_WAITING} requests are waiting to be served; try again shortly"
         )
         self._send(self.topics.reply_to(topic), reply)
+        return True
 
     async def run(self) -> None:
         """Connect, serve, and reconnect with backoff until cancelled."""

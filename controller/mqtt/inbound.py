@@ -171,15 +171,16 @@ def reply_topic(topics: Topics, inbound_topic: str, response_topic: object) -> t
 class StampedQueue(asyncio.Queue[Any]):
     """The MQTT client's inbound queue; each message notes when it was read from the broker (monotonic), so a
     command that waited behind a flood is known to be stale whatever the sender's clock says. Beyond
-    ``MAX_WAITING`` waiting messages, ``overflow(message)`` answers the newcomer at once instead of queueing it:
-    memory stays bounded however fast messages come."""
+    ``MAX_WAITING`` waiting messages, ``overflow(message)`` answers the newcomer at once instead of queueing it
+    (a hearing operation may wait up to twice as many): memory stays bounded however fast messages come."""
 
-    def overflow(self, item: Any) -> None:
-        """Refuse a message that finds the queue full; the bridge's subclass answers it BUSY."""
+    def overflow(self, item: Any) -> bool:
+        """A message that finds the queue full: True when it was refused (the bridge's subclass answers it
+        BUSY), False to queue it all the same (a hearing operation waits, up to twice the limit)."""
+        return True
 
     def put_nowait(self, item: Any) -> None:
-        if self.qsize() >= MAX_WAITING:
-            self.overflow(item)
+        if self.qsize() >= MAX_WAITING and (self.qsize() >= 2 * MAX_WAITING or self.overflow(item)):
             return
         item.received_at = time.monotonic()
         super().put_nowait(item)

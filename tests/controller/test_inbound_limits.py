@@ -161,6 +161,8 @@ async def test_a_flood_waits_stamped_and_the_overflow_is_answered_busy(bridge: C
     busy = [(t, r) for t, r in bridge.sent if r.error is not None and r.error.code == "BUSY"]
     assert [r.id for _, r in busy] == list(range(MAX_WAITING, MAX_WAITING + 5))
     assert busy[0][0] == f"{ROOT}/cam/reply/p{MAX_WAITING}"
+    queue.put_nowait(_message(f"{ROOT}/hearing/cmd/close", b'{"id": "close"}'))  # a hearing operation waits
+    assert queue.qsize() == MAX_WAITING + 1 and len(bridge.sent) == 5
     assert received_at(queue.get_nowait()) is not None
 
 
