@@ -42,6 +42,7 @@ EXAMPLE = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
 CAMERAS = ["cam-judge", "cam-plaintiff", "cam-defendant", "cam-witness", "cam-panorama", "cam-evidence"]
 DISPLAYS = ["disp-judge", "disp-parties"]
 SENDERS = 2  # sender processes (time.perf_counter is the same monotonic clock in every process)
+MAX_WAIT_S: float | None = None  # --max-wait-s: the room's broker.command_max_wait_s (default: the daemon's)
 PROFILE = ""  # --profile: the daemon runs under cProfile and writes its statistics there
 
 
@@ -109,6 +110,8 @@ async def running_room(work: Path, broker: LocalBroker) -> AsyncIterator[tuple[s
             await sim.stdout.readline()  # the first endpoint line: the config was written before it
         data = yaml.safe_load(cfg.read_text())
         data["broker"] = {"host": "127.0.0.1", "port": broker.port}
+        if MAX_WAIT_S is not None:
+            data["broker"]["command_max_wait_s"] = MAX_WAIT_S
         data["state_dir"] = str(work / "state")
         data["console"] = {"port": 0}
         cfg.write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -131,7 +134,7 @@ async def running_room(work: Path, broker: LocalBroker) -> AsyncIterator[tuple[s
                 await proc.wait()
 
 
-async def send(index: int, port: int, root: str, rate: float, seconds: float) -> dict[str, Any]:
+async def send(index: int, port: int, root: str, rate: float, seconds: float, *, prefix: str) -> dict[str, Any]:
     """One sender process: every SENDERS-th command of the sequence, paced; send and PUBACK times."""
     sent: dict[str, float] = {}
     acked: dict[str, float] = {}
@@ -147,7 +150,7 @@ async def send(index: int, port: int, root: str, rate: float, seconds: float) ->
             delay = t0 + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            rid = f"L{n}"
+            rid = f"{prefix}{n}"
             sent[rid] = time.perf_counter()
             body = json.dumps({"id": rid, "ts": int(time.time() * 1000), **params})
             task = asyncio.create_task(c.publish(f"{root}/{device}/cmd/{action}", body, qos=1))
@@ -159,7 +162,7 @@ async def send(index: int, port: int, root: str, rate: float, seconds: float) ->
     return {"sent": sent, "acked": acked, "offered_s": offered_s}
 
 
-async def main(rate: float, seconds: float, settle_s: float) -> dict[str, Any]:
+async def main(rate: float, seconds: float, settle_s: float, bursts: int) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     broker = LocalBroker(work / "broker")
     broker.start()
@@ -171,6 +174,7 @@ async def main(rate: float, seconds: float, settle_s: float) -> dict[str, Any]:
             acked: dict[str, float] = {}  # when the broker acknowledged the command (PUBACK)
             total = int(rate * seconds)
             all_in = asyncio.Event()
+            expected = [total]  # replies expected by the end of the present burst
             diag: dict[str, Any] = {}  # the daemon's MQTT backlog when the offered load ends
             async with client(broker.port, "bench-replies") as listener:
                 await listener.subscribe(f"{root}/+/reply/+", qos=1)
@@ -179,52 +183,61 @@ async def main(rate: float, seconds: float, settle_s: float) -> dict[str, Any]:
                     async for m in listener.messages:
                         now = time.perf_counter()
                         body = json.loads(m.payload)  # type: ignore[arg-type]
-                        if body["id"] == "diag" and body["status"] == "ok":
-                            diag.update(body["data"]["mqtt"])
+                        if body["id"] == "diag":
+                            diag.update(body["data"]["mqtt"] if body["status"] == "ok" else body["error"])
                             continue
                         code = "ok" if body["status"] == "ok" else body["error"]["code"]
                         replies[str(body["id"])] = (now, code)
-                        if len(replies) >= total:
+                        if len(replies) >= expected[0]:
                             all_in.set()
 
                 collector = asyncio.create_task(collect())
                 rss_before = rss_mb(daemon.pid)
                 cpu_before = cpu_s(daemon.pid)
-                t0 = time.perf_counter()
-                procs = [
-                    await asyncio.create_subprocess_exec(
-                        sys.executable,
-                        __file__,
-                        "--sender",
-                        str(i),
-                        "--port",
-                        str(broker.port),
-                        "--root",
-                        root,
-                        "--rate",
-                        str(rate),
-                        "--seconds",
-                        str(seconds),
-                        stdout=asyncio.subprocess.PIPE,
-                        cwd=REPO,
-                    )
-                    for i in range(SENDERS)
-                ]
-                outputs = await asyncio.gather(*(proc.communicate() for proc in procs))
-                await listener.publish(f"{root}/$ctl/request/diagnostics", json.dumps({"id": "diag"}), qos=1)
+                settled: list[float] = []
                 offered_s = 0.0
-                for out, _ in outputs:
-                    part = json.loads(out)
-                    sent.update(part["sent"])
-                    acked.update(part["acked"])
-                    offered_s = max(offered_s, part["offered_s"])
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(all_in.wait(), 60)
-                load_s = time.perf_counter() - t0
-                rss_after = rss_mb(daemon.pid)
-                cpu_load = cpu_s(daemon.pid) - cpu_before
-                await asyncio.sleep(settle_s)
-                rss_settled = rss_mb(daemon.pid)
+                for burst in range(bursts):
+                    expected[0] = total * (burst + 1)
+                    all_in.clear()
+                    t0 = time.perf_counter()
+                    procs = [
+                        await asyncio.create_subprocess_exec(
+                            sys.executable,
+                            __file__,
+                            "--sender",
+                            str(i),
+                            "--port",
+                            str(broker.port),
+                            "--root",
+                            root,
+                            "--rate",
+                            str(rate),
+                            "--seconds",
+                            str(seconds),
+                            "--prefix",
+                            f"B{burst}L",
+                            stdout=asyncio.subprocess.PIPE,
+                            cwd=REPO,
+                        )
+                        for i in range(SENDERS)
+                    ]
+                    outputs = await asyncio.gather(*(proc.communicate() for proc in procs))
+                    await listener.publish(f"{root}/$ctl/request/diagnostics", json.dumps({"id": "diag"}), qos=1)
+                    burst_s = 0.0
+                    for out, _ in outputs:
+                        part = json.loads(out)
+                        sent.update(part["sent"])
+                        acked.update(part["acked"])
+                        burst_s = max(burst_s, part["offered_s"])
+                    offered_s += burst_s
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(all_in.wait(), 60)
+                    load_s = time.perf_counter() - t0
+                    rss_after = rss_mb(daemon.pid)
+                    cpu_load = cpu_s(daemon.pid) - cpu_before
+                    await asyncio.sleep(settle_s)
+                    rss_settled = rss_mb(daemon.pid)
+                    settled.append(rss_settled)
                 collector.cancel()
                 await asyncio.gather(collector, return_exceptions=True)
     finally:
@@ -256,6 +269,7 @@ async def main(rate: float, seconds: float, settle_s: float) -> dict[str, Any]:
         "rss_settled_mb": rss_settled,
         "settle_s": settle_s,
         "rss_growth_settled_mb": round(rss_settled - rss_before, 1),
+        "rss_settled_after_each_burst_mb": settled,
     }
 
 
@@ -266,11 +280,19 @@ if __name__ == "__main__":
     parser.add_argument("--sender", type=int, help=argparse.SUPPRESS)  # internal: run one sender process
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--prefix", default="L", help=argparse.SUPPRESS)
+    parser.add_argument("--bursts", type=int, default=1, help="run the load this many times, settling after each")
+    parser.add_argument("--max-wait-s", type=float, help="the room's broker.command_max_wait_s for this run")
     parser.add_argument("--profile", default="", help="run the daemon under cProfile, statistics to this file")
     parser.add_argument("--settle-s", type=float, default=60.0, help="wait before the last RSS reading (default 60)")
     args = parser.parse_args()
     PROFILE = args.profile
+    MAX_WAIT_S = args.max_wait_s
     if args.sender is not None:
-        print(json.dumps(asyncio.run(send(args.sender, args.port, args.root, args.rate, args.seconds))))
+        print(
+            json.dumps(
+                asyncio.run(send(args.sender, args.port, args.root, args.rate, args.seconds, prefix=args.prefix))
+            )
+        )
         sys.exit(0)
-    print(json.dumps(asyncio.run(main(args.rate, args.seconds, args.settle_s))))
+    print(json.dumps(asyncio.run(main(args.rate, args.seconds, args.settle_s, args.bursts))))
