@@ -67,6 +67,9 @@ class BrokerConfig(_Strict):
     # MQTT users who send commands under their own name (`.../cmd/<action>/<user>`, enforced by the ACL): the
     # name and role the journal and the record give them (a technician may override the recording rule)
     operators: dict[str, OperatorConfig] = Field(default_factory=dict)
+    clock_skew_s: float = Field(10.0, ge=0, le=3600)  # a command whose ts is further ahead is refused
+    # a device command not on its way to the device this long after the daemon read it is EXPIRED, never sent
+    command_max_wait_s: float = Field(1.0, gt=0, le=60)
 
     def password(self) -> str | None:
         """The password, read from its file when the daemon connects (never kept in the config)."""
@@ -96,6 +99,7 @@ class DeviceConfig(_Strict):
     transport: TransportConfig
     address: int | None = Field(None, ge=0, le=255)
     options: dict[str, Any] = Field(default_factory=dict)  # family-specific (e.g. a PJLink password_file)
+    command_queue: int | None = Field(None, ge=1, le=64)  # queue depth; default the profile's timing.command_queue
 
 
 class RoomConfig(_Strict):

@@ -87,6 +87,7 @@ class Room:
                 self._availability_changed,
                 self._state_changed,
                 backoff or Backoff(),
+                dev.command_queue,
                 node=dev.transport.port if dev.transport.port.startswith("/") else None,  # a device path
                 watcher=self._nodes,
             )
@@ -192,13 +193,16 @@ class Room:
         ref: str | None = None,
         cause: str | None = None,
         override_reason: str | None = None,
+        deadline: float | None = None,
     ) -> dict[str, Any]:
         """Run one device operation for ``actor``; raises a CourtroomError subclass naming what was wrong.
 
         Journal first, then act: a command that passes its checks is on disk (``device_command``, with ``ref``,
         the sender's request id) before a byte goes to the device, and is refused untouched when the journal
-        cannot write it. A command refused by its checks is journaled in the background
-        (``device_command_refused``), the outcome of one that ran likewise (``device_command_outcome``).
+        cannot write it. A command refused by its checks or by a full device queue (``BUSY``) is journaled in the
+        background (``device_command_refused``), the outcome of one that ran likewise (``device_command_outcome``,
+        also ``SUPERSEDED`` or ``EXPIRED`` for one that waited in the queue and never reached the device).
+        ``deadline`` (``time.time()``) is when a waiting command is no longer worth sending.
         """
         who = Actor.of(actor)
         record: dict[str, Any] = {"device": device_id, "action": action, "params": dict(params)}
@@ -217,22 +221,32 @@ class Room:
                 self.command_policy(CommandRequest(device_id, action, params, who, cause, override_reason))
             if not supervisor.online:
                 raise DeviceOffline(f"{device_id} is offline: {supervisor.reason}")
+            spec = supervisor.device.actions[action]
+            # a hearing's own step is never refused for lack of room, replaced or expired: it waits its turn
+            place = supervisor.queue.admit(
+                action, coalesce=spec.coalesce, protected=cause is not None, deadline=None if cause else deadline
+            )
         except CourtroomError as exc:
             self._record(Kind.DEVICE_COMMAND_REFUSED, {**record, "outcome": exc.code, "message": str(exc)}, who)
             raise
-        self._commands += 1
-        command = record["command"] = f"{self._run}.{self._commands}"  # what its outcome row names
-        if self.journal is not None:
-            if self.config.journal.command_sync == "full":
-                await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who)
-            else:  # in the journal's ahead log at once: no wait for a transaction, and a crash cannot lose it
-                self.journal.log_ahead(Kind.DEVICE_COMMAND, record, actor=who)
-        outcome: dict[str, Any] = {"command": command, "device": device_id, "action": action}
         try:
-            result = await supervisor.execute(action, params)
-        except CourtroomError as exc:
-            self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": exc.code, "message": str(exc)}, who)
-            raise
+            self._commands += 1
+            command = record["command"] = f"{self._run}.{self._commands}"  # what its outcome row names
+            if self.journal is not None:
+                if self.config.journal.command_sync == "full":
+                    await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who)
+                else:  # in the journal's ahead log at once: no wait for a transaction, and a crash cannot lose it
+                    self.journal.log_ahead(Kind.DEVICE_COMMAND, record, actor=who)
+            outcome: dict[str, Any] = {"command": command, "device": device_id, "action": action}
+            supervisor.queue.ready(place)
+            try:
+                await supervisor.queue.wait_turn(place)  # Superseded or Expired while it waited: never sent
+                result = await supervisor.execute(action, params)
+            except CourtroomError as exc:
+                self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": exc.code, "message": str(exc)}, who)
+                raise
+        finally:
+            supervisor.queue.release(place)
         self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": "ok"}, who)
         return result
 

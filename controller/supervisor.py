@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from controller.commands import CommandQueue
 from controller.nodewatch import NodeWatcher
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline
@@ -62,6 +63,7 @@ class DeviceSupervisor:
         on_availability: AvailabilityListener,
         on_state: StateListener,
         backoff: Backoff | None = None,
+        queue_depth: int | None = None,
         *,
         node: str | None = None,
         watcher: NodeWatcher | None = None,
@@ -69,6 +71,8 @@ class DeviceSupervisor:
         self.device = device
         self.node = node  # the serial device node (a path) to wait for while it is missing
         self._watcher = watcher
+        depth = queue_depth if queue_depth is not None else device.profile.protocol.timing.command_queue
+        self.queue = CommandQueue(device.device_id, depth)
         self.online = False
         self.reason: str | None = "not connected yet"
         self.connects = 0
@@ -178,4 +182,7 @@ class DeviceSupervisor:
             "connects": self.connects,
             "failures": self.failures,
             "last_error": self.last_error,
+            "queue": len(self.queue),
+            "queue_depth": self.queue.depth,
+            "refused": dict(self.queue.refused),
         }

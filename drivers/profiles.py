@@ -65,6 +65,7 @@ class Timing(_Strict):
     completion_timeout_ms: float = Field(15000, gt=0)
     inquiry_timeout_ms: float = Field(1000, gt=0)
     poll_interval_s: float = Field(2.0, gt=0)
+    command_queue: int = Field(4, ge=1, le=64)  # commands of clients waiting or running; more are BUSY
 
 
 Options = dict[str, Any]

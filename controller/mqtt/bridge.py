@@ -19,7 +19,7 @@ import json
 import logging
 import ssl
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,7 +28,6 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from pydantic import ValidationError
 
 from controller import __version__
 from controller.config import BrokerConfig
@@ -58,18 +57,28 @@ from controller.mqtt.contract import (
     Payload,
     Reply,
     Topics,
-    now_ms,
+)
+from controller.mqtt.inbound import (
+    MAX_TOPIC_CHARS,
+    MAX_WAITING,
+    DuplicateMemory,
+    RequestError,
+    StampedQueue,
+    parse,
+    peek_id,
+    received_at,
+    reply_topic,
 )
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
-from drivers.devices.base import describe_validation
 from drivers.errors import CourtroomError
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_MEMORY = 64  # ids remembered per target topic
+MAX_HANDLERS = 256  # inbound messages served at once; the next ones wait, stamped, in arrival order
 METER_MAX_HZ = 10.0
+MAX_INFLIGHT = 200  # QoS 1 publishes awaiting their PUBACK (paho's default, 20, throttles a burst of replies)
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
 PUBLISH_WINDOW = 100  # messages awaiting their PUBACK at once
 SUMMARY_DELAY_S = 0.05  # availability changes within this long share one $ctl/state (and $ctl/devices)
@@ -83,14 +92,6 @@ class RoomService(Protocol):
     def state(self) -> Payload: ...
 
     async def execute(self, action: str, params: Mapping[str, Any], actor: Actor | str = ...) -> dict[str, Any]: ...
-
-
-class RequestError(CourtroomError):
-    """An inbound message that cannot be acted on; ``code`` says why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -123,8 +124,9 @@ class MqttBridge:
         self.connects = 0
         self._client: aiomqtt.Client | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._seen: dict[str, OrderedDict[str, asyncio.Future[Reply]]] = {}
+        self._seen = DuplicateMemory()
         self._handlers: set[asyncio.Task[None]] = set()
+        self._handler_slots = asyncio.Semaphore(MAX_HANDLERS)
         self._stopping = False
         self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
         self._devices_dirty = False
@@ -273,10 +275,11 @@ class MqttBridge:
             self._checkpoint(self.checkpoints.latest)
 
     # -- connection ------------------------------------------------------------------------------------------
-    def _make_client(self) -> aiomqtt.Client:
+    def _make_client(self, session: int) -> aiomqtt.Client:
+        """A client whose last will carries ``session``, the number this connection gets when it succeeds."""
         will = aiomqtt.Will(
             self.topics.ctl_state,
-            ControllerState(state="offline", session=self.session.value).encode(),
+            ControllerState(state="offline", session=session).encode(),
             1,
             True,
         )
@@ -296,10 +299,33 @@ class MqttBridge:
             tls_context=tls,
             timeout=10,
             socket_options=NO_DELAY,
+            queue_type=self._inbound_queue(),  # each inbound message notes when it was read
+            max_inflight_messages=MAX_INFLIGHT,
         )
         # Publishes are pipelined (see _send): the whole retained set is in flight at once after a connect.
         client.pending_calls_threshold = 1000
         return client
+
+    def _inbound_queue(self) -> type[StampedQueue]:
+        bridge = self
+
+        class Inbound(StampedQueue):
+            def overflow(self, item: Any) -> bool:
+                return bridge._refuse_overflow(item)
+
+        return Inbound
+
+    def _refuse_overflow(self, message: aiomqtt.Message) -> bool:
+        """A message that found MAX_WAITING others waiting: BUSY at once, on its default reply topic; a hearing
+        operation is never refused for it: it waits (True: refused)."""
+        topic = message.topic.value
+        if topic.startswith(f"{self.topics.root}/hearing/cmd/"):
+            return False
+        reply = _error_reply(
+            peek_id(message.payload), "BUSY", f"{MAX_WAITING} requests are waiting to be served; try again shortly"
+        )
+        self._send(self.topics.reply_to(topic), reply)
+        return True
 
     async def run(self) -> None:
         """Connect, serve, and reconnect until cancelled: a refused connect costs little, so the broker is tried
@@ -307,10 +333,10 @@ class MqttBridge:
         delays = Backoff().delays()
         failures = 0
         while not self._stopping:
-            self.session.next()
-            client = self._make_client()
+            client = self._make_client(self.session.value + 1)
             try:
                 async with client:
+                    self.session.next()  # a session is a connection the broker accepted, not an attempt
                     self._client = client
                     delays = Backoff().delays()  # connected: a later loss starts again from the short first wait
                     failures = 0
@@ -337,9 +363,7 @@ class MqttBridge:
         log.info("MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value)
         try:
             async for message in client.messages:
-                task = asyncio.create_task(self._handle(message))
-                self._handlers.add(task)
-                task.add_done_callback(self._handlers.discard)
+                await self._serve_one(message)
         finally:
             for task in list(self._in_flight):
                 task.cancel()
@@ -398,59 +422,80 @@ class MqttBridge:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     # -- inbound ---------------------------------------------------------------------------------------------
+    async def _serve_one(self, message: aiomqtt.Message) -> None:
+        """Serve an inbound message in a task of its own, at most MAX_HANDLERS at once: under a flood the rest
+        wait in the client's queue (stamped when read, so a device command that waited too long expires there)
+        instead of as thousands of tasks."""
+        await self._handler_slots.acquire()
+        task = asyncio.create_task(self._handle(message))
+        self._handlers.add(task)
+        task.add_done_callback(self._handler_done)
+
+    def _handler_done(self, task: asyncio.Task[None]) -> None:
+        self._handlers.discard(task)
+        self._handler_slots.release()
+
     async def _handle(self, message: aiomqtt.Message) -> None:
+        """Answer one inbound message. Nothing escapes: a payload beyond the limits is refused naming the limit,
+        a bug becomes an ``INTERNAL`` reply and a log line."""
         topic = message.topic.value
         props = message.properties
-        reply_topic = getattr(props, "ResponseTopic", None) or self.topics.reply_to(topic)
         reply_props: Properties | None = None
         correlation = getattr(props, "CorrelationData", None)
         if correlation is not None:
             reply_props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             reply_props.CorrelationData = correlation
+        to = self.topics.reply_to(topic)
         request_id: Any = None
         try:
-            command = self._parse(message)
-            request_id = command.id
-            reply = await self._dedupe(topic, command)
-        except RequestError as exc:
-            reply = _error_reply(request_id if request_id is not None else _peek_id(message), exc.code, str(exc))
-        self._send(reply_topic, reply, props=reply_props)
-
-    def _parse(self, message: aiomqtt.Message) -> Command:
-        if message.retain:
-            raise RequestError("RETAINED", "retained messages on inbound topics are refused; publish with retain=false")
-        try:
-            data = json.loads(message.payload if isinstance(message.payload, bytes | str) else b"")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RequestError("BAD_REQUEST", f"payload is not JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise RequestError("BAD_REQUEST", "payload must be a JSON object with an 'id'")
-        try:
-            command = Command.model_validate(data)
-        except ValidationError as exc:
-            raise RequestError("BAD_REQUEST", describe_validation(exc)) from None
-        max_age_ms = self.broker.command_max_age_s * 1000
-        if command.ts is not None and now_ms() - command.ts > max_age_ms:
-            age_s = (now_ms() - command.ts) / 1000
-            raise RequestError(
-                "EXPIRED",
-                f"command is {age_s:.1f} s old; older than {self.broker.command_max_age_s:g} s is refused",
+            to, refusal = reply_topic(self.topics, topic, getattr(props, "ResponseTopic", None))
+            if len(topic) > MAX_TOPIC_CHARS:
+                raise RequestError("INVALID_ARGUMENT", f"topic of {len(topic)} characters; at most {MAX_TOPIC_CHARS}")
+            command = parse(
+                message.payload,
+                retain=bool(message.retain),
+                max_age_s=self.broker.command_max_age_s,
+                max_skew_s=self.broker.clock_skew_s,
             )
-        return command
+            request_id = command.id
+            if refusal is not None:
+                raise refusal
+            reply = await self._dedupe(topic, command, self._deadline(command, props, received_at(message)))
+        except RequestError as exc:
+            reply = _error_reply(request_id if request_id is not None else peek_id(message.payload), exc.code, str(exc))
+        except Exception as exc:
+            log.exception("inbound message on %.200s", topic)
+            reply = _error_reply(request_id, "INTERNAL", f"{type(exc).__name__}: {exc}"[:400])
+        try:
+            self._send(to, reply, props=reply_props)
+        except Exception as exc:  # a reply that cannot be encoded (a lone surrogate in its id): answer without it
+            log.warning("reply on %.200s cannot be sent: %s", to, exc)
+            self._send(to, _error_reply(None, "BAD_REQUEST", "the request's id cannot be echoed"), props=reply_props)
 
-    async def _dedupe(self, topic: str, command: Command) -> Reply:
+    def _deadline(self, command: Command, props: Properties | None, received: float | None = None) -> float:
+        """When a device command still waiting is no longer worth sending (``time.time()``): its ``ts`` (or its
+        arrival) plus ``command_max_age_s``; sooner, its MQTT v5 message expiry; and at the latest
+        ``command_max_wait_s`` after the daemon read it from the broker (``received``, ``time.monotonic()``),
+        so a flood the daemon cannot keep up with is answered EXPIRED instead of moving cameras late."""
+        now = time.time()
+        deadline = (command.ts / 1000 if command.ts is not None else now) + self.broker.command_max_age_s
+        expiry = getattr(props, "MessageExpiryInterval", None)
+        if isinstance(expiry, int) and expiry > 0:
+            deadline = min(deadline, now + expiry)
+        if received is not None:
+            deadline = min(deadline, now - (time.monotonic() - received) + self.broker.command_max_wait_s)
+        return deadline
+
+    async def _dedupe(self, topic: str, command: Command, deadline: float | None = None) -> Reply:
         """Answer a repeated id from memory (QoS 1 may deliver twice) without acting again."""
-        seen = self._seen.setdefault(topic, OrderedDict())
         key = json.dumps(command.id)
-        earlier = seen.get(key)
+        earlier = self._seen.get(topic, key)
         if earlier is not None:
             return await asyncio.shield(earlier)
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        seen[key] = future
-        while len(seen) > DUPLICATE_MEMORY:
-            seen.popitem(last=False)
+        self._seen.put(topic, key, future)
         try:
-            reply = await self._dispatch(topic, command)
+            reply = await self._dispatch(topic, command, deadline)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here; a repeat re-raises it
@@ -469,7 +514,7 @@ class MqttBridge:
         name, role = (operator.name, operator.role) if operator is not None else ("", "")
         return Actor(f"mqtt:{user}", name=name, role=role, on_behalf=on_behalf)
 
-    async def _dispatch(self, topic: str, command: Command) -> Reply:
+    async def _dispatch(self, topic: str, command: Command, deadline: float | None = None) -> Reply:
         rest = topic[len(self.topics.root) + 1 :].split("/")
         actor = self._actor(topic, command)
         try:
@@ -487,7 +532,13 @@ class MqttBridge:
                 if reason is not None and (not isinstance(reason, str) or not 4 <= len(reason.strip()) <= 500):
                     raise RequestError("INVALID_ARGUMENT", "override_reason: a written reason of 4 to 500 characters")
                 data = await self.room.execute(
-                    rest[0], rest[2], params, actor=actor, ref=str(command.id), override_reason=reason
+                    rest[0],
+                    rest[2],
+                    params,
+                    actor=actor,
+                    ref=str(command.id),
+                    override_reason=reason,
+                    deadline=deadline,
                 )
         except CourtroomError as exc:
             return _error_reply(command.id, exc.code, str(exc))
@@ -506,6 +557,12 @@ class MqttBridge:
                 "mqtt_connects": self.connects,
                 "started_ts": self.room.started_ms,
                 "devices": self.room.diagnostics(),
+                "mqtt": {
+                    "remembered_ids": len(self._seen),
+                    "serving": len(self._handlers),
+                    "publishing": len(self._in_flight),
+                    "missed_events": len(self._missed),
+                },
             }
         if op == "reload":
             raise RequestError("UNSUPPORTED", "reload is not implemented yet: restart the service to load a new config")
@@ -514,12 +571,3 @@ class MqttBridge:
 
 def _error_reply(request_id: Any, code: str, message: str) -> Reply:
     return Reply(id=request_id, status="error", error=ErrorBody(code=code, message=message))
-
-
-def _peek_id(message: aiomqtt.Message) -> Any:
-    """The id of a request that failed validation, when one can still be read, so the sender can match it."""
-    with contextlib.suppress(Exception):
-        data = json.loads(message.payload)
-        if isinstance(data, dict) and isinstance(data.get("id"), str | int):
-            return data["id"]
-    return None

@@ -102,7 +102,7 @@ TOPIC_PREFIX = "courtroom/v1"
 
 # -- retained, outbound --
 class ControllerState(Payload):
-    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every connect;
+    """`$ctl/state` (and the last will): the daemon's own liveness; ``session`` grows on every successful connect;
     ``journal`` is ``unavailable`` when the journal cannot write (the state is then ``degraded``)."""
 
     state: Literal["online", "offline", "degraded"]
@@ -158,8 +158,10 @@ ErrorCode = Literal[
     "CHECK_FAILED",  # opening refused: the pre-hearing check failed and no override reason was given
     "JOURNAL_ERROR",  # the journal cannot write the operation's row: nothing of it was done
     "RECORDING_RULE",  # a hearing's recording stops only through its interruptions (or a technician's override)
-    "EXPIRED",  # older than its expiry
+    "EXPIRED",  # older than its expiry, or its deadline passed while it waited in its device's queue
+    "SUPERSEDED",  # a newer command of the same coalescing action replaced it while it waited
     "RETAINED",  # a retained message on an inbound topic
+    "FORBIDDEN",  # a v5 Response Topic outside the room's reply space: the command was not run
     "INTERNAL",
 ]
 

@@ -1,4 +1,5 @@
-"""The MQTT session counter: grows on every connect and survives restarts (kept in the state folder)."""
+"""The MQTT session counter: grows on every connection the broker accepts (not on failed attempts) and survives
+restarts (kept in the state folder)."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ class ActionSpec:
     params: type[ActionParams]
     capability: str | None
     doc: str
+    coalesce: bool = False  # a newer one replaces a waiting one (an absolute move): the newest wins
 
 
 @dataclass

@@ -69,12 +69,14 @@ class Camera(Device):
     actions: ClassVar[dict[str, ActionSpec]] = {
         "power": ActionSpec(PowerParams, "power", "power on (true) or standby (false)"),
         "zoom": ActionSpec(ZoomParams, "zoom", "start zooming tele or wide (optional speed), or stop"),
-        "zoom_to": ActionSpec(ZoomToParams, "zoom_direct", "zoom to an absolute position"),
+        "zoom_to": ActionSpec(ZoomToParams, "zoom_direct", "zoom to an absolute position", coalesce=True),
         "pan_tilt": ActionSpec(DriveParams, "pan_tilt", "drive pan/tilt in a direction until stopped"),
-        "pan_tilt_to": ActionSpec(MoveParams, "pan_tilt_absolute", "move to an absolute pan/tilt position"),
+        "pan_tilt_to": ActionSpec(
+            MoveParams, "pan_tilt_absolute", "move to an absolute pan/tilt position", coalesce=True
+        ),
         "pan_tilt_by": ActionSpec(MoveParams, "pan_tilt_relative", "move by a relative pan/tilt amount"),
         "home": ActionSpec(NoParams, "home", "return to the home position"),
-        "preset_recall": ActionSpec(PresetParams, "presets", "move to a stored preset"),
+        "preset_recall": ActionSpec(PresetParams, "presets", "move to a stored preset", coalesce=True),
         "preset_set": ActionSpec(PresetParams, "presets", "store the present position as a preset"),
         "preset_reset": ActionSpec(PresetParams, "presets", "clear a stored preset"),
         "refresh": ActionSpec(NoParams, None, "read the state from the camera now"),

@@ -78,7 +78,7 @@ class Watcher:
         async for message in self.client.messages:
             try:
                 payload = json.loads(message.payload)  # type: ignore[arg-type]
-            except (json.JSONDecodeError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # hostile payloads too: not UTF-8, 5000 digits or deep
                 payload = {"_raw": message.payload}
             self.messages.append((message.topic.value[len(ROOT) + 1 :], payload, bool(message.retain)))
             self._new.set()

@@ -206,11 +206,11 @@ async def test_a_repeated_id_is_answered_from_memory(daemon: Daemon, watcher: Wa
 
 async def test_v5_response_topic_and_correlation_data(daemon: Daemon, watcher: Watcher) -> None:
     props = Properties(PacketTypes.PUBLISH)
-    props.ResponseTopic = "courtroom/v1/b2-cr104/console-7/inbox"
+    props.ResponseTopic = "courtroom/v1/b2-cr104/$reply/console-7/inbox"  # inside the room's reply space
     props.CorrelationData = b"corr-42"
     mark = len(watcher.messages)
     await watcher.publish("cam-judge/cmd/refresh", {"id": "v5"}, properties=props)
-    reply = await watcher.wait_for("console-7/inbox", lambda p: p["id"] == "v5", start=mark)
+    reply = await watcher.wait_for("$reply/console-7/inbox", lambda p: p["id"] == "v5", start=mark)
     assert reply["status"] == "ok"
     assert not [p for t, p, _ in watcher.messages[mark:] if t == "cam-judge/reply/refresh"]
 
