@@ -76,8 +76,7 @@ class PelcoLine(LinkCore[bytes, int]):
     async def command(self, address: int, frame: bytes) -> None:
         """Send one command frame; it returns once written (Pelco sends no acknowledgement)."""
         self._check_address(address)
-        await self.ensure_open()
-        await self._send(frame)
+        await self.post(frame)
 
     async def query(self, address: int, axis: Axis, *, timeout_s: float | None = None) -> int:
         """Ask dome ``address`` for its ``axis`` position (Pelco-D only) and return the 16-bit value."""
@@ -114,8 +113,5 @@ class PelcoLine(LinkCore[bytes, int]):
         except DecodeError as exc:  # another controller's command on a shared bus, say
             log.debug("%s: ignored: %s", self.name, exc)
             return
-        waiter = self.exchanges.get((reply.address, reply.axis))
-        if waiter is not None and not waiter.first.done():
-            waiter.first.set_result(reply.value)
-        else:
+        if not self.answer((reply.address, reply.axis), reply.value):
             log.info("%s: position reply nothing waits for, discarded: %s", self.name, reply)

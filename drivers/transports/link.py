@@ -61,6 +61,24 @@ class Exchange(Generic[R]):
     inquiry: bool = False  # VISCA: an inquiry (an answer comes) rather than a command (ACK, then Completion)
     detached: bool = False  # its sender stopped waiting for the end: a late Completion or error is absorbed
 
+    @property
+    def waiting(self) -> bool:
+        """True until its first reply (or refusal) arrived."""
+        return not self.first.done()
+
+    def refuse(self, exc: BaseException) -> None:
+        """Fail the first reply (a NAK, an error frame) unless it came already."""
+        fail(self.first, exc)
+
+    def finish(self) -> None:
+        """The request ended (a Completion); a second end is ignored."""
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def abort(self, exc: BaseException) -> None:
+        """The request failed after its first reply (an error in place of its Completion)."""
+        fail(self.done, exc)
+
 
 LostListener = Callable[[str], None]
 
@@ -166,8 +184,8 @@ class LinkCore(SharedLink, Generic[F, R]):
 
     def _fail_all(self, exc: BaseException) -> None:
         for exchange in self.exchanges.values():
-            fail(exchange.first, exc)
-            fail(exchange.done, exc)
+            exchange.refuse(exc)
+            exchange.abort(exc)
         self.exchanges.clear()
 
     async def _lost(self, exc: TransportLost) -> None:
@@ -196,6 +214,11 @@ class LinkCore(SharedLink, Generic[F, R]):
         except TransportLost as exc:
             await self._lost(exc)
             raise
+
+    async def post(self, data: bytes) -> None:
+        """Open the line when it is closed and write ``data``, which nothing answers (a Pelco command)."""
+        await self.ensure_open()
+        await self._send(data)
 
     # -- exchanges -------------------------------------------------------------------------------------------
     async def exchange(
@@ -231,8 +254,38 @@ class LinkCore(SharedLink, Generic[F, R]):
         except TimeoutError:
             raise timed_out() from None
         finally:
-            if (not keep or not answered) and self.exchanges.get(key) is exchange:
-                del self.exchanges[key]
+            if not keep or not answered:
+                self.forget(key, exchange)
+
+    async def until_done(
+        self, exchange: Exchange[R], timeout_s: float, timed_out: Callable[[], CourtroomError]
+    ) -> None:
+        """Wait for the end of an exchange kept after its first reply (a VISCA Completion); ``timed_out()`` is
+        raised when it does not come within ``timeout_s``, a refusal of the end as itself."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await exchange.done
+        except TimeoutError:
+            raise timed_out() from None
+
+    def forget(self, key: Hashable, exchange: Exchange[R]) -> None:
+        """Remove ``exchange`` from under ``key`` (if another took the key since, leave that one)."""
+        if self.exchanges.get(key) is exchange:
+            del self.exchanges[key]
+
+    def waiting(self, key: Hashable) -> Exchange[R] | None:
+        """The exchange under ``key`` while it waits for its first reply, else None."""
+        exchange = self.exchanges.get(key)
+        return exchange if exchange is not None and exchange.waiting else None
+
+    def answer(self, key: Hashable, reply: R) -> bool:
+        """Hand ``reply`` to the exchange under ``key`` if it waits for its first reply and its ``accept`` (when
+        it has one) takes it; True when it did. The routers of every family resolve first replies this way."""
+        exchange = self.waiting(key)
+        if exchange is None or (exchange.accept is not None and not exchange.accept(reply)):
+            return False
+        exchange.first.set_result(reply)
+        return True
 
     async def _resend_until_answered(self, exchange: Exchange[R], timeout_s: float, sends: int) -> None:
         for send in range(sends):
@@ -359,10 +412,7 @@ class FramedLink(LinkCore[F, F]):
         if self._handshake_queue is not None:
             self._handshake_queue.put_nowait(frame)
             return
-        exchange = self.exchanges.get(_REPLY)
-        accept = exchange.accept if exchange is not None and not exchange.first.done() else None
-        if exchange is not None and accept is not None and accept(frame):
-            exchange.first.set_result(frame)
+        if self.answer(_REPLY, frame):  # a request's exchange always has its ``accept``
             return
         for listener in list(self._listeners):
             try:
