@@ -261,11 +261,13 @@ class LinkCore(SharedLink, Generic[F, R]):
         self, exchange: Exchange[R], timeout_s: float, timed_out: Callable[[], CourtroomError]
     ) -> None:
         """Wait for the end of an exchange kept after its first reply (a VISCA Completion); ``timed_out()`` is
-        raised when it does not come within ``timeout_s``, a refusal of the end as itself."""
+        raised when it does not come within ``timeout_s`` (the exchange is then detached: a late end is absorbed),
+        a refusal of the end as itself."""
         try:
             async with asyncio.timeout(timeout_s):
                 await exchange.done
         except TimeoutError:
+            exchange.detached = True
             raise timed_out() from None
 
     def forget(self, key: Hashable, exchange: Exchange[R]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from drivers.errors import CourtroomError, DecodeError, DeviceNak, DeviceTimeout, InvalidArgument
 from drivers.profiles import SerialSettings, Timing
 from drivers.transports.base import ByteStream
-from drivers.transports.link import Exchange, LinkCore, fail
+from drivers.transports.link import Exchange, LinkCore
 from drivers.transports.serial import SerialTransport
 from drivers.visca.codec import (
     ADDRESS_SET_BROADCAST,
@@ -146,15 +146,15 @@ class ViscaLine(LinkCore[Reply, Reply]):
             if not wait_completion:
                 pending.detached = True
                 return
-            try:
-                async with asyncio.timeout(done_s):
-                    await pending.done
-            except TimeoutError:
-                pending.detached = True  # keeps its socket, so a late Completion is not taken for the next one
-                raise DeviceTimeout(
+            # On a timeout the command keeps its socket (detached), so a late Completion is not taken for the next.
+            await self.until_done(
+                pending,
+                done_s,
+                lambda: DeviceTimeout(
                     f"{self.name}: camera {address} sent no Completion within {done_s * 1000:.0f} ms "
                     f"for {frame.hex(' ')}"
-                ) from None
+                ),
+            )
 
     async def inquire(self, address: int, frame: bytes, *, timeout_s: float | None = None) -> bytes:
         """Send an inquiry and return the answer's data bytes (between ``z0 50`` and FF)."""
@@ -227,19 +227,14 @@ class ViscaLine(LinkCore[Reply, Reply]):
     # -- routing ---------------------------------------------------------------------------------------------
     def _route(self, reply: Reply) -> None:
         if isinstance(reply, AddressSetReply | IfClearBroadcast):
-            waiter = self.exchanges.get(_BROADCAST)
-            if waiter is not None and not waiter.first.done() and waiter.accept is not None and waiter.accept(reply):
-                waiter.first.set_result(reply)
-            else:
+            if not self.answer(_BROADCAST, reply):  # a broadcast's exchange takes only the reply it expects
                 log.debug("%s: unexpected broadcast reply %s", self.name, reply)
             return
         if isinstance(reply, NetworkChange):
             self._on_network_change(reply.address)
             return
         address = reply.address
-        current = self.exchanges.get(_first(address))
-        if current is not None and current.first.done():
-            current = None
+        current = self.waiting(_first(address))
         if isinstance(reply, Ack) and current is not None and not current.inquiry:
             self.exchanges[_socket(address, reply.socket)] = current
             current.first.set_result(reply)
@@ -250,7 +245,7 @@ class ViscaLine(LinkCore[Reply, Reply]):
         elif isinstance(reply, Completion) and current is not None and not current.inquiry:
             current.first.set_result(reply)  # no ACK came first (IF_Clear for one camera answers z0 50 FF)
         elif isinstance(reply, ErrorReply) and current is not None:
-            fail(current.first, self._nak(address, reply, current.data))
+            current.refuse(self._nak(address, reply, current.data))
         else:
             log.warning("%s: reply nothing waits for, discarded: %s", self.name, reply)
 
@@ -264,13 +259,12 @@ class ViscaLine(LinkCore[Reply, Reply]):
             return False  # a command still waiting for its ACK is the likelier addressee of the error
         del self.exchanges[key]
         if isinstance(reply, Completion):
-            if not owner.done.done():
-                owner.done.set_result(None)
+            owner.finish()
             return True
         nak = self._nak(address, reply, owner.data)
         if owner.detached:
             log.warning("%s", nak)
-        fail(owner.done, nak)
+        owner.abort(nak)
         return True
 
     def _nak(self, address: int, reply: ErrorReply, frame: bytes) -> DeviceNak:
