@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
+from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, InvalidArgument, TransportLost
 from drivers.profiles import Timing
 from drivers.transports.base import ByteStream, SharedLink
 
@@ -44,6 +44,51 @@ class Splitter(Protocol[F_co]):
 
     def reset(self) -> None:
         """Forget a partial frame (the link was reopened)."""
+
+
+class Framer(Protocol):
+    """A codec's pull-style framer: bytes in with ``feed()``, then ``next_frame()`` until None (a DecodeError for
+    what it skipped)."""
+
+    def feed(self, data: bytes) -> None: ...
+
+    def next_frame(self) -> bytes | None: ...
+
+
+class PulledFrames(Generic[F]):
+    """A Splitter over a pull-style framer: each whole frame through ``decode`` (a DecodeError from the framer or
+    from ``decode`` is handed on in the frame's place); ``reset()`` starts a fresh framer."""
+
+    def __init__(self, make_framer: Callable[[], Framer], decode: Callable[[bytes], F]) -> None:
+        self._make_framer = make_framer
+        self._decode = decode
+        self._framer = make_framer()
+
+    def feed(self, data: bytes) -> Sequence[F | DecodeError]:
+        self._framer.feed(data)
+        out: list[F | DecodeError] = []
+        while True:
+            try:
+                raw = self._framer.next_frame()
+                if raw is None:
+                    return out
+                out.append(self._decode(raw))
+            except DecodeError as exc:
+                out.append(exc)
+
+    def reset(self) -> None:
+        self._framer = self._make_framer()
+
+
+def check_address(address: object, allowed: range) -> None:
+    """InvalidArgument unless ``address`` is an int in ``allowed`` (a camera or dome on a shared line)."""
+    if not isinstance(address, int) or isinstance(address, bool) or address not in allowed:
+        raise InvalidArgument(f"address: {address!r} is outside {allowed.start}..{allowed.stop - 1}")
+
+
+def limit_s(given_s: float | None, default_ms: float) -> float:
+    """A request's time limit in seconds: the caller's, else the profile's default (in ms)."""
+    return given_s if given_s is not None else default_ms / 1000
 
 
 def _new_future() -> asyncio.Future[Any]:

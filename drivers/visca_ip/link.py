@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from drivers.errors import ConfigError, CourtroomError, DecodeError, DeviceNak, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
-from drivers.transports.link import Exchange, LinkCore
+from drivers.transports.link import Exchange, LinkCore, limit_s
 from drivers.transports.udp import UdpTransport
 from drivers.visca.codec import Ack, Completion, ErrorReply, InquiryAnswer, Reply, decode_reply, error_for
 from drivers.visca_ip import header
@@ -113,8 +113,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         completion_timeout_s: float | None = None,
     ) -> None:
         """Send a command; return at its Completion (or at the ACK when ``wait_completion`` is False)."""
-        ack_s = ack_timeout_s if ack_timeout_s is not None else self.timing.ack_timeout_ms / 1000
-        done_s = completion_timeout_s if completion_timeout_s is not None else self.timing.completion_timeout_ms / 1000
+        ack_s = limit_s(ack_timeout_s, self.timing.ack_timeout_ms)
+        done_s = limit_s(completion_timeout_s, self.timing.completion_timeout_ms)
         _check_address(address)
         await self.ensure_open()
         async with self.lock("command"):
@@ -136,7 +136,7 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
     async def inquire(self, address: int, frame: bytes, *, timeout_s: float | None = None) -> bytes:
         """Send an inquiry and return the answer's data bytes (between ``90 50`` and FF)."""
         _check_address(address)
-        timeout = timeout_s if timeout_s is not None else self.timing.inquiry_timeout_ms / 1000
+        timeout = limit_s(timeout_s, self.timing.inquiry_timeout_ms)
         await self.ensure_open()
         sequence, pending = await self._exchange(PayloadType.INQUIRY, frame, timeout, "answer")
         self.forget(sequence, pending)
