@@ -35,9 +35,8 @@ class PelcoLine(LinkCore[bytes, int]):
     def __init__(self, transport: ByteStream, timing: Timing, variant: Variant, *, baudrate: int | None = None) -> None:
         if variant not in ("D", "P"):
             raise InvalidArgument(f"variant: {variant!r} is not 'D' or 'P'")
-        super().__init__(transport, PulledFrames(lambda: FrameSplitter(variant), bytes), timing)
+        super().__init__(transport, PulledFrames(lambda: FrameSplitter(variant), bytes), timing, baudrate=baudrate)
         self.variant: Variant = variant
-        self.baudrate = baudrate  # for wire time; None when the link has no meaningful rate
 
     @classmethod
     def serial(cls, port: str, settings: SerialSettings, timing: Timing, variant: Variant) -> PelcoLine:
@@ -74,10 +73,6 @@ class PelcoLine(LinkCore[bytes, int]):
 
     def _check_address(self, address: int) -> None:
         check_address(address, codec.ADDRESSES[self.variant])
-
-    def wire_time(self, data: bytes) -> float:
-        """Seconds ``data`` occupies the line (10 bits a byte at the baud rate; 0 without one)."""
-        return len(data) * 10 / self.baudrate if self.baudrate else 0.0
 
     # -- routing ---------------------------------------------------------------------------------------------
     def _route(self, raw: bytes) -> None:

@@ -1,13 +1,15 @@
 """The one request engine every line and link runs on, and FramedLink, the simple case of it.
 
 ``LinkCore`` owns what all of them share: a byte stream (serial, TCP, or UDP datagrams), a sans-IO splitter
-that cuts it into frames (or typed DecodeErrors, after which it resynchronises), one reader task handing each
-frame to ``_route``, writes paced by the profile's ``inter_frame_gap_ms`` (plus a frame's wire time where the
-family counts it), exchanges in flight by key (a request, its first reply and, for a command that completes
-later, its end; resent a bounded number of times on a lossy link), and a teardown that fails every waiter with
-TransportLost. Each family routes replies its own way: FramedLink by a predicate, one request at a time (MDC,
-LG, PJLink, 9-pin, HyperDeck, Tesira, the mic systems); ViscaLine by camera address and socket; ViscaIpLink by
-sequence number; PelcoLine by dome address and axis.
+that cuts it into frames (or typed DecodeErrors, after which it resynchronises; ``PulledFrames`` adapts a
+codec's pull-style framer), one reader task handing each frame to ``_route``, writes paced by the profile's
+``inter_frame_gap_ms`` (plus a frame's wire time at ``baudrate`` on a half-duplex line), exchanges in flight by
+key (a request, its first reply and, for a command that completes later, its end: ``until_done``; resent a
+bounded number of times on a lossy link), and a teardown that fails every waiter with TransportLost. A router
+resolves replies with ``answer(key, reply)`` and ``Exchange.refuse/finish/abort``; each family keys them its own
+way: FramedLink by a predicate, one request at a time (MDC, LG, PJLink, 9-pin, HyperDeck, Tesira, the mic
+systems); ViscaLine by camera address, then socket; ViscaIpLink by sequence number; PelcoLine by dome address
+and axis. docs/request-engine.md walks through it.
 """
 
 from __future__ import annotations
@@ -15,114 +17,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
 
-from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, InvalidArgument, TransportLost
+from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
 from drivers.transports.base import ByteStream, SharedLink
+from drivers.transports.exchange import Exchange, Framer, PulledFrames, Splitter, check_address, fail, limit_s
+
+__all__ = [
+    "Exchange",
+    "FramedLink",
+    "Framer",
+    "LinkCore",
+    "PulledFrames",
+    "Splitter",
+    "check_address",
+    "fail",
+    "limit_s",
+]
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F")
 R = TypeVar("R")
-F_co = TypeVar("F_co", covariant=True)
-
-
-def fail(future: asyncio.Future[Any], exc: BaseException) -> None:
-    """Fail ``future`` unless it is done, marking the error retrieved (a waiter that gave up must not log it)."""
-    if not future.done():
-        future.set_exception(exc)
-        future.exception()
-
-
-class Splitter(Protocol[F_co]):
-    """Sans-IO framing: bytes in, whole frames (or DecodeErrors for what it skipped) out."""
-
-    def feed(self, data: bytes) -> Sequence[F_co | DecodeError]: ...
-
-    def reset(self) -> None:
-        """Forget a partial frame (the link was reopened)."""
-
-
-class Framer(Protocol):
-    """A codec's pull-style framer: bytes in with ``feed()``, then ``next_frame()`` until None (a DecodeError for
-    what it skipped)."""
-
-    def feed(self, data: bytes) -> None: ...
-
-    def next_frame(self) -> bytes | None: ...
-
-
-class PulledFrames(Generic[F]):
-    """A Splitter over a pull-style framer: each whole frame through ``decode`` (a DecodeError from the framer or
-    from ``decode`` is handed on in the frame's place); ``reset()`` starts a fresh framer."""
-
-    def __init__(self, make_framer: Callable[[], Framer], decode: Callable[[bytes], F]) -> None:
-        self._make_framer = make_framer
-        self._decode = decode
-        self._framer = make_framer()
-
-    def feed(self, data: bytes) -> Sequence[F | DecodeError]:
-        self._framer.feed(data)
-        out: list[F | DecodeError] = []
-        while True:
-            try:
-                raw = self._framer.next_frame()
-                if raw is None:
-                    return out
-                out.append(self._decode(raw))
-            except DecodeError as exc:
-                out.append(exc)
-
-    def reset(self) -> None:
-        self._framer = self._make_framer()
-
-
-def check_address(address: object, allowed: range) -> None:
-    """InvalidArgument unless ``address`` is an int in ``allowed`` (a camera or dome on a shared line)."""
-    if not isinstance(address, int) or isinstance(address, bool) or address not in allowed:
-        raise InvalidArgument(f"address: {address!r} is outside {allowed.start}..{allowed.stop - 1}")
-
-
-def limit_s(given_s: float | None, default_ms: float) -> float:
-    """A request's time limit in seconds: the caller's, else the profile's default (in ms)."""
-    return given_s if given_s is not None else default_ms / 1000
-
-
-def _new_future() -> asyncio.Future[Any]:
-    return asyncio.get_running_loop().create_future()
-
-
-@dataclass(eq=False)
-class Exchange(Generic[R]):
-    """One request in flight: what was sent, its first reply and, for a command that ends later, its end."""
-
-    data: bytes
-    first: asyncio.Future[R] = field(default_factory=_new_future)  # a refusal arrives as its exception
-    done: asyncio.Future[None] = field(default_factory=_new_future)
-    accept: Callable[[R], bool] | None = None  # which frame answers it, where the key alone does not say
-    inquiry: bool = False  # VISCA: an inquiry (an answer comes) rather than a command (ACK, then Completion)
-    detached: bool = False  # its sender stopped waiting for the end: a late Completion or error is absorbed
-
-    @property
-    def waiting(self) -> bool:
-        """True until its first reply (or refusal) arrived."""
-        return not self.first.done()
-
-    def refuse(self, exc: BaseException) -> None:
-        """Fail the first reply (a NAK, an error frame) unless it came already."""
-        fail(self.first, exc)
-
-    def finish(self) -> None:
-        """The request ended (a Completion); a second end is ignored."""
-        if not self.done.done():
-            self.done.set_result(None)
-
-    def abort(self, exc: BaseException) -> None:
-        """The request failed after its first reply (an error in place of its Completion)."""
-        fail(self.done, exc)
 
 
 LostListener = Callable[[str], None]
@@ -139,10 +57,13 @@ class LinkCore(SharedLink, Generic[F, R]):
     garbled_level = logging.WARNING  # how loudly skipped input is logged
     quiet_after_receive = True  # keep the inter-frame gap after a received frame too (a half-duplex wire)
 
-    def __init__(self, transport: ByteStream, splitter: Splitter[F], timing: Timing) -> None:
+    def __init__(
+        self, transport: ByteStream, splitter: Splitter[F], timing: Timing, *, baudrate: int | None = None
+    ) -> None:
         self.transport = transport
         self.splitter = splitter
         self.timing = timing
+        self.baudrate = baudrate  # counted into the write pacing (a half-duplex line); None: the pace of writes
         self.decode_errors = 0
         self.retransmitted = 0  # sends repeated because no reply came in time
         self.exchanges: dict[Hashable, Exchange[R]] = {}
@@ -243,8 +164,9 @@ class LinkCore(SharedLink, Generic[F, R]):
 
     # -- writing ---------------------------------------------------------------------------------------------
     def wire_time(self, data: bytes) -> float:
-        """Seconds ``data`` occupies the wire after it is written (0: the transport's pace is enough)."""
-        return 0.0
+        """Seconds ``data`` occupies the wire after it is written: 10 bits a byte at ``baudrate`` (start, 8 data,
+        stop), 0 without one (the transport's pace is enough)."""
+        return len(data) * 10 / self.baudrate if self.baudrate else 0.0
 
     async def _send(self, data: bytes) -> None:
         """Write ``data`` once the line is quiet; a failed write tears the link down (the next use reopens)."""
