@@ -10,41 +10,16 @@ dropped. A lost link fails every waiter with TransportLost; the next request reo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 from drivers.errors import DecodeError, DeviceTimeout, InvalidArgument
 from drivers.pelco import codec
 from drivers.pelco.codec import Axis, FrameSplitter, Variant
 from drivers.profiles import SerialSettings, Timing
 from drivers.transports.base import ByteStream
-from drivers.transports.link import LinkCore
+from drivers.transports.link import LinkCore, PulledFrames, check_address, limit_s
 from drivers.transports.serial import SerialTransport
 
 log = logging.getLogger(__name__)
-
-
-class RawFrames:
-    """Checked Pelco frames of one variant, still undecoded (garbled input as DecodeErrors)."""
-
-    def __init__(self, variant: Variant) -> None:
-        self.variant = variant
-        self._frames = FrameSplitter(variant)
-
-    def feed(self, data: bytes) -> Sequence[bytes | DecodeError]:
-        self._frames.feed(data)
-        out: list[bytes | DecodeError] = []
-        while True:
-            try:
-                raw = self._frames.next_frame()
-            except DecodeError as exc:
-                out.append(exc)
-                continue
-            if raw is None:
-                return out
-            out.append(raw)
-
-    def reset(self) -> None:
-        self._frames = FrameSplitter(self.variant)
 
 
 class PelcoLine(LinkCore[bytes, int]):
@@ -60,9 +35,8 @@ class PelcoLine(LinkCore[bytes, int]):
     def __init__(self, transport: ByteStream, timing: Timing, variant: Variant, *, baudrate: int | None = None) -> None:
         if variant not in ("D", "P"):
             raise InvalidArgument(f"variant: {variant!r} is not 'D' or 'P'")
-        super().__init__(transport, RawFrames(variant), timing)
+        super().__init__(transport, PulledFrames(lambda: FrameSplitter(variant), bytes), timing, baudrate=baudrate)
         self.variant: Variant = variant
-        self.baudrate = baudrate  # for wire time; None when the link has no meaningful rate
 
     @classmethod
     def serial(cls, port: str, settings: SerialSettings, timing: Timing, variant: Variant) -> PelcoLine:
@@ -76,15 +50,14 @@ class PelcoLine(LinkCore[bytes, int]):
     async def command(self, address: int, frame: bytes) -> None:
         """Send one command frame; it returns once written (Pelco sends no acknowledgement)."""
         self._check_address(address)
-        await self.ensure_open()
-        await self._send(frame)
+        await self.post(frame)
 
     async def query(self, address: int, axis: Axis, *, timeout_s: float | None = None) -> int:
         """Ask dome ``address`` for its ``axis`` position (Pelco-D only) and return the 16-bit value."""
         self._check_address(address)
         if self.variant != "D":
             raise InvalidArgument(f"{self.name}: Pelco-{self.variant} has no position query")
-        timeout = timeout_s if timeout_s is not None else self.timing.inquiry_timeout_ms / 1000
+        timeout = limit_s(timeout_s, self.timing.inquiry_timeout_ms)
         await self.ensure_open()
         key = (address, axis)
         async with self.lock(key):
@@ -99,13 +72,7 @@ class PelcoLine(LinkCore[bytes, int]):
             return exchange.first.result()
 
     def _check_address(self, address: int) -> None:
-        allowed = codec.ADDRESSES[self.variant]
-        if not isinstance(address, int) or isinstance(address, bool) or address not in allowed:
-            raise InvalidArgument(f"address: {address!r} is outside {allowed.start}..{allowed.stop - 1}")
-
-    def wire_time(self, data: bytes) -> float:
-        """Seconds ``data`` occupies the line (10 bits a byte at the baud rate; 0 without one)."""
-        return len(data) * 10 / self.baudrate if self.baudrate else 0.0
+        check_address(address, codec.ADDRESSES[self.variant])
 
     # -- routing ---------------------------------------------------------------------------------------------
     def _route(self, raw: bytes) -> None:
@@ -114,8 +81,5 @@ class PelcoLine(LinkCore[bytes, int]):
         except DecodeError as exc:  # another controller's command on a shared bus, say
             log.debug("%s: ignored: %s", self.name, exc)
             return
-        waiter = self.exchanges.get((reply.address, reply.axis))
-        if waiter is not None and not waiter.first.done():
-            waiter.first.set_result(reply.value)
-        else:
+        if not self.answer((reply.address, reply.axis), reply.value):
             log.info("%s: position reply nothing waits for, discarded: %s", self.name, reply)

@@ -1,13 +1,15 @@
 """The one request engine every line and link runs on, and FramedLink, the simple case of it.
 
 ``LinkCore`` owns what all of them share: a byte stream (serial, TCP, or UDP datagrams), a sans-IO splitter
-that cuts it into frames (or typed DecodeErrors, after which it resynchronises), one reader task handing each
-frame to ``_route``, writes paced by the profile's ``inter_frame_gap_ms`` (plus a frame's wire time where the
-family counts it), exchanges in flight by key (a request, its first reply and, for a command that completes
-later, its end; resent a bounded number of times on a lossy link), and a teardown that fails every waiter with
-TransportLost. Each family routes replies its own way: FramedLink by a predicate, one request at a time (MDC,
-LG, PJLink, 9-pin, HyperDeck, Tesira, the mic systems); ViscaLine by camera address and socket; ViscaIpLink by
-sequence number; PelcoLine by dome address and axis.
+that cuts it into frames (or typed DecodeErrors, after which it resynchronises; ``PulledFrames`` adapts a
+codec's pull-style framer), one reader task handing each frame to ``_route``, writes paced by the profile's
+``inter_frame_gap_ms`` (plus a frame's wire time at ``baudrate`` on a half-duplex line), exchanges in flight by
+key (a request, its first reply and, for a command that completes later, its end: ``until_done``; resent a
+bounded number of times on a lossy link), and a teardown that fails every waiter with TransportLost. A router
+resolves replies with ``answer(key, reply)`` and ``Exchange.refuse/finish/abort``; each family keys them its own
+way: FramedLink by a predicate, one request at a time (MDC, LG, PJLink, 9-pin, HyperDeck, Tesira, the mic
+systems); ViscaLine by camera address, then socket; ViscaIpLink by sequence number; PelcoLine by dome address
+and axis. docs/request-engine.md walks through it.
 """
 
 from __future__ import annotations
@@ -15,51 +17,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
 
 from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
 from drivers.transports.base import ByteStream, SharedLink
+from drivers.transports.exchange import Exchange, Framer, PulledFrames, Splitter, check_address, fail, limit_s
+
+__all__ = [
+    "Exchange",
+    "FramedLink",
+    "Framer",
+    "LinkCore",
+    "PulledFrames",
+    "Splitter",
+    "check_address",
+    "fail",
+    "limit_s",
+]
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F")
 R = TypeVar("R")
-F_co = TypeVar("F_co", covariant=True)
-
-
-def fail(future: asyncio.Future[Any], exc: BaseException) -> None:
-    """Fail ``future`` unless it is done, marking the error retrieved (a waiter that gave up must not log it)."""
-    if not future.done():
-        future.set_exception(exc)
-        future.exception()
-
-
-class Splitter(Protocol[F_co]):
-    """Sans-IO framing: bytes in, whole frames (or DecodeErrors for what it skipped) out."""
-
-    def feed(self, data: bytes) -> Sequence[F_co | DecodeError]: ...
-
-    def reset(self) -> None:
-        """Forget a partial frame (the link was reopened)."""
-
-
-def _new_future() -> asyncio.Future[Any]:
-    return asyncio.get_running_loop().create_future()
-
-
-@dataclass(eq=False)
-class Exchange(Generic[R]):
-    """One request in flight: what was sent, its first reply and, for a command that ends later, its end."""
-
-    data: bytes
-    first: asyncio.Future[R] = field(default_factory=_new_future)  # a refusal arrives as its exception
-    done: asyncio.Future[None] = field(default_factory=_new_future)
-    accept: Callable[[R], bool] | None = None  # which frame answers it, where the key alone does not say
-    inquiry: bool = False  # VISCA: an inquiry (an answer comes) rather than a command (ACK, then Completion)
-    detached: bool = False  # its sender stopped waiting for the end: a late Completion or error is absorbed
 
 
 LostListener = Callable[[str], None]
@@ -76,10 +57,13 @@ class LinkCore(SharedLink, Generic[F, R]):
     garbled_level = logging.WARNING  # how loudly skipped input is logged
     quiet_after_receive = True  # keep the inter-frame gap after a received frame too (a half-duplex wire)
 
-    def __init__(self, transport: ByteStream, splitter: Splitter[F], timing: Timing) -> None:
+    def __init__(
+        self, transport: ByteStream, splitter: Splitter[F], timing: Timing, *, baudrate: int | None = None
+    ) -> None:
         self.transport = transport
         self.splitter = splitter
         self.timing = timing
+        self.baudrate = baudrate  # counted into the write pacing (a half-duplex line); None: the pace of writes
         self.decode_errors = 0
         self.retransmitted = 0  # sends repeated because no reply came in time
         self.exchanges: dict[Hashable, Exchange[R]] = {}
@@ -166,8 +150,8 @@ class LinkCore(SharedLink, Generic[F, R]):
 
     def _fail_all(self, exc: BaseException) -> None:
         for exchange in self.exchanges.values():
-            fail(exchange.first, exc)
-            fail(exchange.done, exc)
+            exchange.refuse(exc)
+            exchange.abort(exc)
         self.exchanges.clear()
 
     async def _lost(self, exc: TransportLost) -> None:
@@ -180,8 +164,9 @@ class LinkCore(SharedLink, Generic[F, R]):
 
     # -- writing ---------------------------------------------------------------------------------------------
     def wire_time(self, data: bytes) -> float:
-        """Seconds ``data`` occupies the wire after it is written (0: the transport's pace is enough)."""
-        return 0.0
+        """Seconds ``data`` occupies the wire after it is written: 10 bits a byte at ``baudrate`` (start, 8 data,
+        stop), 0 without one (the transport's pace is enough)."""
+        return len(data) * 10 / self.baudrate if self.baudrate else 0.0
 
     async def _send(self, data: bytes) -> None:
         """Write ``data`` once the line is quiet; a failed write tears the link down (the next use reopens)."""
@@ -196,6 +181,11 @@ class LinkCore(SharedLink, Generic[F, R]):
         except TransportLost as exc:
             await self._lost(exc)
             raise
+
+    async def post(self, data: bytes) -> None:
+        """Open the line when it is closed and write ``data``, which nothing answers (a Pelco command)."""
+        await self.ensure_open()
+        await self._send(data)
 
     # -- exchanges -------------------------------------------------------------------------------------------
     async def exchange(
@@ -231,8 +221,40 @@ class LinkCore(SharedLink, Generic[F, R]):
         except TimeoutError:
             raise timed_out() from None
         finally:
-            if (not keep or not answered) and self.exchanges.get(key) is exchange:
-                del self.exchanges[key]
+            if not keep or not answered:
+                self.forget(key, exchange)
+
+    async def until_done(
+        self, exchange: Exchange[R], timeout_s: float, timed_out: Callable[[], CourtroomError]
+    ) -> None:
+        """Wait for the end of an exchange kept after its first reply (a VISCA Completion); ``timed_out()`` is
+        raised when it does not come within ``timeout_s`` (the exchange is then detached: a late end is absorbed),
+        a refusal of the end as itself."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await exchange.done
+        except TimeoutError:
+            exchange.detached = True
+            raise timed_out() from None
+
+    def forget(self, key: Hashable, exchange: Exchange[R]) -> None:
+        """Remove ``exchange`` from under ``key`` (if another took the key since, leave that one)."""
+        if self.exchanges.get(key) is exchange:
+            del self.exchanges[key]
+
+    def waiting(self, key: Hashable) -> Exchange[R] | None:
+        """The exchange under ``key`` while it waits for its first reply, else None."""
+        exchange = self.exchanges.get(key)
+        return exchange if exchange is not None and exchange.waiting else None
+
+    def answer(self, key: Hashable, reply: R) -> bool:
+        """Hand ``reply`` to the exchange under ``key`` if it waits for its first reply and its ``accept`` (when
+        it has one) takes it; True when it did. The routers of every family resolve first replies this way."""
+        exchange = self.waiting(key)
+        if exchange is None or (exchange.accept is not None and not exchange.accept(reply)):
+            return False
+        exchange.first.set_result(reply)
+        return True
 
     async def _resend_until_answered(self, exchange: Exchange[R], timeout_s: float, sends: int) -> None:
         for send in range(sends):
@@ -359,10 +381,7 @@ class FramedLink(LinkCore[F, F]):
         if self._handshake_queue is not None:
             self._handshake_queue.put_nowait(frame)
             return
-        exchange = self.exchanges.get(_REPLY)
-        accept = exchange.accept if exchange is not None and not exchange.first.done() else None
-        if exchange is not None and accept is not None and accept(frame):
-            exchange.first.set_result(frame)
+        if self.answer(_REPLY, frame):  # a request's exchange always has its ``accept``
             return
         for listener in list(self._listeners):
             try:

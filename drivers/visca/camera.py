@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Literal, Protocol
 
-from drivers.devices.base import LineUse
+from drivers.devices.base import Attachable, LineUse
 from drivers.devices.camera import Camera, PanDirection, TiltDirection, ZoomDirection
 from drivers.errors import ConfigError, CourtroomError
 from drivers.profiles import FirmwareEntry, Profile, Quirks
@@ -23,22 +23,14 @@ _ZOOM_CAPS = {"zoom", "zoom_direct"}
 _PAN_TILT_CAPS = {"pan_tilt", "pan_tilt_absolute", "pan_tilt_relative", "home"}
 
 
-class ViscaLink(Protocol):
-    """What ViscaCamera needs of its line: users, opening, commands and inquiries, a name for messages."""
+class ViscaLink(Attachable, Protocol):
+    """What ViscaCamera needs of its line: what LineUse needs (users, opening), commands and inquiries, a name
+    for messages. ViscaLine (serial, raw TCP) and ViscaIpLink (UDP) both are one."""
 
     @property
     def name(self) -> str:
         """The port or URL, for messages."""
         ...
-
-    def acquire(self) -> None:
-        """Count one more user."""
-
-    async def release(self) -> None:
-        """Count one user less; never raises."""
-
-    async def ensure_open(self) -> None:
-        """Open the link when it is closed."""
 
     async def command(
         self,

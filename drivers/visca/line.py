@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from drivers.errors import CourtroomError, DecodeError, DeviceNak, DeviceTimeout, InvalidArgument
+from drivers.errors import CourtroomError, DecodeError, DeviceNak, DeviceTimeout
 from drivers.profiles import SerialSettings, Timing
 from drivers.transports.base import ByteStream
-from drivers.transports.link import Exchange, LinkCore, fail
+from drivers.transports.link import Exchange, LinkCore, PulledFrames, check_address, limit_s
 from drivers.transports.serial import SerialTransport
 from drivers.visca.codec import (
     ADDRESS_SET_BROADCAST,
@@ -57,28 +57,6 @@ def _socket(address: int, socket: int) -> tuple[str, int, int]:
     return ("socket", address, socket)
 
 
-class ReplySplitter:
-    """VISCA frames, each decoded into a Reply (a garbled frame as a DecodeError)."""
-
-    def __init__(self) -> None:
-        self._frames = FrameSplitter()
-
-    def feed(self, data: bytes) -> Sequence[Reply | DecodeError]:
-        self._frames.feed(data)
-        out: list[Reply | DecodeError] = []
-        while True:
-            try:
-                frame = self._frames.next_frame()
-                if frame is None:
-                    return out
-                out.append(decode_reply(frame))
-            except DecodeError as exc:
-                out.append(exc)
-
-    def reset(self) -> None:
-        self._frames = FrameSplitter()
-
-
 class ViscaLine(LinkCore[Reply, Reply]):
     """The shared port object of one physical VISCA line; cameras hold it and call it concurrently.
 
@@ -90,7 +68,7 @@ class ViscaLine(LinkCore[Reply, Reply]):
     closed_text = "line closed"
 
     def __init__(self, transport: ByteStream, timing: Timing, *, address_set: bool = True) -> None:
-        super().__init__(transport, ReplySplitter(), timing)
+        super().__init__(transport, PulledFrames(FrameSplitter, decode_reply), timing)
         self.address_set = address_set  # False on a bus where cameras keep fixed addresses
         self.camera_count: int | None = None  # from the last AddressSet reply
         self._readdress: asyncio.Task[None] | None = None
@@ -135,9 +113,9 @@ class ViscaLine(LinkCore[Reply, Reply]):
         completion_timeout_s: float | None = None,
     ) -> None:
         """Send a command; return at its Completion (or at the ACK when ``wait_completion`` is False)."""
-        ack_s = ack_timeout_s if ack_timeout_s is not None else self.timing.ack_timeout_ms / 1000
-        done_s = completion_timeout_s if completion_timeout_s is not None else self.timing.completion_timeout_ms / 1000
-        _check_address(address)
+        ack_s = limit_s(ack_timeout_s, self.timing.ack_timeout_ms)
+        done_s = limit_s(completion_timeout_s, self.timing.completion_timeout_ms)
+        check_address(address, ADDRESSES)
         await self.ensure_open()
         async with self.lock(("command", address)):
             pending = await self._exchange(address, frame, inquiry=False, timeout_s=ack_s, what="ACK")
@@ -146,20 +124,20 @@ class ViscaLine(LinkCore[Reply, Reply]):
             if not wait_completion:
                 pending.detached = True
                 return
-            try:
-                async with asyncio.timeout(done_s):
-                    await pending.done
-            except TimeoutError:
-                pending.detached = True  # keeps its socket, so a late Completion is not taken for the next one
-                raise DeviceTimeout(
+            # On a timeout the command keeps its socket (detached), so a late Completion is not taken for the next.
+            await self.until_done(
+                pending,
+                done_s,
+                lambda: DeviceTimeout(
                     f"{self.name}: camera {address} sent no Completion within {done_s * 1000:.0f} ms "
                     f"for {frame.hex(' ')}"
-                ) from None
+                ),
+            )
 
     async def inquire(self, address: int, frame: bytes, *, timeout_s: float | None = None) -> bytes:
         """Send an inquiry and return the answer's data bytes (between ``z0 50`` and FF)."""
-        _check_address(address)
-        timeout = timeout_s if timeout_s is not None else self.timing.inquiry_timeout_ms / 1000
+        check_address(address, ADDRESSES)
+        timeout = limit_s(timeout_s, self.timing.inquiry_timeout_ms)
         await self.ensure_open()
         answer = (await self._exchange(address, frame, inquiry=True, timeout_s=timeout, what="answer")).first.result()
         if not isinstance(answer, InquiryAnswer):  # the router hands inquiries nothing else
@@ -227,19 +205,14 @@ class ViscaLine(LinkCore[Reply, Reply]):
     # -- routing ---------------------------------------------------------------------------------------------
     def _route(self, reply: Reply) -> None:
         if isinstance(reply, AddressSetReply | IfClearBroadcast):
-            waiter = self.exchanges.get(_BROADCAST)
-            if waiter is not None and not waiter.first.done() and waiter.accept is not None and waiter.accept(reply):
-                waiter.first.set_result(reply)
-            else:
+            if not self.answer(_BROADCAST, reply):  # a broadcast's exchange takes only the reply it expects
                 log.debug("%s: unexpected broadcast reply %s", self.name, reply)
             return
         if isinstance(reply, NetworkChange):
             self._on_network_change(reply.address)
             return
         address = reply.address
-        current = self.exchanges.get(_first(address))
-        if current is not None and current.first.done():
-            current = None
+        current = self.waiting(_first(address))
         if isinstance(reply, Ack) and current is not None and not current.inquiry:
             self.exchanges[_socket(address, reply.socket)] = current
             current.first.set_result(reply)
@@ -250,7 +223,7 @@ class ViscaLine(LinkCore[Reply, Reply]):
         elif isinstance(reply, Completion) and current is not None and not current.inquiry:
             current.first.set_result(reply)  # no ACK came first (IF_Clear for one camera answers z0 50 FF)
         elif isinstance(reply, ErrorReply) and current is not None:
-            fail(current.first, self._nak(address, reply, current.data))
+            current.refuse(self._nak(address, reply, current.data))
         else:
             log.warning("%s: reply nothing waits for, discarded: %s", self.name, reply)
 
@@ -264,19 +237,13 @@ class ViscaLine(LinkCore[Reply, Reply]):
             return False  # a command still waiting for its ACK is the likelier addressee of the error
         del self.exchanges[key]
         if isinstance(reply, Completion):
-            if not owner.done.done():
-                owner.done.set_result(None)
+            owner.finish()
             return True
         nak = self._nak(address, reply, owner.data)
         if owner.detached:
             log.warning("%s", nak)
-        fail(owner.done, nak)
+        owner.abort(nak)
         return True
 
     def _nak(self, address: int, reply: ErrorReply, frame: bytes) -> DeviceNak:
         return error_for(reply, f"{self.name}: camera {address} refused {frame.hex(' ')}")
-
-
-def _check_address(address: int) -> None:
-    if not isinstance(address, int) or isinstance(address, bool) or address not in ADDRESSES:
-        raise InvalidArgument(f"address: {address!r} is outside 1..7")

@@ -12,14 +12,13 @@ camera in order; inquiries may go while a command waits for its Completion.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from drivers.errors import ConfigError, CourtroomError, DecodeError, DeviceNak, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
-from drivers.transports.link import Exchange, LinkCore, fail
+from drivers.transports.link import Exchange, LinkCore, limit_s
 from drivers.transports.udp import UdpTransport
 from drivers.visca.codec import Ack, Completion, ErrorReply, InquiryAnswer, Reply, decode_reply, error_for
 from drivers.visca_ip import header
@@ -114,8 +113,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         completion_timeout_s: float | None = None,
     ) -> None:
         """Send a command; return at its Completion (or at the ACK when ``wait_completion`` is False)."""
-        ack_s = ack_timeout_s if ack_timeout_s is not None else self.timing.ack_timeout_ms / 1000
-        done_s = completion_timeout_s if completion_timeout_s is not None else self.timing.completion_timeout_ms / 1000
+        ack_s = limit_s(ack_timeout_s, self.timing.ack_timeout_ms)
+        done_s = limit_s(completion_timeout_s, self.timing.completion_timeout_ms)
         _check_address(address)
         await self.ensure_open()
         async with self.lock("command"):
@@ -123,24 +122,24 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
             try:
                 if isinstance(pending.first.result(), Completion) or not wait_completion:
                     return
-                async with asyncio.timeout(done_s):
-                    await pending.done
-            except TimeoutError:
-                raise DeviceTimeout(
-                    f"{self.name}: no Completion within {done_s * 1000:.0f} ms for {frame.hex(' ')} "
-                    f"(sequence {sequence})"
-                ) from None
+                await self.until_done(
+                    pending,
+                    done_s,
+                    lambda: DeviceTimeout(
+                        f"{self.name}: no Completion within {done_s * 1000:.0f} ms for {frame.hex(' ')} "
+                        f"(sequence {sequence})"
+                    ),
+                )
             finally:
-                if self.exchanges.get(sequence) is pending:
-                    del self.exchanges[sequence]
+                self.forget(sequence, pending)
 
     async def inquire(self, address: int, frame: bytes, *, timeout_s: float | None = None) -> bytes:
         """Send an inquiry and return the answer's data bytes (between ``90 50`` and FF)."""
         _check_address(address)
-        timeout = timeout_s if timeout_s is not None else self.timing.inquiry_timeout_ms / 1000
+        timeout = limit_s(timeout_s, self.timing.inquiry_timeout_ms)
         await self.ensure_open()
         sequence, pending = await self._exchange(PayloadType.INQUIRY, frame, timeout, "answer")
-        self.exchanges.pop(sequence, None)
+        self.forget(sequence, pending)
         answer = pending.first.result()
         if not isinstance(answer, InquiryAnswer):
             raise DecodeError(f"{self.name}: {frame.hex(' ')} was answered with {answer}")
@@ -208,15 +207,13 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         # apart from a new request's replies.
         for key, pending in list(self.exchanges.items()):
             if key != _RESET and pending.first.done():
-                fail(pending.done, TransportLost(f"{self.name}: sequence reset while {key} was running"))
+                pending.abort(TransportLost(f"{self.name}: sequence reset while {key} was running"))
                 del self.exchanges[key]
 
     # -- routing ---------------------------------------------------------------------------------------------
     def _route(self, message: Message) -> None:
         if message.is_reset_reply:
-            waiter = self.exchanges.get(_RESET)
-            if waiter is not None and not waiter.first.done():
-                waiter.first.set_result(message)
+            self.answer(_RESET, message)
             return
         pending = self.exchanges.get(message.sequence)
         if pending is None:
@@ -229,21 +226,21 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
                 if error == header.SEQUENCE_ERROR
                 else DeviceNak(f"{self.name}: message error for {pending.data.hex(' ')}", 0x0F02)
             )
-            fail(pending.first, exc)
+            pending.refuse(exc)
             return
         if message.type != PayloadType.REPLY:
             raise DecodeError(f"unexpected payload type {message.type.name} in {message.encode().hex(' ')}")
         reply = decode_reply(message.payload)
-        if not pending.first.done():
+        if pending.waiting:
             if isinstance(reply, ErrorReply):
-                fail(pending.first, error_for(reply, f"{self.name}: camera refused {pending.data.hex(' ')}"))
+                pending.refuse(error_for(reply, f"{self.name}: camera refused {pending.data.hex(' ')}"))
             elif isinstance(reply, Ack | InquiryAnswer | Completion):
                 pending.first.set_result(reply)
             return
-        if isinstance(reply, Completion) and not pending.done.done():
-            pending.done.set_result(None)
+        if isinstance(reply, Completion):
+            pending.finish()
         elif isinstance(reply, ErrorReply):
-            fail(pending.done, error_for(reply, f"{self.name}: camera aborted {pending.data.hex(' ')}"))
+            pending.abort(error_for(reply, f"{self.name}: camera aborted {pending.data.hex(' ')}"))
 
 
 def _check_address(address: int) -> None:

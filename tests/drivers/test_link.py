@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 
-from drivers.errors import ConfigError, DecodeError, DeviceTimeout, TransportLost
+from drivers.errors import ConfigError, DecodeError, DeviceTimeout, InvalidArgument, TransportLost
 from drivers.profiles import SerialSettings, Timing
-from drivers.transports.link import FramedLink
+from drivers.transports.link import FramedLink, LinkCore, PulledFrames, check_address, limit_s
 from drivers.transports.serial import SerialTransport
 from drivers.transports.tcp import TcpTransport, open_stream, parse_tcp_url
+from drivers.visca.codec import Ack, Completion, FrameSplitter, decode_reply
 from sim.endpoints import Session, TcpEndpoint
 
 
@@ -132,3 +133,92 @@ def test_port_strings() -> None:
         parse_tcp_url("/dev/ttyUSB0")
     assert isinstance(open_stream("socket://127.0.0.1:9", SerialSettings()), TcpTransport)
     assert isinstance(open_stream("/dev/ttyUSB0", SerialSettings()), SerialTransport)
+
+
+class Staged:
+    """``go N`` is acknowledged (``ack N``) and later done (``done N``); ``hang N`` is acknowledged only;
+    ``mute N`` is not answered."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.buf = b""
+
+    def received(self, data: bytes) -> None:
+        self.buf += data
+        while b"\r" in self.buf:
+            line, self.buf = self.buf.split(b"\r", 1)
+            verb, number = line.decode().split()
+            if verb == "mute":
+                continue
+            self.session.write(f"ack {number}\r".encode())
+            if verb == "go":
+                asyncio.get_running_loop().call_later(0.05, self.session.write, f"done {number}\r".encode())
+
+    def lost(self) -> None:
+        pass
+
+
+class TwoStageLink(LinkCore[str, str]):
+    """Replies keyed by request number: the first reply through ``answer()``, the end through ``finish()``."""
+
+    def _route(self, frame: str) -> None:
+        kind, number = frame.split()
+        key = int(number)
+        if kind == "ack":
+            if not self.answer(key, frame):
+                raise DecodeError(f"nothing waits for {frame!r}")
+        elif (exchange := self.exchanges.get(key)) is not None:
+            exchange.finish()
+
+
+async def test_the_engine_runs_a_two_stage_exchange_and_detaches_one_whose_end_is_late() -> None:
+    ep = TcpEndpoint()
+    ep.serve_sessions(Staged)
+    ep.open()
+    link = TwoStageLink(TcpTransport(ep.url), Lines(), TIMING)
+    try:
+        await link.ensure_open()
+        first = await link.exchange(1, b"go 1\r", 1.0, lambda: DeviceTimeout("no ack"), keep=True)
+        assert first.first.result() == "ack 1" and link.exchanges[1] is first
+        await link.until_done(first, 1.0, lambda: DeviceTimeout("no end"))
+        link.forget(1, first)
+        assert link.exchanges == {}
+
+        hung = await link.exchange(2, b"hang 2\r", 1.0, lambda: DeviceTimeout("no ack"), keep=True)
+        with pytest.raises(DeviceTimeout, match="no end for 2"):
+            await link.until_done(hung, 0.1, lambda: DeviceTimeout("no end for 2"))
+        assert hung.detached and link.waiting(2) is None
+        other = await link.exchange(3, b"go 3\r", 1.0, lambda: DeviceTimeout("no ack"))
+        link.forget(2, other)  # not the exchange under 2: left alone
+        assert link.exchanges == {2: hung}
+        hung.finish()  # a late end of a detached exchange is absorbed
+        assert link.decode_errors == 0
+        mute = asyncio.create_task(link.exchange(4, b"mute 4\r", 5.0, lambda: DeviceTimeout("no ack")))
+        await asyncio.sleep(0)  # the task registers its exchange before its first await
+        assert link.waiting(4) is not None
+    finally:
+        await link.close()
+        ep.close()
+    assert link.exchanges == {}
+    with pytest.raises(TransportLost):
+        await mute
+
+
+def test_pulled_frames_decode_each_frame_and_hand_on_garbage() -> None:
+    frames = PulledFrames(FrameSplitter, decode_reply)
+    assert frames.feed(bytes.fromhex("90 41")) == []
+    out = frames.feed(bytes.fromhex("FF 90 51 FF 90 7F FF"))
+    assert out[:2] == [Ack(address=1, socket=1), Completion(address=1, socket=1)]
+    assert len(out) == 3 and isinstance(out[2], DecodeError)
+    frames.feed(bytes.fromhex("90 41"))
+    frames.reset()  # the partial frame is forgotten
+    assert frames.feed(bytes.fromhex("FF")) != [Ack(address=1, socket=1)]
+
+
+def test_addresses_and_limits() -> None:
+    check_address(7, range(1, 8))
+    for bad in (0, 8, True, "1", None):
+        with pytest.raises(InvalidArgument, match=r"address: .* is outside 1\.\.7"):
+            check_address(bad, range(1, 8))
+    assert limit_s(None, 250) == 0.25
+    assert limit_s(0.1, 250) == 0.1
