@@ -25,6 +25,10 @@ bench: $(STAMP)
 	$(PY) bench/voice_follow.py
 	$(PY) bench/recording.py
 	$(PY) bench/streaming.py
+	$(PY) bench/recovery.py
+	$(PY) bench/scale.py
+	$(PY) bench/command_load.py
+	$(PY) bench/fleet.py
 
 # The console at its three sizes (desktop, touch panel, phone) as small PNGs for docs/console.md.
 screenshots: $(STAMP)

@@ -78,7 +78,8 @@ def _cmd_sim_fault(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from controller.demo import run_demo
 
-    return asyncio.run(run_demo(args.config, tour_only=args.tour_only, lang=texts.language(args.lang)))
+    lang = texts.language(args.lang)
+    return asyncio.run(run_demo(args.config, tour_only=args.tour_only, lang=lang, fleet_rooms=args.fleet_rooms))
 
 
 def _cmd_ctl(args: argparse.Namespace) -> int:
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="room config (default: deploy/examples/courtroom-standard.yaml)")
     p.add_argument("--tour-only", action="store_true", help="run the guided tour, then stop (for tests)")
     p.add_argument("--lang", help="zh or en for the tour (default: from LANG)")
+    p.add_argument("--fleet-rooms", action="store_true", help="two more simulated rooms in the fleet view")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("journal", help="read, verify or export the journal (the hearing record and audit trail)")

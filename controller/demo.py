@@ -23,7 +23,9 @@ import yaml
 from controller import ctl, texts
 from controller.console.users import add_user
 from controller.daemon import run_daemon
+from controller.fleet.demo import fleet_for_demo, mqtt_users
 from controller.localbroker import LocalBroker
+from controller.streaming.demo import LiveDemo
 from drivers.errors import CourtroomError
 
 DEMO_USERS = {"clerk": "clerk", "judge": "judge", "technician": "technician"}
@@ -168,9 +170,11 @@ class _EventTap:
             raise CourtroomError(f"the tour waited {timeout_s:g} s for {what}; hearing/state is {self.state}") from None
 
 
-async def _tour(target: ctl.Target, devices: list[dict[str, Any]], sim: Any, config_path: Path) -> None:
+async def _tour(
+    target: ctl.Target, devices: list[dict[str, Any]], sim: Any, config_path: Path, live: LiveDemo | None = None
+) -> None:
     async with _EventTap(target) as tap:
-        await _tour_steps(target, devices, sim, config_path, tap)
+        await _tour_steps(target, devices, sim, config_path, tap, live=live)
 
 
 def _export(config_path: Path, hearing_id: str, anchor: str) -> tuple[str, str, Path]:
@@ -193,7 +197,13 @@ def _export(config_path: Path, hearing_id: str, anchor: str) -> tuple[str, str, 
 
 
 async def _tour_steps(
-    target: ctl.Target, devices: list[dict[str, Any]], sim: Any, config_path: Path, tap: _EventTap
+    target: ctl.Target,
+    devices: list[dict[str, Any]],
+    sim: Any,
+    config_path: Path,
+    tap: _EventTap,
+    *,
+    live: LiveDemo | None = None,
 ) -> None:
     cameras = [d for d in devices if d["kind"] == "camera"]
     _say(_t("demo.step1"))
@@ -211,9 +221,11 @@ async def _tour_steps(
 
     _say(_t("demo.step3"))
     await _send(target, "hearing", "check")
-    await _send(
-        target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]
-    )
+    opened = await live.open_and_stream(target, _say) if live is not None else None  # today's case, on the air
+    if opened is None:  # no case system: the clerk types the case
+        await _send(
+            target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]
+        )
     state = await tap.until("recording", lambda s: s.get("recording") == "recording")
     _say(_t("demo.hearing_state", state=state["state"], phase=_t(f"phase.{state['state']}"),
             recording=_recording(state["recording"]), recorders=state["recorders"]))
@@ -303,7 +315,9 @@ async def _tour_steps(
     _say(ctl.format_status(target, await ctl.read_retained(target), LANG[0]))
 
 
-async def run_demo(config: Path | None = None, tour_only: bool = False, lang: texts.Lang = "en") -> int:
+async def run_demo(
+    config: Path | None = None, tour_only: bool = False, lang: texts.Lang = "en", fleet_rooms: bool = False
+) -> int:
     """Start everything, run the tour (its words in ``lang``), then keep running until Ctrl-C (or stop after the
     tour)."""
     LANG[0] = lang
@@ -315,7 +329,12 @@ async def run_demo(config: Path | None = None, tour_only: bool = False, lang: te
     room_id = str(yaml.safe_load(source.read_text(encoding="utf-8"))["room"]["id"])
     # the room logs in as itself; the tour as the platform's "console" account, which sends its commands under
     # its own name (the ACL lets only it), so the journal and the record name the sender
-    broker = LocalBroker(workdir / "broker", users={room_id: DEMO_PASSWORD, PLATFORM_USER: DEMO_PASSWORD})
+    broker = LocalBroker(
+        workdir / "broker",
+        users={room_id: DEMO_PASSWORD, PLATFORM_USER: DEMO_PASSWORD, **mqtt_users(DEMO_PASSWORD)},
+    )
+    live = LiveDemo()  # the court's case system (simulated, in its own process) and a local RTMP server
+    stack = contextlib.AsyncExitStack()
     sim = SimulatedRoom(source, run_dir=workdir / "sim", wire_time=True, live=True)
     _attach_local_hardware(workdir / "sim")
     stop = asyncio.Event()
@@ -326,6 +345,7 @@ async def run_demo(config: Path | None = None, tour_only: bool = False, lang: te
     try:
         await asyncio.to_thread(broker.start)
         await sim.start()
+        await live.start(workdir / "live")
         room_cfg = workdir / "room.yaml"
         sim.write_config(room_cfg)
         data = yaml.safe_load(room_cfg.read_text())
@@ -346,6 +366,7 @@ async def run_demo(config: Path | None = None, tour_only: bool = False, lang: te
         for device in data["devices"]:  # the software recorder's backup store: beside its store, in the demo folder
             if device.get("profile") == "generic/software-recorder":
                 device.setdefault("options", {})["backup"] = str(workdir / "sim" / "recordings" / "backup")
+        live.configure(data)
         room_cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         _say(_t("demo.simulated", room=data["room"]["id"], name=texts.local_name(data["room"]["name"], lang)))
         for dev_id, endpoint in sim.endpoints.items():
@@ -355,13 +376,17 @@ async def run_demo(config: Path | None = None, tour_only: bool = False, lang: te
         daemon = asyncio.create_task(run_daemon(room_cfg, stop))
         target = ctl.Target("127.0.0.1", broker.port, room_id, PLATFORM_USER, DEMO_PASSWORD)
         retained = await _wait_online(target)
-        await _tour(target, retained["$ctl/devices"]["devices"], sim, room_cfg)
+        await _tour(target, retained["$ctl/devices"]["devices"], sim, room_cfg, live)
         _say(_t("demo.watch"))
         login = f"-u {PLATFORM_USER} -P {DEMO_PASSWORD}"
         _say(f"  mosquitto_sub -h 127.0.0.1 -p {broker.port} {login} -t 'courtroom/v1/#' -v")
         url = f"http://127.0.0.1:{console_port}/"
         _say(_t("demo.console", url=url, password=DEMO_PASSWORD))
         _say(_t("demo.replay", url=url))
+        fleet = await stack.enter_async_context(
+            fleet_for_demo(workdir, broker.port, PLATFORM_USER, DEMO_PASSWORD, extra_rooms=fleet_rooms)
+        )
+        _say(f"  fleet view (the court's technicians; viewer or technician / {DEMO_PASSWORD}): {fleet}")
         _say(f"  courtroom recording list|verify HEARING --config {room_cfg}")
         _say(_t("demo.send"))
         _say(f"  .venv/bin/courtroom ctl --config {room_cfg} send cam-witness preset_recall preset=0")
@@ -380,6 +405,8 @@ async def run_demo(config: Path | None = None, tour_only: bool = False, lang: te
         if daemon is not None and not daemon.done():
             with contextlib.suppress(Exception):
                 await daemon
+        await stack.aclose()
+        await live.stop()
         await sim.stop()
         await asyncio.to_thread(broker.stop)
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -3,6 +3,7 @@ what is on screen, the controls' labels and the words a view shows."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -68,6 +69,11 @@ async def box_in_view(page: Page, testid: str) -> dict[str, float]:
     locator = page.get_by_test_id(testid)
     await expect(locator).to_be_visible()
     box = await locator.bounding_box()
+    for _ in range(20):  # a live update may re-render it between the two looks
+        if box is not None:
+            break
+        await asyncio.sleep(0.1)
+        box = await locator.bounding_box()
     assert box is not None, f"{testid} has no box"
     vp = page.viewport_size
     assert vp is not None

@@ -40,7 +40,7 @@ def _edit_yaml(path: Path, edit: Any) -> None:
 
 def make_profiles(root: Path) -> Path:
     shutil.copytree(REPO / "firmware_profiles", root)
-    timing = {"inter_frame_gap_ms": 1, "inquiry_timeout_ms": 150}
+    timing = {"inter_frame_gap_ms": 1, "inquiry_timeout_ms": 500}  # generous: a loaded machine is slow too
     for family in ("pelco.d", "pelco.p"):
         _edit_yaml(root / "protocols" / f"{family}.yaml", lambda d: d["timing"].update(timing))
     for name in ("pelco-d-dome", "pelco-p-dome"):
