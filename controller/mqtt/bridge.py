@@ -414,8 +414,12 @@ class MqttBridge:
                     self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
                 )
         run_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await run_task
+        # bounded: a stop must end even if the connection loop is stuck inside the MQTT client (SIGTERM exits)
+        done, _ = await asyncio.wait({run_task}, timeout=5)
+        if not done:
+            log.warning("MQTT: the connection loop did not end within 5 s of the stop; leaving it")
+        elif not run_task.cancelled() and run_task.exception() is not None:
+            log.warning("MQTT: the connection loop ended with %r", run_task.exception())
 
     async def _drain(self) -> None:
         while self._in_flight:
