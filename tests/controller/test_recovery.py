@@ -4,6 +4,7 @@ away, on each kind of link (a serial pty that vanishes, a TCP device, a UDP devi
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -156,8 +157,13 @@ async def _broker_outage(tmp_path: Path) -> None:
         try:
             await asyncio.wait_for(bridge.connected.wait(), 10)  # (each wait is bounded: a hang fails, not stalls)
             await asyncio.to_thread(broker.stop)
-            await asyncio.sleep(8.0)
-            assert not bridge.connected.is_set()
+            # hold the port while the broker is away (bound, not listening: a connect is refused), so that no
+            # other test's broker starting meanwhile on a "free" port takes it and the bridge connects there
+            with socket.socket() as hold:
+                hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the old connections' TIME_WAIT
+                hold.bind(("127.0.0.1", broker.port))
+                await asyncio.sleep(8.0)
+                assert not bridge.connected.is_set()
             await asyncio.to_thread(broker.start, broker.port)
             back = time.monotonic()
             await asyncio.wait_for(bridge.connected.wait(), 10)

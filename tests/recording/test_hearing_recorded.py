@@ -64,9 +64,11 @@ async def test_a_hearing_leaves_sealed_segments_a_signed_manifest_and_a_verified
         pictures = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
     assert len(pictures) >= 45 and pictures[0].shape == (180, 320, 3)
     x, y, height, _ = overlay_box(180)
-    clock = [p[y : y + height, x : x + 100].astype(int) for p in (pictures[0], pictures[-1])]
+    clock = [p[y : y + height, x : x + 100].astype(int) for p in pictures[:: max(1, len(pictures) // 8)]]
     assert all(c.mean() < 90 and c.max() > 200 for c in clock), "a dark box with white text"
-    changed = int((np.abs(clock[0] - clock[1]).max(axis=2) > 100).sum())  # a digit's strokes, not coding noise
+    # a digit's strokes, not coding noise: the most pixels any later picture's clock differs from the first's by
+    # more than 100 (some digit pairs, 1 -> 7, share most strokes at this size)
+    changed = max(int((np.abs(clock[0] - c).max(axis=2) > 100).sum()) for c in clock[1:])
     assert changed >= 10, f"the seconds in the overlay changed ({changed} pixels differ)"
 
     # the case-file export lists the files with their hashes, from the journal
