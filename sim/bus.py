@@ -6,7 +6,7 @@ from different cameras never interleave. With a `baudrate`, each request and eac
 half-duplex line for len*10/baud seconds (the pty itself ignores the baud rate).
 
 It also keeps a log of the frames seen in both directions, and `next_frame()` lets a test or a benchmark wait
-for the next one that matches. Choices where shared/protocols.md is silent:
+for the next one that matches. Choices where docs/protocols.md is silent:
 - AddressSet (`88 30 0n FF`) counts the cameras that are plugged in and not silent: the answer is n + that
   count; with none, nothing answers. Cameras keep their configured addresses (RS-485 DIP switches).
 - Broadcast IF_Clear is echoed once if any camera is plugged in and not silent; every plugged-in camera

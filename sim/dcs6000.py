@@ -1,4 +1,4 @@
-"""Simulated DCS 6000 central unit on its RS-232 port: shared/protocols.md 5.2(a), read independently.
+"""Simulated DCS 6000 central unit on its RS-232 port: docs/protocols.md 5.2(a), read independently.
 
 Frames are ``FC type ID body crc FD`` with CRC-8 (poly 0x07, init 0) over type..body. The unit speaks only in
 microphone control mode (entered with ``m ID c m``; no answer is sent, [U]); ``r`` is sent when the CU is

@@ -1,4 +1,4 @@
-"""Simulated Shure DIS-CCU on TCP (port 3142 in a room): shared/protocols.md 5.2(b), read independently.
+"""Simulated Shure DIS-CCU on TCP (port 3142 in a room): docs/protocols.md 5.2(b), read independently.
 
 Every client connection is a session; every change is sent to every session as it happens (``mic_on 5``,
 ``mic_off 5``, ``mic_request_on 5``, ``mic_request_off 5``), lines ending in CR LF. Commands:

@@ -1,4 +1,4 @@
-"""Simulated LG displays speaking the RS-232C ASCII protocol (shared/protocols.md 3.2), on a pty or TCP port.
+"""Simulated LG displays speaking the RS-232C ASCII protocol (docs/protocols.md 3.2), on a pty or TCP port.
 
 Requests ``ka 01 01\\r`` (case-insensitive, set ID 00 = all); replies ``a 01 OK01x`` in lowercase hex with no
 CR. Several sets may share one chain: each answers the requests with its set ID (00: every set obeys and each

@@ -1,4 +1,4 @@
-"""Simulated Pelco-D and Pelco-P domes on one RS-485 line: shared/protocols.md section 2, read independently.
+"""Simulated Pelco-D and Pelco-P domes on one RS-485 line: docs/protocols.md section 2, read independently.
 
 `PelcoDome` holds one dome's state and answers a message with the frames it sends (none, or a position reply);
 `PelcoBus` cuts the line's bytes into frames, drops those with a bad checksum silently (as real domes do), hands

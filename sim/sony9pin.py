@@ -1,4 +1,4 @@
-"""A simulated Sony 9-pin (RS-422 "P2") deck: shared/protocols.md section 4.1, read independently.
+"""A simulated Sony 9-pin (RS-422 "P2") deck: docs/protocols.md section 4.1, read independently.
 
 `Deck` keeps the transport, the media and the LTC time and answers one block with the block it returns;
 `NinePinLine` cuts the controller's bytes into blocks on a pty and puts the answers on the wire after the

@@ -3,7 +3,7 @@
 The devices themselves: sim/usb_uvc.py (camera), sim/usb_uac.py (microphone or speaker), sim/usb_hid.py (light,
 button). A device answers class control requests (``control``) and interrupt transfers (``write`` / ``read``); a request
 it does not support raises ``Stall``, which the backend turns into the pipe error libusb gives for a STALL. Read
-from shared/protocols.md section 6, independently of the drivers.
+from docs/protocols.md section 6, independently of the drivers.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A simulated VISCA camera: its state and the protocol logic of shared/protocols.md section 1, with no I/O.
+"""A simulated VISCA camera: its state and the protocol logic of docs/protocols.md section 1, with no I/O.
 
 `ViscaCamera.handle(packet)` answers one packet addressed to the camera with the frames it sends at once;
 `due()` returns the Completions of moves that have ended, and `next_deadline()` says when to call it next.

@@ -1,4 +1,4 @@
-"""The MQTT bridge: the room's one connection to the broker, implementing shared/MQTT.md.
+"""The MQTT bridge: the room's one connection to the broker, implementing docs/mqtt.md.
 
 Lifecycle: connect with a last will (``$ctl/state`` offline, retained), publish the whole retained set,
 serve commands and requests, republish everything after every reconnect. The room never waits for MQTT:

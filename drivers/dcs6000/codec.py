@@ -1,4 +1,4 @@
-"""DCS 6000 binary RS-232 codec (shared/protocols.md 5.2(a)): frames to typed messages and back, sans-IO.
+"""DCS 6000 binary RS-232 codec (docs/protocols.md 5.2(a)): frames to typed messages and back, sans-IO.
 
 A frame is ``FC type ID data... crc FD``; crc is CRC-8 (poly 0x07, init 0, no reflection) over the bytes
 between FC and crc. ID counts 0..63 per side. Types: ``r`` CU reset, ``m`` mode change (``c m`` enter,

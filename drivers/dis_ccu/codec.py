@@ -1,4 +1,4 @@
-"""Shure DIS-CCU / MXC external control codec (shared/protocols.md 5.2(b)): CRLF lines, sans-IO.
+"""Shure DIS-CCU / MXC external control codec (docs/protocols.md 5.2(b)): CRLF lines, sans-IO.
 
 Client -> CCU: ``mic_status``, ``mic_on <seat>``, ``mic_off <seat>``, ``mic_request_on <seat>``,
 ``mic_all_off``, ``mic_mute_all activate|deactivate``, ``mic_priority <seat> <0-5>``.

@@ -1,4 +1,4 @@
-"""LG RS-232C codec (shared/protocols.md 3.2): ASCII requests out, checked replies in. Sans-IO.
+"""LG RS-232C codec (docs/protocols.md 3.2): ASCII requests out, checked replies in. Sans-IO.
 
 Request ``[c1][c2] [setID] [data]\\r`` with setID and data as two hex digits (``ff`` reads a value); reply
 ``[c2] [setID] OK[data]x`` or ``… NG[data]x``, ending at the letter ``x`` with no CR.

@@ -1,4 +1,4 @@
-"""Pelco-D and Pelco-P codec (shared/protocols.md section 2): typed messages to bytes and bytes back.
+"""Pelco-D and Pelco-P codec (docs/protocols.md section 2): typed messages to bytes and bytes back.
 
 Sans-IO: nothing here reads a port, sleeps or touches asyncio. Both variants carry the same four message
 bytes, called here ``cmd1 cmd2 data1 data2`` (Pelco-P's d1..d4); they differ in the wrapping:

@@ -1,4 +1,4 @@
-"""PJLink class 1 codec (shared/protocols.md section 3.3): CR-terminated ASCII lines, sans-IO.
+"""PJLink class 1 codec (docs/protocols.md section 3.3): CR-terminated ASCII lines, sans-IO.
 
 Requests are ``%1BODY param\\r`` (``?`` queries); replies ``%1BODY=param\\r``, a set answered ``OK`` or
 ``ERR1``..``ERR4``. A connection opens with ``PJLINK 0`` (no password) or ``PJLINK 1 <seed>``; a wrong

@@ -1,4 +1,4 @@
-"""Samsung MDC codec (shared/protocols.md 3.1): request frames out, checked replies in. Sans-IO.
+"""Samsung MDC codec (docs/protocols.md 3.1): request frames out, checked replies in. Sans-IO.
 
 Request ``AA cmd id len data… cs``; reply ``AA FF id len 'A'|'N' rcmd values… cs``; ``cs`` is the sum of every
 byte after ``AA`` mod 256 and ``len`` counts the bytes between itself and ``cs``. A GET is a command with no

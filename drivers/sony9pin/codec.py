@@ -1,4 +1,4 @@
-"""Sony 9-pin (RS-422 "P2") codec (shared/protocols.md section 4.1): blocks to bytes and bytes back.
+"""Sony 9-pin (RS-422 "P2") codec (docs/protocols.md section 4.1): blocks to bytes and bytes back.
 
 Sans-IO. A block is ``[CMD1<<4 | count][CMD2][data 0..15][cs]``, cs = low byte of the sum of the bytes before
 it. The splitter cuts the deck's replies out of a byte stream: a block whose checksum fails is reported as a

@@ -1,1 +1,1 @@
-"""Biamp Tesira Text Protocol (shared/protocols.md section 5.1): codec, DSP device and factory registration."""
+"""Biamp Tesira Text Protocol (docs/protocols.md section 5.1): codec, DSP device and factory registration."""

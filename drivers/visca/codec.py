@@ -1,4 +1,4 @@
-"""Sony VISCA serial codec (shared/protocols.md section 1): frames to bytes and bytes to typed replies.
+"""Sony VISCA serial codec (docs/protocols.md section 1): frames to bytes and bytes to typed replies.
 
 Sans-IO: nothing here reads a port, sleeps or touches asyncio, so every function can be fuzzed alone.
 Encoders refuse bad arguments with InvalidArgument naming the parameter; decoders refuse bad bytes with

@@ -1,4 +1,4 @@
-"""The VISCA-over-IP message header (shared/protocols.md section 1): sans-IO encode and decode.
+"""The VISCA-over-IP message header (docs/protocols.md section 1): sans-IO encode and decode.
 
 A datagram is ``[type:2][payload length:2 BE, 1-16][sequence:4 BE][payload]``. The payload of a command,
 inquiry or reply is one whole VISCA frame (see drivers.visca.codec); a control message carries ``01``

@@ -1,4 +1,4 @@
-"""The DCS 6000 codec against the frames of shared/protocols.md 5.2(a), plus escaping and fuzz."""
+"""The DCS 6000 codec against the frames of docs/protocols.md 5.2(a), plus escaping and fuzz."""
 
 from __future__ import annotations
 

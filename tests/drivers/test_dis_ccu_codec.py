@@ -1,4 +1,4 @@
-"""The DIS-CCU line codec against the command and message forms of shared/protocols.md 5.2(b), plus fuzz."""
+"""The DIS-CCU line codec against the command and message forms of docs/protocols.md 5.2(b), plus fuzz."""
 
 from __future__ import annotations
 

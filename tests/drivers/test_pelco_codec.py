@@ -1,4 +1,4 @@
-"""The Pelco codec against every worked frame of shared/protocols.md section 2 (typed from the doc), plus fuzz."""
+"""The Pelco codec against every worked frame of docs/protocols.md section 2 (typed from the doc), plus fuzz."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PJLink codec: golden lines from shared/protocols.md section 3.3, parameters, and fuzzing of the splitter."""
+"""PJLink codec: golden lines from docs/protocols.md section 3.3, parameters, and fuzzing of the splitter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tesira TTP codec: golden lines from shared/protocols.md section 5.1, telnet refusal, fuzzing."""
+"""Tesira TTP codec: golden lines from docs/protocols.md section 5.1, telnet refusal, fuzzing."""
 
 from __future__ import annotations
 

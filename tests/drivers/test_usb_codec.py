@@ -1,4 +1,4 @@
-"""Golden request layouts for UVC and UAC (shared/protocols.md 6.1 and 6.2), dB conversion, port strings, HID
+"""Golden request layouts for UVC and UAC (docs/protocols.md 6.1 and 6.2), dB conversion, port strings, HID
 report layout: all without I/O."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Golden vectors for the VISCA codec, typed straight from shared/protocols.md section 1 (x = address 1)."""
+"""Golden vectors for the VISCA codec, typed straight from docs/protocols.md section 1 (x = address 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The simulated DCS 6000 CU against the frames of shared/protocols.md 5.2(a), through a plain pyserial client."""
+"""The simulated DCS 6000 CU against the frames of docs/protocols.md 5.2(a), through a plain pyserial client."""
 
 from __future__ import annotations
 

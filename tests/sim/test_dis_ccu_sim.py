@@ -1,4 +1,4 @@
-"""The simulated DIS-CCU against shared/protocols.md 5.2(b), through plain TCP clients as a control system uses."""
+"""The simulated DIS-CCU against docs/protocols.md 5.2(b), through plain TCP clients as a control system uses."""
 
 from __future__ import annotations
 

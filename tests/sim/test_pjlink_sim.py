@@ -1,4 +1,4 @@
-"""The simulated PJLink projector against a plain TCP client that knows only shared/protocols.md section 3.3."""
+"""The simulated PJLink projector against a plain TCP client that knows only docs/protocols.md section 3.3."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The simulated Tesira against a plain TCP client that knows only shared/protocols.md section 5.1."""
+"""The simulated Tesira against a plain TCP client that knows only docs/protocols.md section 5.1."""
 
 from __future__ import annotations
 
