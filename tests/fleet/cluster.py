@@ -99,7 +99,10 @@ mqtt {{ listen: 127.0.0.1:{self.mqtt_ports[i]}, stream_replicas: {self.replicas}
 
 class WanLink:
     """A TCP forwarder per central node: the room's WAN. ``cut()`` drops every connection and refuses new ones
-    (as a router that lost its uplink and resets), ``restore()`` lets them through again."""
+    (as a router that lost its uplink and resets), ``restore()`` lets them through again. ``node_down(i)``
+    makes node i's address refuse connections, as a dead host's does: a forwarder that accepted and then closed
+    would tell mosquitto's bridge (which probes its primary every few seconds while on another node) that the
+    primary is back, and the bridge would leave the live node for it again and again."""
 
     def __init__(self, targets: list[int]) -> None:
         self.targets = targets
@@ -145,6 +148,9 @@ class WanLink:
             writer.close()
             up_writer.close()
 
+    def node_down(self, i: int) -> None:
+        self._servers[i].close()  # the port stops listening: connections are refused
+
     def cut(self) -> None:
         self.up = False
         for writer in list(self._conns):
@@ -161,6 +167,7 @@ class WanLink:
         self.cut()
         for server in self._servers:
             server.close()
+        for server in self._servers:
             await server.wait_closed()
         for task in list(self._tasks):
             task.cancel()

@@ -161,6 +161,8 @@ async def test_three_rooms_on_a_three_node_cluster(tmp_path: Path) -> None:
 
         # node 0, every bridge's primary, dies
         await asyncio.to_thread(cluster.kill, 0)
+        for wan in wans.values():
+            wan.node_down(0)
         async with Consumer(cluster.mqtt_ports[1:], "central-late") as late:
             await late.until(
                 "every room's retained state from the surviving nodes",
