@@ -16,9 +16,10 @@ from pathlib import Path
 from PIL import Image
 from playwright.async_api import async_playwright, expect
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.console.conftest import console_room
 from tests.console.looks import REPO, SIZES, login_at
-from tests.console.test_layout import ARGS, CHROMIUM, not_recording
+from tests.console.test_layout import not_recording
 
 MAX_BYTES = 100_000
 
@@ -37,7 +38,7 @@ async def main(out_dir: Path) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory(prefix="courtroom-shots-") as tmp:
         async with console_room(Path(tmp)) as rig, async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
                 await not_recording(rig)
                 await rig.hearing.execute("mark", {"text": "原告陈述诉讼请求"}, actor="test")

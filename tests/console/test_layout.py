@@ -6,11 +6,9 @@ a label on every control, column headers on every table, one language per page, 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.console.conftest import NAMES, USERS, ConsoleRig
 from tests.console.looks import (
@@ -28,21 +26,6 @@ from tests.console.looks import (
     tabs,
     view_texts,
 )
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test installs it)")
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def not_recording(rig: ConsoleRig, case_no: str = "(2025)京0105民初1234号") -> None:

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -18,7 +17,7 @@ from pathlib import Path
 import aiohttp
 import aiomqtt
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from controller.fleet.loadgen import LoadRoom, publish, room_client, serve_rooms
 from controller.fleet.model import FleetModel
@@ -27,8 +26,6 @@ from controller.fleet.users import FleetAuth, add_fleet_user
 from controller.fleet.web import FleetWeb
 from controller.localbroker import LocalBroker
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 USERS = {"tech1": ("technician", "tech-password-1"), "view1": ("viewer", "view-password-1")}
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -85,18 +82,6 @@ async def fleet(tmp_path: Path) -> AsyncIterator[FleetRig]:
         await asyncio.gather(*tasks, return_exceptions=True)
         await web.stop()
         await asyncio.to_thread(broker.stop)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test installs it)")
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def test_tiles_grey_room_and_republish_in_chromium(fleet: FleetRig, browser: Browser) -> None:
