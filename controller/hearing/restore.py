@@ -17,7 +17,8 @@ import time
 
 from controller.hearing.check import recorder_ids
 from controller.hearing.ledger import HearingLedger
-from controller.hearing.service import SETTLE_S, HearingService
+from controller.hearing.reactions import SETTLE_S
+from controller.hearing.service import HearingService
 from controller.journal import Journal, JournalError, Kind
 from controller.model import RecorderState, now_ms
 

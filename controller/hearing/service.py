@@ -5,7 +5,8 @@ closed -> (check) ready ... The hearing's state is the ledger (``ledger.py``) ov
 operation writes its row, the ledger applies it once it is on disk, and only then do the scene macro and the
 reply follow; a row that cannot be written refuses the operation with nothing of it applied. The macro's
 failed steps are journaled and reported, and never stop the transition. The same operations serve MQTT
-(``hearing/cmd/<action>``), ``courtroom ctl hearing`` and the console.
+(``hearing/cmd/<action>``), ``courtroom ctl hearing`` and the console. This module holds the operations;
+``base.py`` what the ledger says and what the hearing writes and tells, ``reactions.py`` what the devices do.
 """
 
 from __future__ import annotations
@@ -19,13 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from controller.events import (
-    AvailabilityChanged,
-    DeviceEventRaised,
-    HearingChanged,
-    HearingEventRaised,
-    StateChanged,
-)
+from controller.events import AvailabilityChanged, DeviceEventRaised, StateChanged
 from controller.hearing.check import recorder_ids, run_check
 from controller.hearing.commands import (
     COMMANDS,
@@ -36,27 +31,17 @@ from controller.hearing.commands import (
     VoiceFollowParams,
 )
 from controller.hearing.ledger import HearingLedger
-from controller.hearing.macros import MacroRunner, StepResult, clip_name, macro_steps
-from controller.hearing.reports import RecorderReports, journal_alarm, recording_status
-from controller.hearing.rule import HEARING_CAUSE, fault_evidence, recording_rule
+from controller.hearing.macros import MacroRunner, clip_name
+from controller.hearing.reactions import MARK_ALLOWED, SETTLE_S, DeviceReactions
+from controller.hearing.reports import RecorderReports
+from controller.hearing.rule import fault_evidence
 from controller.hearing.voice_follow import VoiceFollow
 from controller.hearing.watchdog import Watchdog
-from controller.journal import Actor, Entry, Journal, JournalError, Kind
-from controller.model import (
-    CheckResult,
-    DeviceEvent,
-    HearingEvent,
-    HearingPhase,
-    HearingState,
-    Interruption,
-    RecorderState,
-    VoiceFollowStatus,
-    now_ms,
-)
-from controller.room import CommandRequest, Room
-from controller.settings import REASON_LABELS, SeatConfig, Step
+from controller.journal import Actor, Journal, JournalError, Kind
+from controller.model import RecorderState, now_ms
+from controller.room import Room
+from controller.settings import REASON_LABELS
 from drivers.devices.base import describe_validation
-from drivers.devices.events import DeviceEventName
 from drivers.errors import CourtroomError, InvalidArgument
 
 log = logging.getLogger(__name__)
@@ -67,27 +52,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "interrupt": frozenset({"in_session"}),
     "resume": frozenset({"interrupted"}),
     "close": frozenset({"in_session", "interrupted"}),
-    "mark": frozenset({"in_session", "interrupted"}),
+    "mark": MARK_ALLOWED,
 }
-
-
-STATE_KINDS = frozenset(
-    {
-        Kind.HEARING_CHECK,
-        Kind.HEARING_OPEN_REFUSED,
-        Kind.HEARING_OPENED,
-        Kind.HEARING_INTERRUPTED,
-        Kind.HEARING_RESUMED,
-        Kind.HEARING_CLOSED,
-        Kind.MARK,
-        Kind.CONTROLLER_GAP,
-        Kind.CONTROLLER_STOPPING,
-    }
-)
-"""Rows after which ``hearing/state`` may read differently (the journal's own alarm comes by its status)."""
-EVALUATE_DELAY_S = 0.05
-SETTLE_S = 1.0
-"""After a transition's macro, how long recorders get to report the transport they were told to take."""
 
 
 class InvalidState(CourtroomError):
@@ -102,11 +68,7 @@ class CheckFailed(CourtroomError):
     code = "CHECK_FAILED"
 
 
-SPEECH_ON = frozenset({DeviceEventName.MIC_ON, DeviceEventName.SPEECH_ON})  # a seat speaks (mic system, voice activity)
-SPEECH = SPEECH_ON | {DeviceEventName.MIC_OFF, DeviceEventName.SPEECH_OFF}
-
-
-class HearingService:
+class HearingService(DeviceReactions):
     """One room's hearing: the ledger, transitions, marks, voice-follow and the recording watchdog."""
 
     def __init__(self, room: Room, journal: Journal | None = None) -> None:
@@ -135,40 +97,6 @@ class HearingService:
         if journal is not None:
             journal.written.append(self._rows_written)
             journal.status_listeners.append(self._journal_status)
-
-    # -- what the ledger says ------------------------------------------------------------------------------
-    @property
-    def phase(self) -> HearingPhase:
-        return self.ledger.phase
-
-    @property
-    def since_ms(self) -> int:
-        return self.ledger.since_ms
-
-    @property
-    def hearing_id(self) -> str | None:
-        return self.ledger.hearing_id
-
-    @property
-    def case_no(self) -> str | None:
-        return self.ledger.case_no
-
-    @property
-    def check_result(self) -> CheckResult | None:
-        return self.ledger.check
-
-    @property
-    def interruption(self) -> Interruption | None:
-        span = self.ledger.interruption
-        if span is None:
-            return None
-        return Interruption.model_validate(
-            {"reason": span.reason, "label": span.label, "since_ts": span.from_ts, "note": span.note}
-        )
-
-    @property
-    def marks(self) -> int:
-        return len(self.ledger.marks)
 
     def adopt(self, ledger: HearingLedger) -> None:
         """Take over a ledger rebuilt from the journal (restore after a restart)."""
@@ -344,26 +272,6 @@ class HearingService:
         self._record(Kind.VOICE_FOLLOW, {**p.model_dump(exclude_none=True), "mode": status.mode}, who)
         return status.model_dump()
 
-    # -- the recording rule and the recorders' reports ------------------------------------------------------
-    def _policy(self, request: CommandRequest) -> None:
-        try:
-            recording_rule(self.ledger, recorder_ids(self.room), request)
-        except CourtroomError as exc:
-            self._emit("recording_rule_refused", "warning", {"device": request.device_id, "action": request.action,
-                                                              "message": str(exc), "actor": request.actor.id})
-            raise
-        if request.override_reason is not None and self.ledger.expect_recording:
-            data = {"device": request.device_id, "action": request.action, "reason": request.override_reason}
-            self._emit("recording_rule_override", "critical", {**data, "actor": request.actor.id})
-
-    def _report_recorders(self, device_id: str) -> None:
-        """Journal a hearing recorder's report when it changes (only while the hearing is open)."""
-        if not self._stopping and self.ledger.is_open:
-            self.reports.changed(device_id)
-
-    def _recorder_reported(self, view: dict[str, Any]) -> None:
-        self._record(Kind.RECORDER_REPORTED, view, "system", soon=True)
-
     async def stopping(self) -> None:
         """A clean stop is coming: journal it with every recorder's last known state, then stop watching (what
         the stop does to the links is the controller going away, not a recording fault)."""
@@ -377,222 +285,6 @@ class HearingService:
             await self._journal(Kind.CONTROLLER_STOPPING, data, "system", "warning")
         except JournalError as exc:
             log.error("cannot journal the stop: %s", exc)
-
-    # -- journal ---------------------------------------------------------------------------------------------
-    def _rows_written(self, entries: list[Entry]) -> None:
-        """Every row on disk, in order: the ledger takes it into account."""
-        before = self.phase
-        for entry in entries:
-            try:
-                self.ledger.apply(entry)
-            except JournalError as exc:  # a row this version cannot read: say so, keep the hearing going
-                log.error("%s", exc)
-        if self.phase != before:
-            self._phase_entered()
-        if any(entry.kind in STATE_KINDS for entry in entries):  # not for a device command's row: it is hot
-            self._changed()
-
-    def _journal_status(self) -> None:
-        assert self.journal is not None
-        severity = "critical" if self.journal.status == "unavailable" else "warning"
-        if self.journal.status != "ok":
-            self._emit(f"journal_{self.journal.status}", severity, {"problem": self.journal.problem})
-        self._changed()
-
-    async def _journal(
-        self, kind: Kind, data: dict[str, Any], who: Actor | str, severity: str = "info", hearing_id: str | None = None
-    ) -> int:
-        """Write a row to disk (awaited; the ledger applies it), then tell the listeners; returns its time.
-        JournalError when it cannot be written: nothing of the operation has happened."""
-        actor = Actor.of(who)
-        hearing = hearing_id or self.hearing_id
-        if self.journal is not None:
-            entry = await self.journal.append(kind, data, actor=actor, hearing_id=hearing)
-        else:
-            self._seq += 1
-            entry = Entry(self._seq, now_ms(), self.room.room_id, hearing, kind, actor.id, data, "", "")
-            self._rows_written([entry])
-        self._emit(kind, severity, {**data, "actor": actor.id}, entry.ts_ms)
-        return entry.ts_ms
-
-    def _record(
-        self, kind: Kind, data: dict[str, Any], who: Actor | str, severity: str = "info", soon: bool = False
-    ) -> None:
-        if self.journal is not None:
-            try:
-                self.journal.record(kind, data, actor=who, hearing_id=self.hearing_id, soon=soon)
-            except JournalError as exc:
-                log.error("%s", exc)
-        self._emit(kind, severity, {**data, "actor": Actor.of(who).id})
-
-    # -- state -----------------------------------------------------------------------------------------------
-    @property
-    def expect_recording(self) -> bool:
-        return self.ledger.expect_recording
-
-    @property
-    def recorded_s(self) -> float:
-        """Recording time so far: how long at least one recorder reported recording (from the ledger)."""
-        return round(self.ledger.recorded_ms(now_ms()) / 1000, 1)
-
-    def _phase_entered(self) -> None:
-        armed = self.phase == "in_session"  # silence on a seat matters only while the hearing is in session
-        for device_id in self.room.ids_of_kind("audio_input"):
-            arm = getattr(self.room.device(device_id), "set_hearing_open", None)
-            if callable(arm):
-                arm(armed)
-
-    def _voice_status(self) -> VoiceFollowStatus:
-        until = self.voice.manual_until
-        until_ts = None if until is None else now_ms() + int((until - self.voice.clock()) * 1000)
-        return VoiceFollowStatus(
-            enabled=self.voice.enabled,
-            mode=self.voice.mode,
-            seat=self.voice.current,
-            speaking=self.voice.speaking,
-            manual_until_ts=until_ts,
-        )
-
-    def state(self) -> HearingState:
-        recorders: dict[str, str | None] = {}
-        for rec in recorder_ids(self.room):
-            state = self.room.state(rec)
-            recorders[rec] = state.transport if isinstance(state, RecorderState) and self.room.online(rec) else None
-        ledger = self.ledger
-        return HearingState(
-            state=ledger.phase,
-            hearing_id=ledger.hearing_id,
-            case_no=ledger.case_no,
-            title=ledger.title,
-            parties=list(ledger.parties),
-            opened_ts=ledger.opened_ms,
-            since_ts=ledger.since_ms,
-            recording=recording_status(ledger.phase, ledger.expect_recording, recorders, self.watchdog.alarms),
-            recorders=recorders,
-            recorded_s=self.recorded_s,
-            interruption=self.interruption,
-            alarms=[*self.watchdog.alarms, *filter(None, [journal_alarm(self.journal)])],
-            check=ledger.check,
-            voice_follow=self._voice_status(),
-            marks=self.marks,
-        )
-
-    def _changed(self) -> None:
-        """Tell the listeners when the state (apart from its clock fields) differs from what they last had."""
-        state = self.state()
-        key = state.model_dump(exclude={"ts", "recorded_s"})
-        voice = key.get("voice_follow")
-        if isinstance(voice, dict):
-            voice.pop("manual_until_ts", None)
-        if key != self._published:
-            self._published = key
-            self.room.bus.publish(HearingChanged())
-
-    # -- devices ---------------------------------------------------------------------------------------------
-    def _device_event(self, device_id: str, event: DeviceEvent) -> None:
-        if event.event in SPEECH:  # mic systems; audio voice activity
-            seat = event.data.get("seat")
-            for s in self._seats_for(device_id, seat):
-                self.voice.speech(s.id, event.event in SPEECH_ON)
-        elif event.event == DeviceEventName.PRESSED:
-            self._button(device_id)
-        elif event.event == DeviceEventName.ALL_OFF:
-            seats = event.data.get("seats")
-            for number in seats if isinstance(seats, list) else []:
-                for s in self._seats_for(device_id, number):
-                    self.voice.speech(s.id, False)
-
-    def _button(self, device_id: str) -> None:
-        """A foot switch adds a mark; an alarm button raises a critical event. Neither needs the mouse."""
-        cfg = self.room.config.hearing
-        if device_id in cfg.alarm_buttons:
-            self._record(Kind.ALARM_BUTTON, {"device": device_id}, f"button:{device_id}", "critical")
-        if device_id in cfg.mark_buttons:
-            if self.phase in ALLOWED["mark"]:
-                task = asyncio.get_running_loop().create_task(
-                    self.execute("mark", {"text": "标记 (foot switch)"}, actor=f"button:{device_id}")
-                )
-                self._button_tasks.add(task)
-                task.add_done_callback(self._button_tasks.discard)
-            else:
-                self._emit("button_ignored", "info", {"device": device_id, "reason": f"no mark while {self.phase}"})
-
-    def _seats_for(self, device_id: str, number: object) -> list[SeatConfig]:
-        return [
-            seat
-            for seat in self.room.config.seats
-            if any(mic.device == device_id and mic.seat == number and mic.follow for mic in seat.mics)
-        ]
-
-    def _device_changed(self, device_id: str) -> None:
-        self._report_recorders(device_id)
-        # a little later, not on the next loop turn: a burst of changes is evaluated once, and the reply the
-        # change belongs to goes out first (the alarm's 2 s budget is not touched by 50 ms)
-        if self._evaluate_soon is None:
-            self._evaluate_soon = asyncio.get_running_loop().call_later(EVALUATE_DELAY_S, self._evaluate)
-
-    def _arm_evaluate(self, delay: float) -> None:
-        asyncio.get_running_loop().call_later(delay, self._evaluate)
-
-    def _evaluate(self) -> None:
-        self._evaluate_soon = None
-        if self._stopping:
-            return
-        settled = time.monotonic() >= self._settling_until
-        self.watchdog.evaluate(self.expect_recording and settled, self.phase == "in_session" and settled)
-        self._changed()
-
-    async def _take_shot(self, seat: SeatConfig, why: str) -> None:
-        steps: list[Step] = []
-        if seat.camera is not None:
-            steps.append(Step(device=seat.camera, action="preset_recall", params={"preset": seat.preset}))
-        steps.extend(seat.switch)
-        results = await self.macros.run(steps, actor="voice-follow")
-        failed = [r.as_dict() for r in results if not r.ok]
-        self._record(Kind.SHOT, {"seat": seat.id, "why": why, "failed": failed}, "voice-follow")
-        for item in failed:
-            self._emit("shot_failed", "warning", item)
-
-    async def _recover(self, recorder: str) -> str | None:
-        clip = clip_name(self.room.room_id, self.case_no or "case", self.ledger.part, None, self.room.config.room.zone)
-        clip += "r"  # a restart by the watchdog: the recorder's own clip name tells it apart
-        steps = macro_steps_for_record(self.room, recorder, clip)
-        results = await self.macros.run(steps, actor="watchdog", cause=f"{HEARING_CAUSE}watchdog")
-        return next((r.error for r in results if not r.ok), None)
-
-    def _watch_report(self, kind: Kind, severity: str, data: dict[str, object]) -> None:
-        if self._stopping:
-            return
-        self._record(kind, dict(data), "watchdog", severity)
-        self._changed()
-
-    # -- macros, journal, events -----------------------------------------------------------------------------
-    async def _macro(self, transition: Any, who: Actor, **kwargs: Any) -> list[dict[str, Any]]:
-        steps = macro_steps(self.room, transition, **kwargs)
-        cause = f"{HEARING_CAUSE}{transition}" + (f":{kwargs['reason']}" if "reason" in kwargs else "")
-        results: list[StepResult] = await self.macros.run(steps, who, cause=cause)
-        for result in results:
-            if not result.ok:
-                data = {"transition": transition, **result.as_dict()}
-                self._record(Kind.MACRO_STEP_FAILED, data, who, "warning")
-        return [r.as_dict() for r in results]
-
-    def _late_step(self, result: StepResult) -> None:
-        """A background macro step finished (a display that had to warm up first)."""
-        if not result.ok:
-            self._record(Kind.MACRO_STEP_FAILED, result.as_dict(), "hearing", "warning")
-
-    def announce(self, kind: str, severity: str, data: dict[str, Any]) -> None:
-        """A room service's event on ``hearing/event`` (the live stream's starts, cuts and refusals)."""
-        self._emit(kind, severity, data)
-
-    def _emit(self, kind: str, severity: str, data: dict[str, Any], ts: int | None = None) -> None:
-        if self._stopping and kind not in (Kind.CONTROLLER_STOPPING,):
-            return
-        event = HearingEvent.model_validate(
-            {"event": kind, "hearing_id": self.hearing_id, "severity": severity, "data": data, "ts": ts or now_ms()}
-        )
-        self.room.bus.publish(HearingEventRaised(event))
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -621,10 +313,3 @@ class HearingService:
         await self.voice.close()
         await self.watchdog.close()
         await self.macros.close()
-
-
-def macro_steps_for_record(room: Room, recorder: str, clip: str) -> list[Step]:
-    params: dict[str, Any] = {}
-    if "record_named" in room.device(recorder).info.capabilities:
-        params["clip"] = clip
-    return [Step(device=recorder, action="record", params=params)]

@@ -167,7 +167,9 @@ async def _broker_outage(tmp_path: Path) -> None:
             await asyncio.to_thread(broker.start, broker.port)
             back = time.monotonic()
             await asyncio.wait_for(bridge.connected.wait(), 10)
-            assert time.monotonic() - back < 2.0
+            # the goal is 2 s (bench/recovery.py measures it); 4 s leaves room for a loaded machine and still
+            # fails the old back-off, whose next try after an 8 s outage came about 7 s after the broker was back
+            assert time.monotonic() - back < 4.0
         finally:
             await bridge.stop(task)
     finally:
