@@ -6,7 +6,6 @@ would; and the link's rules on their own."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from controller.mqtt.link import CentralLink
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from drivers.profiles import ProfileLibrary
+from tests.fleet.probe import central_link
 
 ROOM = "b2-cr104"
 PASSWORDS = {ROOM: "room-secret", LOCAL_USERNAME: "bridge-secret"}
@@ -107,33 +107,14 @@ async def notice(rig: Rig, payload: bytes) -> None:
         await bridge_user.publish(NOTICE, payload, qos=1, retain=True)
 
 
-REQUESTS = itertools.count()
-
-
-async def central_link(watcher: aiomqtt.Client, seen: list[tuple[str, dict[str, Any]]], want: str) -> dict[str, Any]:
-    """The daemon's ``mqtt.central_link`` in its diagnostics reply, asked until its state is ``want``."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        request_id = f"d{next(REQUESTS)}"
-        await watcher.publish(f"{ROOT}/$ctl/request/diagnostics", json.dumps({"id": request_id}).encode(), qos=1)
-        while time.monotonic() < deadline:
-            reply = next((p for t, p in seen if t.endswith("/$ctl/reply/diagnostics") and p["id"] == request_id), None)
-            if reply is not None:
-                break
-            await asyncio.sleep(0.02)
-        else:
-            break
-        link: dict[str, Any] = reply["data"]["mqtt"]["central_link"]
-        if link["state"] == want:
-            return link
-    raise AssertionError(f"the daemon's central link never became {want}: {seen[-3:]}")
+async def link_state(rig: Rig, want: str) -> dict[str, Any]:
+    return await central_link(rig.broker.port, ROOM, ROOM, PASSWORDS[ROOM], want=want)
 
 
 async def test_events_while_the_notice_says_down_are_marked(rig: Rig) -> None:
     seen: list[tuple[str, dict[str, Any]]] = []
     async with client(rig, ROOM, "watcher") as watcher:
         await watcher.subscribe(f"{ROOT}/+/event", qos=1)
-        await watcher.subscribe(f"{ROOT}/$ctl/reply/+", qos=1)
 
         async def read() -> None:
             async for message in watcher.messages:
@@ -162,18 +143,18 @@ async def test_events_while_the_notice_says_down_are_marked(rig: Rig) -> None:
                 raise AssertionError(f"events {tag} never arrived: {seen[-5:]}")
 
             # no notice yet (a room without a bridge): unknown, and nothing is marked
-            await central_link(watcher, seen, "unknown")
+            await link_state(rig, "unknown")
             raise_events("unknown")
             assert [(e["replayed"], e["link_down_ts"]) for e in await events("unknown")] == [(False, None)] * 2
 
             await notice(rig, b"1")
-            await central_link(watcher, seen, "up")
+            await link_state(rig, "up")
             raise_events("up")
             assert [(e["replayed"], e["link_down_ts"]) for e in await events("up")] == [(False, None)] * 2
 
             before = int(time.time() * 1000)
             await notice(rig, b"0")
-            link = await central_link(watcher, seen, "down")
+            link = await link_state(rig, "down")
             raise_events("down")
             down = await events("down")
             assert [e["replayed"] for e in down] == [True, True]
@@ -181,7 +162,7 @@ async def test_events_while_the_notice_says_down_are_marked(rig: Rig) -> None:
             assert link["outages"] == 1
 
             await notice(rig, b"1")
-            await central_link(watcher, seen, "up")
+            await link_state(rig, "up")
             raise_events("back")
             assert [(e["replayed"], e["link_down_ts"]) for e in await events("back")] == [(False, None)] * 2
         finally:
