@@ -200,7 +200,8 @@ class DeviceEvent(Payload):
 
     event: str
     data: dict[str, JsonValue] = Field(default_factory=dict)
-    replayed: bool = False  # true when sent again from the journal after a broker outage
+    replayed: bool = False  # delivered late: kept through the daemon's broker outage, or the central link was down
+    link_down_ts: int | None = None  # set when the room's link to the central cluster was down (mqtt/link.py)
 
 
 def device_state(kind: str, snapshot: dict[str, Any]) -> Payload:
@@ -287,7 +288,8 @@ class HearingEvent(Payload):
     hearing_id: str | None
     severity: Literal["info", "warning", "critical"] = "info"
     data: dict[str, JsonValue] = Field(default_factory=dict)
-    replayed: bool = False
+    replayed: bool = False  # as DeviceEvent's
+    link_down_ts: int | None = None
 
 
 Publicity = Literal["public", "not_public"]

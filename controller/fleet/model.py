@@ -4,6 +4,12 @@ A room is known from its first message. Its tile shows the controller's state, t
 recording), offline devices, alarms and when it was last heard from. A room "stops reporting" (its tile turns
 grey, with the time it was last seen) when its bridge's notification says the WAN link is down, when its
 controller's last will says offline, or when nothing came from it for ``stale_after_s``.
+
+The link's outages: while the bridge notice says ``0`` the tile says since when; after the ``1``, how long the
+last outage lasted and how many late events (``replayed`` with ``link_down_ts``, docs/mqtt.md) the room's
+queue delivered for it. The times are when the view saw the notices, except an outage's start, which a late
+event moves to the room's own ``link_down_ts`` when that is earlier (the central side notices a silent link
+only when its keepalive runs out).
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ class RoomView:
     recording: str = "unknown"
     alarms: list[dict[str, Any]] = field(default_factory=list)
     bridge: str = "unknown"  # connected | disconnected | unknown (the room broker's bridge notification)
+    link_down_since_ms: int | None = None  # while disconnected: since when
+    last_outage: tuple[int, int] | None = None  # the last outage that ended: (from, to), epoch ms
+    late_events: int = 0  # events marked replayed with link_down_ts since the last outage began
     last_seen_ms: int = 0  # when the fleet view last received anything from the room
     messages: int = 0
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
@@ -77,9 +86,43 @@ class RoomView:
             "devices": self.device_count or len(self.devices),
             "alarms": [{"severity": a.get("severity"), "message": a.get("message")} for a in self.alarms],
             "bridge": self.bridge,
+            "link": self.link(now),
             "last_seen_ms": self.last_seen_ms,
             "events": list(self.events)[-5:],
         }
+
+    def link(self, now: int) -> dict[str, Any]:
+        """The room's link to the central cluster: ``state``, ``down_since_ms`` and ``down_s`` while it is down,
+        ``last_outage`` (``from_ms``, ``to_ms``, ``s``) once one ended, ``late_events``."""
+        out: dict[str, Any] = {"state": {"connected": "up", "disconnected": "down"}.get(self.bridge, "unknown")}
+        if self.link_down_since_ms is not None:
+            out |= {"down_since_ms": self.link_down_since_ms, "down_s": max(0, now - self.link_down_since_ms) // 1000}
+        if self.last_outage is not None:
+            start, end = self.last_outage
+            out["last_outage"] = {"from_ms": start, "to_ms": end, "s": max(0, end - start) // 1000}
+        if self.late_events:
+            out["late_events"] = self.late_events
+        return out
+
+    def link_notice(self, up: bool, received: int) -> None:
+        if up:
+            self.last_seen_ms = received
+            if self.link_down_since_ms is not None:
+                self.last_outage = (self.link_down_since_ms, received)
+                self.link_down_since_ms = None
+            self.bridge = "connected"
+        elif self.bridge != "disconnected":
+            self.bridge = "disconnected"
+            self.link_down_since_ms = received
+            self.late_events = 0
+
+    def late_event(self, link_down_ts: int) -> None:
+        """A late event the room's queue delivered: it dates the outage's start from the room's side."""
+        self.late_events += 1
+        if self.link_down_since_ms is not None:
+            self.link_down_since_ms = min(self.link_down_since_ms, link_down_ts)
+        elif self.last_outage is not None and link_down_ts < self.last_outage[0]:
+            self.last_outage = (link_down_ts, self.last_outage[1])
 
 
 class FleetModel:
@@ -108,10 +151,7 @@ class FleetModel:
         room_id, subject, leaf = parts[0], parts[1], parts[2]
         if subject == "$bridge":
             if leaf == "connection" and payload in (b"0", b"1"):
-                view = self.room(room_id)
-                view.bridge = "connected" if payload == b"1" else "disconnected"
-                if payload == b"1":
-                    view.last_seen_ms = received
+                self.room(room_id).link_notice(payload == b"1", received)
             return
         if leaf in ("cmd", "meter") or (subject == "$ctl" and leaf == "request"):
             return  # commands to the room (the view's own included) and meters say nothing of its state
@@ -144,6 +184,9 @@ class FleetModel:
             view.devices[subject] = "online" if data.get("state") == "online" else "offline"
         elif leaf == "event":
             view.events.append({"source": subject, "event": data.get("event"), "ts": ts, **_replayed(data)})
+            down_ts = data.get("link_down_ts")
+            if data.get("replayed") and isinstance(down_ts, int):
+                view.late_event(down_ts)
 
     def _controller(self, view: RoomView, leaf: str, data: dict[str, Any]) -> None:
         if leaf == "state":

@@ -22,6 +22,22 @@ def format_status(rooms: list[dict[str, Any]], now_s: float) -> str:
         )
         for alarm in r["alarms"]:
             lines.append(f"{'':<16} {alarm['severity']}: {alarm['message']}")
+        link = link_line(r.get("link", {}))
+        if link:
+            lines.append(f"{'':<16} {link}")
     stale = sum(r["level"] == "stale" for r in rooms)
     lines.append(f"{len(rooms)} rooms, {stale} not reporting")
     return "\n".join(lines)
+
+
+def link_line(link: dict[str, Any]) -> str:
+    """The room's WAN link, when there is something to say: down since when, or how long the last outage was."""
+    late = f"; {link['late_events']} late events" if link.get("late_events") else ""
+    if link.get("state") == "down" and "down_since_ms" in link:
+        since = time.strftime("%H:%M:%S", time.localtime(link["down_since_ms"] / 1000))
+        return f"WAN link down since {since} ({link['down_s']} s){late}"
+    outage = link.get("last_outage")
+    if outage:
+        until = time.strftime("%H:%M:%S", time.localtime(outage["to_ms"] / 1000))
+        return f"WAN link was down {outage['s']} s, until {until}{late}"
+    return ""

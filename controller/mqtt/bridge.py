@@ -69,6 +69,7 @@ from controller.mqtt.inbound import (
     received_at,
     reply_topic,
 )
+from controller.mqtt.link import CentralLink
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
@@ -119,6 +120,7 @@ class MqttBridge:
         self._missed: deque[tuple[str, Payload]] = deque(maxlen=MISSED_MEMORY)  # events while disconnected
         self.broker = broker
         self.topics = Topics(room.room_id)
+        self.link = CentralLink(self.topics)  # the room broker's bridge notice: events marked while it is down
         self.session = session
         self.connected = asyncio.Event()
         self.connects = 0
@@ -246,7 +248,9 @@ class MqttBridge:
 
     def _send_event(self, topic: str, event: DeviceEvent | HearingEvent) -> None:
         """Events are momentary, so they are not in the retained set: those that happen while the broker is
-        away are kept (the last MISSED_MEMORY) and sent after the reconnect, marked ``replayed``."""
+        away are kept (the last MISSED_MEMORY) and sent after the reconnect, marked ``replayed``; so are those
+        published while the room's link to the central cluster is down (``link.py``)."""
+        event = self.link.mark(event)
         if self._client is None or not self.connected.is_set():
             self._missed.append((topic, event.model_copy(update={"replayed": True})))
             return
@@ -319,7 +323,7 @@ class MqttBridge:
         """A message that found MAX_WAITING others waiting: BUSY at once, on its default reply topic; a hearing
         operation is never refused for it: it waits (True: refused)."""
         topic = message.topic.value
-        if topic.startswith(f"{self.topics.root}/hearing/cmd/"):
+        if topic.startswith(f"{self.topics.root}/hearing/cmd/") or topic == self.link.topic:
             return False
         reply = _error_reply(
             peek_id(message.payload), "BUSY", f"{MAX_WAITING} requests are waiting to be served; try again shortly"
@@ -360,10 +364,12 @@ class MqttBridge:
         for topic_filter in self.topics.inbound_filters:
             # retain-as-published: a command published retained is seen as such even when delivered live
             await client.subscribe(topic_filter, options=SubscribeOptions(qos=1, retainAsPublished=True))
+        await self.link.watch(client)
         log.info("MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value)
         try:
             async for message in client.messages:
-                await self._serve_one(message)
+                if not self.link.take(message):
+                    await self._serve_one(message)
         finally:
             for task in list(self._in_flight):
                 task.cancel()
@@ -566,6 +572,7 @@ class MqttBridge:
                     "serving": len(self._handlers),
                     "publishing": len(self._in_flight),
                     "missed_events": len(self._missed),
+                    "central_link": self.link.diagnostics(),
                 },
             }
         if op == "reload":

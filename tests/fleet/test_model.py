@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from controller.fleet.loadgen import LoadRoom
 from controller.fleet.model import FleetModel
@@ -90,4 +91,33 @@ def test_terminal_status() -> None:
     assert lines[0].split()[:3] == ["room", "level", "hearing"]
     assert lines[1].split()[:4] == ["r1", "ok", "idle", "not_recording"]
     assert lines[2].split()[:2] == ["r2", "SILENT"] and lines[2].endswith("(10 s ago)")
+    assert lines[3].split()[:5] == ["WAN", "link", "down", "since", time.strftime("%H:%M:%S", time.localtime(1_000))]
+    assert lines[3].endswith("(1 s)")
     assert lines[-1] == "2 rooms, 1 not reporting"
+
+
+def test_a_link_outage_how_long_and_its_late_events() -> None:
+    model = FleetModel()
+    room = "courtroom/v1/r1"
+    model.apply(f"{room}/hearing/state", msg({"state": "idle"}), received_ms=1_000)
+    assert model.snapshot(now=1_000)[0]["link"] == {"state": "unknown"}  # no bridge notice: not "down"
+    model.apply(f"{room}/$bridge/connection", b"1", received_ms=2_000)
+    assert model.snapshot(now=2_000)[0]["link"] == {"state": "up"}
+    model.apply(f"{room}/$bridge/connection", b"0", received_ms=10_000)  # the central side saw the will
+    model.apply(f"{room}/$bridge/connection", b"0", received_ms=12_000)  # the retained will read again
+    tile = model.snapshot(now=40_000)[0]
+    assert tile["level"] == "stale" and tile["link"] == {"state": "down", "down_since_ms": 10_000, "down_s": 30}
+    model.apply(f"{room}/$bridge/connection", b"1", received_ms=43_000)
+    # the room's queue delivers what happened meanwhile, after the notice; the room knew of the loss at 9 500
+    late = {"event": "mark", "hearing_id": "h", "replayed": True, "link_down_ts": 9_500}
+    for i in range(3):
+        model.apply(f"{room}/hearing/event", msg({**late, "ts": 20_000 + i}), received_ms=43_100)
+    model.apply(f"{room}/hearing/event", msg({"event": "mark", "ts": 44_000, "replayed": False}), received_ms=44_001)
+    tile = model.snapshot(now=45_000)[0]
+    assert tile["level"] == "ok"
+    assert tile["link"] == {
+        "state": "up",
+        "last_outage": {"from_ms": 9_500, "to_ms": 43_000, "s": 33},
+        "late_events": 3,
+    }
+    assert [e.get("replayed", False) for e in tile["events"]] == [True, True, True, False]

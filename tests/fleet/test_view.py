@@ -110,6 +110,8 @@ async def test_tiles_grey_room_and_republish_in_chromium(fleet: FleetRig, browse
         await expect(silent).to_have_attribute("data-level", "stale")
         await expect(silent).to_contain_text(re.compile(r"Last seen \d\d:\d\d:\d\d"))
         assert await silent.evaluate("e => getComputedStyle(e).filter") == "grayscale(1)"
+        await expect(silent).to_contain_text(re.compile(r"WAN down since \d\d:\d\d:\d\d \(\d+ s\)"))
+        await expect(first).to_contain_text("WAN link unknown")  # no bridge notice from it: unknown, not down
         # b2-cr104 loses a camera: a warning, with its name on the tile
         room = fleet.rooms[0]
         room.offline.add("cam-01")

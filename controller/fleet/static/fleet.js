@@ -45,6 +45,19 @@ async function republish(room, button) {
   }
 }
 
+// The room's WAN link to the central cluster: down since when, or how long its last outage lasted.
+function linkText(link) {
+  const late = link.late_events ? `, 迟到事件 ${link.late_events} late events` : "";
+  if (link.state === "down" && link.down_since_ms) {
+    return `中心链路中断 WAN down since ${clock(link.down_since_ms)} (${link.down_s} s)${late}`;
+  }
+  if (link.last_outage) {
+    return `中心链路曾中断 ${link.last_outage.s} 秒 WAN was down ${link.last_outage.s} s, until ${clock(link.last_outage.to_ms)}${late}`;
+  }
+  if (link.state === "unknown") return "中心链路状态未知 WAN link unknown";
+  return "";
+}
+
 function tile(r, now) {
   const t = el("section", `tile level-${r.level}`);
   t.dataset.room = r.room_id;
@@ -64,6 +77,8 @@ function tile(r, now) {
     : `设备 ${r.devices} 台全部在线 All ${r.devices} devices online`;
   t.append(offline);
   for (const a of r.alarms) t.append(el("div", `alarm alarm-${a.severity}`, a.message));
+  const link = linkText(r.link || { state: "unknown" });
+  if (link) t.append(el("div", `link link-${r.link.state}`, link));
   const foot = el("div", "tile-foot");
   const seen = el("span", "seen", r.last_seen_ms ? `最后上报 Last seen ${clock(r.last_seen_ms)} (${ago(r.last_seen_ms, now)})`
     : "从未上报 Never seen");
