@@ -14,6 +14,7 @@ import re
 from typing import Literal
 
 from controller.journal.kinds import Kind
+from controller.texts_journal import VERIFY
 from drivers.errors import InvalidArgument
 
 Lang = Literal["zh-CN", "en"]
@@ -175,6 +176,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.INTERNAL": ("内部错误（已记入中控日志）", "Internal error (logged by the controller)"),
     "error.NETWORK": ("无法连接到中控", "Cannot reach the controller"),
     "error.TIMEOUT": ("等待回复超时", "No reply in time"),
+    "error.STREAM_POLICY": (
+        "直播规则不允许此操作（不公开的案件、未开庭或无权开始直播）",
+        "The live stream's rules do not allow this (a case not public, no session, or your role)",
+    ),
+    "error.CASE_SYSTEM": ("无法从案件系统读取案件，请联系运维", "The case system cannot be read: call the technician"),
     "error.other": ("操作失败（{code}）", "Failed ({code})"),
     # courtroom ctl
     "ctl.no_state": (
@@ -409,6 +415,7 @@ KIND_TEXTS: dict[str, tuple[str, str]] = {
 }
 for _kind, _texts in KIND_TEXTS.items():
     CATALOGUE[f"journal.{_kind}"] = _texts
+CATALOGUE.update(VERIFY)
 
 # A raw problem line (a device's offline reason, a check line, an alarm's message) -> its catalogue key. The
 # first pattern that matches (case-insensitive) wins; named groups fill the text's fields.
@@ -449,7 +456,7 @@ TODO_BY_PROBLEM: dict[str, str] = {
 }
 
 
-def text(key: str, lang: Lang, **fields: object) -> str:
+def text(key: str, lang: Lang, /, **fields: object) -> str:
     """The catalogue's text for ``key`` in ``lang`` with its ``{fields}`` filled (a missing field shows as —)."""
     pair = CATALOGUE.get(key)
     if pair is None:
