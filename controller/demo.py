@@ -193,7 +193,7 @@ def _export(config_path: Path, hearing_id: str, anchor: str) -> tuple[str, str, 
     finally:
         file.close()
     pdf = render_pdf(record, Path(tempfile.gettempdir()) / f"{hearing_id}.pdf")
-    return report.summary(), render_markdown(record), pdf
+    return report.summary(LANG[0]), render_markdown(record), pdf
 
 
 async def _tour_steps(
