@@ -15,6 +15,7 @@ from typing import Literal
 
 from controller.journal.kinds import Kind
 from controller.texts_journal import VERIFY
+from controller.texts_record import RECORD
 from drivers.errors import InvalidArgument
 
 Lang = Literal["zh-CN", "en"]
@@ -416,6 +417,12 @@ KIND_TEXTS: dict[str, tuple[str, str]] = {
 for _kind, _texts in KIND_TEXTS.items():
     CATALOGUE[f"journal.{_kind}"] = _texts
 CATALOGUE.update(VERIFY)
+CATALOGUE.update(RECORD)
+
+# What the hearing journals as the text of a mark made by a mark button (a foot switch): the same in every
+# language, shown to each reader in theirs by mark_text() (and markText() on the page).
+BUTTON_MARK = "标记 (foot switch)"
+CATALOGUE["mark.button"] = ("脚踏开关标记", "Foot-switch mark")
 
 # A raw problem line (a device's offline reason, a check line, an alarm's message) -> its catalogue key. The
 # first pattern that matches (case-insensitive) wins; named groups fill the text's fields.
@@ -483,6 +490,13 @@ def explain(raw: str | None, lang: Lang, device: str = "") -> str:
     return text(key, lang, device=device, **fields).strip("：: ")
 
 
+def mark_text(mark: str, actor: str | None, lang: Lang) -> str:
+    """A mark's text for a reader: a mark button's (``BUTTON_MARK``) in the catalogue's words, others as typed."""
+    if mark == BUTTON_MARK and (actor is None or actor.startswith("button:")):
+        return text("mark.button", lang)
+    return mark
+
+
 def local_name(name: str, lang: Lang) -> str:
     """A bilingual configured name ("审判长 Presiding judge") in one language: its Chinese or its other part."""
     match = re.match(r"^\s*([^A-Za-z]*[\u3400-\u9fff][^A-Za-z]*?)\s+([A-Za-z].*)$", name)
@@ -517,9 +531,13 @@ def error_text(code: str, lang_choice: str | None) -> str:
     return text(key, lang) if key in CATALOGUE else text("error.other", lang, code=code)
 
 
+NOT_ON_THE_PAGE = ("record.", "verify.")  # the case-file record's and `journal verify`'s words
+
+
 def javascript() -> str:
     """The catalogue and the patterns as an ES module for the console page (``/static/texts.js``)."""
-    catalogue = {lang: {key: pair[i] for key, pair in CATALOGUE.items()} for i, lang in enumerate(LANGS)}
+    shown = {key: pair for key, pair in CATALOGUE.items() if not key.startswith(NOT_ON_THE_PAGE)}
+    catalogue = {lang: {key: pair[i] for key, pair in shown.items()} for i, lang in enumerate(LANGS)}
     patterns = [[pattern.replace("(?P<", "(?<"), key] for pattern, key in PROBLEM_PATTERNS]
     dumps = json.dumps
     return (
@@ -527,4 +545,5 @@ def javascript() -> str:
         f"export const CATALOGUE = {dumps(catalogue, ensure_ascii=False)};\n"
         f"export const PROBLEM_PATTERNS = {dumps(patterns, ensure_ascii=False)};\n"
         f"export const TODO_BY_PROBLEM = {dumps(TODO_BY_PROBLEM)};\n"
+        f"export const BUTTON_MARK = {dumps(BUTTON_MARK, ensure_ascii=False)};\n"
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from controller import texts
 from controller.cases.config import CaseSystemConfig
 from tests.cases.conftest import CaseSystemProcess, case_system  # noqa: F401 - fixture
 from tests.console.conftest import NAMES, USERS, ConsoleRig, console_room
@@ -180,8 +181,11 @@ async def test_every_view_speaks_one_language(browser: Browser, live_rig: Consol
     await rig.hearing.execute("check", {}, actor="test")
     await not_recording(rig, case_no)
     await rig.hearing.execute("mark", {"text": "证人开始作证" if lang == "zh-CN" else "witness speaks"}, actor="test")
+    # a foot switch's press, journaled as the hearing journals it (this room has no foot switch of its own)
+    await rig.hearing.execute("mark", {"text": texts.BUTTON_MARK}, actor="button:foot-switch")
     allowed = allowed_words(rig)
     allowed.add(case_no.lower())
+    allowed.add("foot-switch")  # the device id of that press's button: not in the room, so named by its id
     allowed.update(name.lower() for name in NAMES.values())  # a person's name is theirs in every language
     if lang == "en":
         allowed.update({"中文", "(2025)京0105民初1234号"})

@@ -1,7 +1,7 @@
 // The console's words, Chinese (default) and English. t("key", {name: value}) fills {name}. The page's own words
 // are here; the words it shares with `courtroom ctl` and the demo (device problems, alarms, check lines, error
 // codes, journal kinds, roles) come from controller/texts.py as /static/texts.js.
-import { CATALOGUE, PROBLEM_PATTERNS, TODO_BY_PROBLEM } from "/static/texts.js";
+import { BUTTON_MARK, CATALOGUE, PROBLEM_PATTERNS, TODO_BY_PROBLEM } from "/static/texts.js";
 
 export const STRINGS = {
   "zh-CN": {
@@ -480,6 +480,11 @@ export const P = {
   get list() { return getLanguage() === "en" ? ", " : "、"; },
   paren(text) { return getLanguage() === "en" ? ` (${text})` : `（${text}）`; },
 };
+
+// A mark's text: a mark button's (the foot switch's) in the chosen language, others as the clerk typed them.
+export function markText(text, actor) {
+  return text === BUTTON_MARK && (!actor || actor.startsWith("button:")) ? t("mark.button") : text;
+}
 
 // A configured bilingual name ("审判长 Presiding judge") in the chosen language.
 export function localName(name) {
