@@ -193,7 +193,7 @@ def _export(config_path: Path, hearing_id: str, anchor: str) -> tuple[str, str, 
     finally:
         file.close()
     pdf = render_pdf(record, Path(tempfile.gettempdir()) / f"{hearing_id}.pdf")
-    return report.summary(), render_markdown(record), pdf
+    return report.summary(LANG[0]), render_markdown(record), pdf
 
 
 async def _tour_steps(
@@ -251,7 +251,8 @@ async def _tour_steps(
         actor = str(mark["data"]["actor"])
         if LANG[0] != "en" and actor.startswith("button:"):
             actor = texts.local_name(str(devices_by_id.get(actor[7:], {}).get("name", actor)), LANG[0])
-        _say(_t("demo.mark", actor=actor, text=mark["data"]["text"], offset=mark["data"]["offset_s"]))
+        text = texts.mark_text(str(mark["data"]["text"]), str(mark["data"]["actor"]), LANG[0])
+        _say(_t("demo.mark", actor=actor, text=text, offset=mark["data"]["offset_s"]))
     signals = [d["id"] for d in devices if d["kind"] in ("audio_input", "video_input")]
     if signals:
         _say(_t("demo.signals"))

@@ -14,6 +14,8 @@ import re
 from typing import Literal
 
 from controller.journal.kinds import Kind
+from controller.texts_journal import VERIFY
+from controller.texts_record import RECORD
 from drivers.errors import InvalidArgument
 
 Lang = Literal["zh-CN", "en"]
@@ -175,6 +177,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.INTERNAL": ("内部错误（已记入中控日志）", "Internal error (logged by the controller)"),
     "error.NETWORK": ("无法连接到中控", "Cannot reach the controller"),
     "error.TIMEOUT": ("等待回复超时", "No reply in time"),
+    "error.STREAM_POLICY": (
+        "直播规则不允许此操作（不公开的案件、未开庭或无权开始直播）",
+        "The live stream's rules do not allow this (a case not public, no session, or your role)",
+    ),
+    "error.CASE_SYSTEM": ("无法从案件系统读取案件，请联系运维", "The case system cannot be read: call the technician"),
     "error.other": ("操作失败（{code}）", "Failed ({code})"),
     # courtroom ctl
     "ctl.no_state": (
@@ -409,6 +416,13 @@ KIND_TEXTS: dict[str, tuple[str, str]] = {
 }
 for _kind, _texts in KIND_TEXTS.items():
     CATALOGUE[f"journal.{_kind}"] = _texts
+CATALOGUE.update(VERIFY)
+CATALOGUE.update(RECORD)
+
+# What the hearing journals as the text of a mark made by a mark button (a foot switch): the same in every
+# language, shown to each reader in theirs by mark_text() (and markText() on the page).
+BUTTON_MARK = "标记 (foot switch)"
+CATALOGUE["mark.button"] = ("脚踏开关标记", "Foot-switch mark")
 
 # A raw problem line (a device's offline reason, a check line, an alarm's message) -> its catalogue key. The
 # first pattern that matches (case-insensitive) wins; named groups fill the text's fields.
@@ -449,7 +463,7 @@ TODO_BY_PROBLEM: dict[str, str] = {
 }
 
 
-def text(key: str, lang: Lang, **fields: object) -> str:
+def text(key: str, lang: Lang, /, **fields: object) -> str:
     """The catalogue's text for ``key`` in ``lang`` with its ``{fields}`` filled (a missing field shows as —)."""
     pair = CATALOGUE.get(key)
     if pair is None:
@@ -474,6 +488,13 @@ def explain(raw: str | None, lang: Lang, device: str = "") -> str:
         tkey = f"transport.{fields['transport']}"
         fields["transport"] = text(tkey, lang) if tkey in CATALOGUE else fields["transport"]
     return text(key, lang, device=device, **fields).strip("：: ")
+
+
+def mark_text(mark: str, actor: str | None, lang: Lang) -> str:
+    """A mark's text for a reader: a mark button's (``BUTTON_MARK``) in the catalogue's words, others as typed."""
+    if mark == BUTTON_MARK and (actor is None or actor.startswith("button:")):
+        return text("mark.button", lang)
+    return mark
 
 
 def local_name(name: str, lang: Lang) -> str:
@@ -510,9 +531,13 @@ def error_text(code: str, lang_choice: str | None) -> str:
     return text(key, lang) if key in CATALOGUE else text("error.other", lang, code=code)
 
 
+NOT_ON_THE_PAGE = ("record.", "verify.")  # the case-file record's and `journal verify`'s words
+
+
 def javascript() -> str:
     """The catalogue and the patterns as an ES module for the console page (``/static/texts.js``)."""
-    catalogue = {lang: {key: pair[i] for key, pair in CATALOGUE.items()} for i, lang in enumerate(LANGS)}
+    shown = {key: pair for key, pair in CATALOGUE.items() if not key.startswith(NOT_ON_THE_PAGE)}
+    catalogue = {lang: {key: pair[i] for key, pair in shown.items()} for i, lang in enumerate(LANGS)}
     patterns = [[pattern.replace("(?P<", "(?<"), key] for pattern, key in PROBLEM_PATTERNS]
     dumps = json.dumps
     return (
@@ -520,4 +545,5 @@ def javascript() -> str:
         f"export const CATALOGUE = {dumps(catalogue, ensure_ascii=False)};\n"
         f"export const PROBLEM_PATTERNS = {dumps(patterns, ensure_ascii=False)};\n"
         f"export const TODO_BY_PROBLEM = {dumps(TODO_BY_PROBLEM)};\n"
+        f"export const BUTTON_MARK = {dumps(BUTTON_MARK, ensure_ascii=False)};\n"
     )

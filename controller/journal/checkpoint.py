@@ -22,11 +22,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from controller import texts
 from controller.journal.kinds import TRANSITIONS, Kind
 from controller.journal.rows import Entry, JournalError
 from controller.journal.store import GENESIS, JournalFile, row_hash
 from controller.journal.writer import Journal
 from controller.signing import RoomKey, fingerprint, verify_signature
+from controller.texts import Lang
 
 FORMAT = "courtroom-journal-checkpoint/1"
 INTERVAL_S = 60.0
@@ -173,7 +175,9 @@ class Verification:
     head_seq: int = 0
     head_hash: str = GENESIS
     bad_seq: int | None = None
-    problem: str = ""
+    problem: str = ""  # why the first bad row is bad, in English (the record keeps it); ``reason`` names it
+    reason: str = ""  # the catalogue's verify.problem.<reason>, with ``facts`` for its fields
+    facts: dict[str, object] = field(default_factory=dict)
     checkpoints: int = 0
     last_checkpoint: Checkpoint | None = None
     key: str | None = None  # fingerprint of the public key the signatures were checked with
@@ -184,19 +188,28 @@ class Verification:
     def ok(self) -> bool:
         return self.bad_seq is None and not self.problem
 
-    def summary(self) -> str:
+    def problem_text(self, lang: Lang = "en") -> str:
+        """Why the first bad row is bad, in ``lang``."""
+        if not self.reason:
+            return self.problem
+        return texts.text(f"verify.problem.{self.reason}", lang, **self.facts)
+
+    def summary(self, lang: Lang = "en") -> str:
+        """One line: the rows, the chain, the checkpoints and the anchor; or the first bad row and why."""
         if not self.ok:
-            where = f"row {self.bad_seq}: " if self.bad_seq is not None else ""
-            return f"journal {self.path}: {where}{self.problem}"
-        parts = [f"journal {self.path}: {self.rows} rows, chain intact"]
-        parts.append(f"{self.checkpoints} signed checkpoints valid (key {self.key})")
+            if self.bad_seq is None:
+                return texts.text("verify.bad", lang, path=self.path, problem=self.problem_text(lang))
+            return texts.text("verify.bad_row", lang, path=self.path, seq=self.bad_seq, problem=self.problem_text(lang))
+        parts = [texts.text("verify.intact", lang, path=self.path, rows=self.rows)]
+        parts.append(texts.text("verify.checkpoints", lang, checkpoints=self.checkpoints, fingerprint=self.key))
         if self.anchor is not None:
-            parts.append(f"reaches the anchor {self.anchor[0]}:{self.anchor[1][:16]}…")
-        return ", ".join(parts)
+            parts.append(texts.text("verify.anchor", lang, seq=self.anchor[0], hash=self.anchor[1][:16]))
+        return texts.text("verify.join", lang).join(parts)
 
 
-def _fail(report: Verification, seq: int | None, problem: str) -> Verification:
-    report.bad_seq, report.problem = seq, problem
+def _fail(report: Verification, seq: int | None, reason: str, /, **facts: object) -> Verification:
+    report.bad_seq, report.reason, report.facts = seq, reason, facts
+    report.problem = texts.text(f"verify.problem.{reason}", "en", **facts)
     return report
 
 
@@ -208,58 +221,45 @@ def verify_journal(file: JournalFile, public: Ed25519PublicKey, anchor: tuple[in
     matched = 0  # the newest row a valid checkpoint still vouches for
     for seq, fields, prev_hash, digest in file.raw_rows():
         if prev_hash != prev:
-            return _fail(report, seq, "its prev_hash does not match the hash of the row before it (a row was removed)")
+            return _fail(report, seq, "removed")
         if row_hash(prev_hash, fields) != digest:
-            return _fail(report, seq, "its content does not match its hash (the row was altered)")
+            return _fail(report, seq, "altered")
         if fields[3] == Kind.CHECKPOINT:
             problem = _check_checkpoint(file, public, fields, seq, recent)
             if isinstance(problem, int):  # the row it signed no longer has the signed hash
                 return _fail(
-                    report,
-                    matched + 1,
-                    (
-                        f"the chain was rebuilt after a change: the checkpoint at row {seq} signed row {problem} with "
-                        f"another hash; rows up to {matched} still match an earlier checkpoint, so the change lies in "
-                        f"rows {matched + 1}..{problem}"
-                    ),
+                    report, matched + 1, "rechained", checkpoint=seq, signed=problem, matched=matched, first=matched + 1
                 )
             if problem is not None:
-                return _fail(report, seq, problem)
+                return _fail(report, seq, problem[0], **problem[1])
             report.checkpoints += 1
             report.last_checkpoint = Checkpoint.from_data(fields[1], json.loads(fields[5]), seq)
             matched = report.last_checkpoint.seq
         if anchor is not None and seq == anchor[0] and digest != anchor[1]:
-            return _fail(
-                report, seq, f"it does not match the anchor {anchor[0]}:{anchor[1]} (the journal was rewritten)"
-            )
+            return _fail(report, seq, "anchor_mismatch", seq=anchor[0], hash=anchor[1])
         recent.append((seq, digest))
         prev = digest
         report.rows += 1
         report.head_seq, report.head_hash = seq, digest
     if anchor is not None and report.head_seq < anchor[0]:
-        missing = f"{report.head_seq + 1}..{anchor[0]}"
-        return _fail(
-            report,
-            report.head_seq + 1,
-            f"missing: the journal ends at row {report.head_seq} but the anchor "
-            f"names row {anchor[0]} (rows {missing} were cut off)",
-        )
+        head = report.head_seq
+        return _fail(report, head + 1, "cut_off", head=head, seq=anchor[0], first=head + 1)
     return report
 
 
 def _check_checkpoint(
     file: JournalFile, public: Ed25519PublicKey, fields: tuple[Any, ...], seq: int, recent: deque[tuple[int, str]]
-) -> int | str | None:
-    """None when the checkpoint row at ``seq`` is sound; what is wrong with it; or (an int) the row it signed
-    when that row's hash is no longer the signed one."""
+) -> int | tuple[str, dict[str, object]] | None:
+    """None when the checkpoint row at ``seq`` is sound; what is wrong with it (a reason and its facts); or (an
+    int) the row it signed when that row's hash is no longer the signed one."""
     try:
         checkpoint = Checkpoint.from_data(fields[1], json.loads(fields[5]), seq)
     except (JournalError, ValueError) as exc:
-        return f"the checkpoint cannot be read: {exc}"
+        return "unreadable_checkpoint", {"error": exc}
     if checkpoint.key != fingerprint(public):
-        return f"the checkpoint is signed with key {checkpoint.key}, not the room's key {fingerprint(public)}"
+        return "wrong_key", {"signer": checkpoint.key, "room_key": fingerprint(public)}
     if not verify_signature(public, checkpoint.message(), checkpoint.signature):
-        return "the checkpoint's signature does not verify (it was forged or altered)"
+        return "forged", {}
     signed = next((h for s, h in reversed(recent) if s == checkpoint.seq), None)
     if signed is None:
         row = file.at(checkpoint.seq)

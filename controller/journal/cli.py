@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from controller import texts
 from controller.journal.checkpoint import Checkpoint, Verification, verify_journal
 from controller.journal.rows import JournalError
 from controller.journal.store import JournalFile
@@ -101,14 +102,15 @@ def verified(file: JournalFile, args: argparse.Namespace, src: Source) -> Verifi
 
 
 def _verify(file: JournalFile, args: argparse.Namespace, src: Source) -> int:
+    lang = texts.language(args.lang)
     report = verified(file, args, src)
-    print(report.summary())
+    print(report.summary(lang))
     if not report.ok:
         return 1
-    print(f"head: row {report.head_seq} {report.head_hash}")
+    print(texts.text("verify.head", lang, seq=report.head_seq, hash=report.head_hash))
     if report.last_checkpoint is not None:
         c = report.last_checkpoint
-        print(f"latest checkpoint: row {c.checkpoint_seq} signs row {c.seq} {c.hash} (key {c.key})")
+        print(texts.text("verify.latest", lang, row=c.checkpoint_seq, seq=c.seq, hash=c.hash, fingerprint=c.key))
     return 0
 
 
@@ -116,22 +118,24 @@ def _export(file: JournalFile, args: argparse.Namespace, src: Source) -> int:
     from controller.hearing.record import build_record, find_hearing
     from controller.hearing.record_render import render_html, render_markdown, render_pdf
 
+    lang = texts.language(args.lang)  # the record's language is also the language of what export says
     report = None
     if not args.unverified:
         report = verified(file, args, src)
         if not report.ok:
-            print(
-                f"courtroom journal export: {report.summary()} (--unverified exports anyway, saying so)",
-                file=sys.stderr,
-            )
+            print(texts.text("verify.export_refused", lang, summary=report.summary(lang)), file=sys.stderr)
             return 1
-        print(f"{report.summary()}; head row {report.head_seq} {report.head_hash}", file=sys.stderr)
+        summary = report.summary(lang)
+        print(
+            texts.text("verify.export_head", lang, summary=summary, seq=report.head_seq, hash=report.head_hash),
+            file=sys.stderr,
+        )
     record = build_record(file, find_hearing(file, args.hearing), args.lang, report, src.zone)
     if args.format == "pdf":
         if args.output is None:
             raise CourtroomError("--format pdf writes a file: give --output FILE.pdf")
         render_pdf(record, args.output)
-        print(f"record written to {args.output}", file=sys.stderr)
+        print(texts.text("verify.written", lang, path=args.output), file=sys.stderr)
         return 0
     if args.format == "json":
         text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
@@ -169,6 +173,7 @@ def add_journal_parser(p: argparse.ArgumentParser) -> None:
     )
     j.add_argument("source", type=Path, help="room config (its state_dir holds journal.sqlite) or a journal file")
     _key_options(j)
+    j.add_argument("--lang", help="zh or en for what it prints (default: from LANG)")
     j = sub.add_parser("export", help="the case-file record of one hearing's recording, verified first")
     j.add_argument("hearing", help="hearing id (as in hearing/state) or case number (its latest hearing)")
     j.add_argument("--format", choices=("md", "json", "html", "pdf"), default="md")

@@ -15,6 +15,8 @@ import aiohttp
 import pytest
 import yaml
 
+from controller.cases.config import CaseSystemConfig
+from controller.cases.service import CaseService
 from controller.config import load_config, load_profiles
 from controller.console.server import ConsoleServer, start_console
 from controller.console.users import add_user
@@ -26,6 +28,8 @@ from controller.mqtt.bridge import MqttBridge
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.signing import RoomKey
+from controller.streaming.console_api import LiveApi
+from controller.streaming.service import StreamService
 from sim.room import SimulatedRoom
 
 HERE = Path(__file__).resolve().parent
@@ -103,15 +107,22 @@ def write_room(
 
 @contextlib.asynccontextmanager
 async def console_room(
-    tmp_path: Path, broker: LocalBroker | None = None, journal: dict[str, Any] | None = None
+    tmp_path: Path,
+    broker: LocalBroker | None = None,
+    journal: dict[str, Any] | None = None,
+    cases_config: CaseSystemConfig | None = None,
 ) -> AsyncIterator[ConsoleRig]:
-    """Simulator + room + hearing (+ MQTT bridge when a broker is given) + console, every device online."""
+    """Simulator + room + hearing (+ MQTT bridge when a broker is given) + console with the schedule and the live
+    stream (as the daemon has them: no case system and no stream configured unless ``cases_config``), every
+    device online."""
     sim = SimulatedRoom(ROOM_CONFIG, run_dir=tmp_path / "sim")
     await sim.start()
     journal: Journal | None = None
     room: Room | None = None
     hearing: HearingService | None = None
     console: ConsoleServer | None = None
+    cases: CaseService | None = None
+    stream: StreamService | None = None
     bridge: tuple[MqttBridge, asyncio.Task[None]] | None = None
     try:
         path = write_room(tmp_path, sim, broker.port if broker else None, journal)
@@ -126,15 +137,23 @@ async def console_room(
         if broker is not None:
             b = MqttBridge(room, config.broker, SessionCounter(config.state_dir), hearing)
             bridge = (b, asyncio.create_task(b.run(), name="mqtt-bridge"))
-        console = await start_console(config, room, hearing, journal)  # after the bridge, as in the daemon
+        cases = CaseService(cases_config, config.room.id, config.room.zone, hearing)
+        stream = StreamService(None, room, hearing, journal)
+        live = LiveApi(cases, stream).routes()
+        console = await start_console(config, room, hearing, journal, live)  # after the bridge, as in the daemon
         room.start()
         hearing.start()
+        cases.start()
         rig = ConsoleRig(sim, room, hearing, journal, console, path)
         await rig.until(lambda: not room.offline_devices(), 20, "every device online")
         yield rig
     finally:
         if console is not None:
             await console.stop()
+        if cases is not None:
+            await cases.stop()
+        if stream is not None:
+            await stream.stop()
         if hearing is not None:
             await hearing.stop()
         if room is not None:

@@ -6,11 +6,16 @@ a label on every control, column headers on every table, one language per page, 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.console.conftest import NAMES, USERS, ConsoleRig
+from controller import texts
+from controller.cases.config import CaseSystemConfig
+from tests.cases.conftest import CaseSystemProcess, case_system  # noqa: F401 - fixture
+from tests.console.conftest import NAMES, USERS, ConsoleRig, console_room
 from tests.console.looks import (
     MIN_TARGET_PX,
     SIZES,
@@ -140,22 +145,55 @@ def allowed_words(rig: ConsoleRig) -> set[str]:
     return words
 
 
+@pytest.fixture
+async def live_rig(tmp_path: Path, case_system: CaseSystemProcess) -> AsyncIterator[ConsoleRig]:  # noqa: F811
+    """The console with today's schedule from the simulated case system (and the live stream, not configured)."""
+    config = CaseSystemConfig(url=case_system.url, token_file=case_system.token_file)
+    async with console_room(tmp_path, cases_config=config) as r:
+        yield r
+
+
+async def schedule_words(rig: ConsoleRig) -> set[str]:
+    """The case system's own words in today's schedule (case numbers, causes, names): shown as the court wrote them."""
+    client = await rig.session("clerk")
+    try:
+        async with client.get("/api/cases") as response:
+            cases = await response.json()
+    finally:
+        await client.close()
+    assert cases["status"] == "ok" and cases["cases"], cases
+    words: set[str] = set()
+    for case in cases["cases"]:
+        for text in (case["case_no"], case["cause"], case["start"], case["clerk"], *case["parties"], *case["judges"]):
+            words.add(text.lower())
+            words.update(w.lower() for w in latin_words(text))
+    return words
+
+
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-async def test_every_view_speaks_one_language(browser: Browser, rig: ConsoleRig, lang: str) -> None:
-    """zh-CN: no English word and no raw catalogue key (`kind.indicator`) in any view; en: no Chinese."""
+async def test_every_view_speaks_one_language(browser: Browser, live_rig: ConsoleRig, lang: str) -> None:
+    """zh-CN: no English word and no raw catalogue key (`kind.indicator`) in any view, the schedule and the live
+    stream's panel included; en: no Chinese."""
+    rig = live_rig
     case_no = "(2025)京0105民初1234号" if lang == "zh-CN" else "(2025) Case 1234"
     rig.sim.camera("cam-witness").unplug()
     await rig.until(lambda: not rig.room.online("cam-witness"), 15, "cam-witness offline")
     await rig.hearing.execute("check", {}, actor="test")
     await not_recording(rig, case_no)
     await rig.hearing.execute("mark", {"text": "证人开始作证" if lang == "zh-CN" else "witness speaks"}, actor="test")
+    # a foot switch's press, journaled as the hearing journals it (this room has no foot switch of its own)
+    await rig.hearing.execute("mark", {"text": texts.BUTTON_MARK}, actor="button:foot-switch")
     allowed = allowed_words(rig)
     allowed.add(case_no.lower())
+    allowed.add("foot-switch")  # the device id of that press's button: not in the room, so named by its id
     allowed.update(name.lower() for name in NAMES.values())  # a person's name is theirs in every language
     if lang == "en":
         allowed.update({"中文", "(2025)京0105民初1234号"})
+    allowed.update(await schedule_words(rig))
     for role in ("clerk", "technician", "judge"):
         page = await login_at(browser, rig, role, "desktop", lang)
+        await expect(page.get_by_test_id("publicity-1")).to_be_visible()  # the schedule and the stream are shown
+        await expect(page.get_by_test_id("stream-state")).to_be_visible()
         problems: list[str] = []
         for view in await tabs(page):
             await show(page, view)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
@@ -163,7 +164,7 @@ def _rechain(path: Path, changed_seq: int, key: RoomKey | None = None) -> None:
 
 async def _verify_cli(*args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "controller.cli", "journal", "verify", *args,
+        sys.executable, "-m", "controller.cli", "journal", "verify", "--lang", "en", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
@@ -183,6 +184,10 @@ async def test_verify_catches_alteration_rechaining_and_truncation(tmp_path: Pat
     anchor = f"{report.last_checkpoint.seq}:{report.last_checkpoint.hash}"
     code, out, _ = await _verify_cli(str(path), "--public-key", key.public_text, "--anchor", anchor)
     assert code == 0 and "66 rows, chain intact" in out and "6 signed checkpoints valid" in out, out
+    code, out, _ = await _verify_cli(str(path), "--public-key", key.public_text, "--anchor", anchor, "--lang", "zh")
+    assert code == 0 and "共 66 行，哈希链完整；6 个签名检查点有效" in out and "与锚点" in out, out
+    english = [w for w in re.findall(r"[A-Za-z]{3,}", re.sub(r"\S*journal\.sqlite|[0-9a-f]{16,}|key \S+", "", out))]
+    assert english == [], out  # in Chinese but for the file's path, the hashes and the key's fingerprint
 
     def copy(name: str) -> Path:
         target = tmp_path / f"{name}.sqlite"
@@ -193,6 +198,8 @@ async def test_verify_catches_alteration_rechaining_and_truncation(tmp_path: Pat
     _tamper(altered, """UPDATE journal SET data = '{"text": "changed"}' WHERE seq = 3;""")
     code, out, _ = await _verify_cli(str(altered), "--public-key", key.public_text)
     assert code == 1 and "row 3: its content does not match its hash" in out, out
+    code, out, _ = await _verify_cli(str(altered), "--public-key", key.public_text, "--lang", "zh")
+    assert code == 1 and "第 3 行：该行内容与其哈希不符（该行被改动）" in out, out
 
     rechained = copy("rechained")  # the chain rebuilt after a change: it verifies, the signatures do not
     _rechain(rechained, 25)

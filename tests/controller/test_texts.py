@@ -3,6 +3,7 @@ plain words, the language from --lang or the environment, and `courtroom ctl sta
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -67,6 +68,15 @@ def test_the_language_from_the_choice_or_the_environment(monkeypatch: pytest.Mon
     with pytest.raises(InvalidArgument, match="--lang: 'fr' is not zh or en"):
         texts.language("fr")
     assert texts.error_text("OFFLINE", "fr") == "The device is offline"
+
+
+def test_a_foot_switch_mark_in_the_readers_language() -> None:
+    assert texts.mark_text(texts.BUTTON_MARK, "button:foot-switch", "zh-CN") == "脚踏开关标记"
+    assert texts.mark_text(texts.BUTTON_MARK, "button:foot-switch", "en") == "Foot-switch mark"
+    assert texts.mark_text(texts.BUTTON_MARK, None, "en") == "Foot-switch mark"  # a row without its actor
+    assert texts.mark_text(texts.BUTTON_MARK, "console:clerk1", "en") == texts.BUTTON_MARK  # typed by a person
+    assert texts.mark_text("证人开始作证", "button:foot-switch", "en") == "证人开始作证"  # as typed
+    assert f"export const BUTTON_MARK = {json.dumps(texts.BUTTON_MARK, ensure_ascii=False)};" in texts.javascript()
 
 
 def test_a_bilingual_name_in_one_language() -> None:

@@ -232,5 +232,5 @@ async def test_commands_and_faults_are_journaled_with_who_asked(
     refused = [(row[3], json.loads(row[5])["outcome"]) for row in rows if row[2] == "device_command_refused"]
     assert outcomes == [("mqtt", "ok")] and refused == [("mqtt", "INVALID_ARGUMENT")]
     assert kinds.count("device_online") >= 7 and kinds.count("device_offline") >= 7
-    code, out, _ = await _courtroom("journal", "verify", str(room_config))
+    code, out, _ = await _courtroom("journal", "verify", str(room_config), "--lang", "en")
     assert code == 0 and "chain intact" in out

@@ -94,7 +94,7 @@ async def test_a_clean_stop_mid_hearing_is_the_controllers_gap_not_a_recording_f
 
     code, out, err = await _courtroom("journal", "export", "T-1", "--format", "json", "--source", str(room_config))
     assert code == 0, err
-    assert "chain intact" in err and "head row" in err
+    assert "哈希链完整" in err and "日志头" in err  # the record's language (Chinese by default) is the export's
     record = json.loads(out)
     assert not [f for f in record["faults"] if f["kind"] == "not_recording"], record["faults"]
     gaps = [f for f in record["faults"] if f["kind"] == "controller_gap"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from controller import texts
 from controller.demo import EXAMPLE, demo_config
 from controller.events import DeviceEventRaised
 from drivers.signals.audio import AudioInput
@@ -38,6 +39,7 @@ async def test_light_foot_switch_and_armed_audio(court: Court) -> None:
     await court.until(lambda: "mark" in court.kinds(), 3, "a mark from the foot switch")
     mark = next(e for e in court.events if e.event == "mark")
     assert mark.data["actor"] == "button:foot-switch" and mark.data["offset_s"] >= 0
+    assert mark.data["text"] == texts.BUTTON_MARK  # shown in each reader's language (texts.mark_text)
     await hearing.execute("interrupt", {"reason": "mediation"}, "clerk:wang")
     assert not light.on and not audio.hearing_open
     await hearing.execute("resume", {}, "clerk:wang")

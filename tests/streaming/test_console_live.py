@@ -17,7 +17,7 @@ from controller.streaming.local_server import LocalRtmpServer
 from controller.streaming.service import StreamService
 from tests.cases.conftest import CaseSystemProcess, case_system  # noqa: F401 - fixture
 from tests.console.conftest import USERS
-from tests.console.test_browser import browser, login  # noqa: F401 - fixture
+from tests.console.test_browser import login
 from tests.recording.conftest import RecordingCourt
 from tests.streaming.rtmp import Reader
 from tests.streaming.test_stream_policy import wait_for
@@ -25,7 +25,7 @@ from tests.streaming.test_stream_policy import wait_for
 
 @pytest.mark.parametrize("stream_changes", [{"protected": ["witness"]}])
 async def test_one_press_opens_todays_case_puts_it_on_the_air_and_cuts_it(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     court: RecordingCourt,
     stream: StreamService,
     nginx: LocalRtmpServer,

@@ -1,6 +1,6 @@
 // The header (hearing state, clock, recorders, the NOT RECORDING banner) and the hearing panel: controls,
 // the pre-hearing check with its override path, alarms and the mark box.
-import { explain, P, t, todoFor, tOr } from "/static/i18n.js";
+import { explain, markText, P, t, todoFor, tOr } from "/static/i18n.js";
 import {
   act, actorName, alarmText, api, ApiFailure, can, confirmDialog, deviceName, emit, fmtDuration, fmtTime, h, modal,
   on, rawDetail, replace, serverNow, store, toast,
@@ -243,7 +243,7 @@ export function markItem(row) {
     { class: "mark-row" },
     h("span", { class: "mark-time" }, fmtTime(row.ts)),
     h("span", { class: "mark-offset" }, t("mark.offset", { offset: fmtDuration(d.offset_s || 0) })),
-    h("span", { class: "mark-text" }, d.text),
+    h("span", { class: "mark-text" }, markText(d.text, row.actor)),
     h("small", { class: "mark-actor" }, actorName(row.actor, row.data)),
   );
 }

@@ -1,7 +1,7 @@
 // The console's words, Chinese (default) and English. t("key", {name: value}) fills {name}. The page's own words
 // are here; the words it shares with `courtroom ctl` and the demo (device problems, alarms, check lines, error
 // codes, journal kinds, roles) come from controller/texts.py as /static/texts.js.
-import { CATALOGUE, PROBLEM_PATTERNS, TODO_BY_PROBLEM } from "/static/texts.js";
+import { BUTTON_MARK, CATALOGUE, PROBLEM_PATTERNS, TODO_BY_PROBLEM } from "/static/texts.js";
 
 export const STRINGS = {
   "zh-CN": {
@@ -198,6 +198,13 @@ export const STRINGS = {
     "live.stop": "停止",
     "live.cut_reason": "暂停原因",
     "live.cut_default": "一键暂停",
+    "live.panel": "今日排期与庭审直播",
+    "live.no_cases": "今日没有排期",
+    "live.cases.unreachable": "无法连接案件系统，显示的是上次读取的排期",
+    "live.cases.refused": "案件系统拒绝访问，请运维检查凭据",
+    "live.cases.malformed": "案件系统的回复无法读取，请联系运维",
+    "live.cases.not_configured": "未接入案件系统，请手工输入案号开庭",
+    "live.cases.other": "案件系统状态异常",
     "replay.back": "← 控制台",
     "replay.title": "庭审录像回放",
     "replay.hearing": "庭审",
@@ -406,6 +413,13 @@ export const STRINGS = {
     "live.stop": "Stop",
     "live.cut_reason": "Reason for the cut",
     "live.cut_default": "one-press cut",
+    "live.panel": "Today's hearings and the live stream",
+    "live.no_cases": "No hearings scheduled today",
+    "live.cases.unreachable": "The case system cannot be reached: the schedule shown is the last one read",
+    "live.cases.refused": "The case system refused access: ask the technician to check the credentials",
+    "live.cases.malformed": "The case system's answer cannot be read: call the technician",
+    "live.cases.not_configured": "No case system: type the case number to open a hearing",
+    "live.cases.other": "The case system is in trouble",
     "replay.back": "← Console",
     "replay.title": "Hearing replay",
     "replay.hearing": "Hearing",
@@ -466,6 +480,11 @@ export const P = {
   get list() { return getLanguage() === "en" ? ", " : "、"; },
   paren(text) { return getLanguage() === "en" ? ` (${text})` : `（${text}）`; },
 };
+
+// A mark's text: a mark button's (the foot switch's) in the chosen language, others as the clerk typed them.
+export function markText(text, actor) {
+  return text === BUTTON_MARK && (!actor || actor.startsWith("button:")) ? t("mark.button") : text;
+}
 
 // A configured bilingual name ("审判长 Presiding judge") in the chosen language.
 export function localName(name) {

@@ -1,66 +1,79 @@
 // The case system's schedule (one press opens a case) and the live stream's buttons (开始直播, 暂停直播, 停止),
-// below the hearing panel. Polls /api/cases and /api/stream every two seconds.
-import { api, can, h, replace, toast } from "/static/core.js";
+// below the hearing panel. Polls /api/cases and /api/stream every two seconds. Every word comes from the
+// catalogue (i18n.js, texts.js); the case system's own words (case numbers, causes, names) are shown as given.
+import { act, api, can, h, rawDetail, replace, seatName } from "/static/core.js";
+import { P, t, tOr } from "/static/i18n.js";
 
-const PUBLICITY = { state_secret: "国家秘密 state secret", privacy: "个人隐私 privacy", minor: "未成年人 minor", other: "其他 other" };
-const STATES = { off: "未直播 off", live: "直播中 live", cut: "已暂停 cut", refused: "已拒绝 refused" };
 let root = null;
 let box = null;
 
-function failed(exc) {
-  toast(`${exc.code || "ERROR"}: ${exc.message}`, "error");
-}
-
 async function press(button, fn) {
-  button.disabled = true;
   try {
-    await fn();
-  } catch (exc) {
-    failed(exc);
+    await act(button, "", fn); // a failure is shown in plain words by act()
+  } catch {
+    // shown already
   } finally {
-    button.disabled = false;
     refresh();
   }
 }
 
+function publicityText(c) {
+  if (c.publicity === "public") return t("live.public");
+  const reason = c.publicity_reason ? tOr("live.publicity." + c.publicity_reason, t("live.publicity.other")) : "";
+  return t("live.not_public", { reason }).trim();
+}
+
 function caseRow(c, i) {
-  const publicity = c.publicity === "public" ? "公开 public" : `不公开 ${PUBLICITY[c.publicity_reason] || ""}`;
   const open = can("hearing")
-    ? h("button", { type: "button", class: "primary", "data-testid": `open-case-${i}`, onclick: (e) => press(e.currentTarget, () => api("POST", "/api/cases/open", { case: c.id })) }, "开庭 Open")
+    ? h("button", { type: "button", class: "primary", "data-testid": `open-case-${i}`, onclick: (e) => press(e.currentTarget, () => api("POST", "/api/cases/open", { case: c.id })) }, t("live.open"))
     : null;
   return h(
     "li",
     { class: "case-row", "data-testid": `case-${i}` },
     h("div", {}, h("b", {}, c.case_no), " ", c.cause, " ", h("span", { class: "muted" }, c.start)),
-    h("div", { class: "muted" }, [c.parties.join("、"), c.judges.join("、"), c.clerk].filter(Boolean).join(" · ")),
-    h("div", { class: c.publicity === "public" ? "public" : "not-public", "data-testid": `publicity-${i}` }, publicity),
+    h("div", { class: "muted" }, [c.parties.join(P.list), c.judges.join(P.list), c.clerk].filter(Boolean).join(" · ")),
+    h("div", { class: c.publicity === "public" ? "public" : "not-public", "data-testid": `publicity-${i}` }, publicityText(c)),
     open,
   );
 }
 
+function casesStatus(cases) {
+  if (cases.status === "ok") return cases.day;
+  return cases.day + P.colon + tOr("live.cases." + cases.status, t("live.cases.other"));
+}
+
+function streamState(stream) {
+  const label = tOr("live.state." + stream.state, stream.state);
+  // a cut's reason is the clerk's own words; the others (a refusal, a stop) are the controller's, for the technician
+  return stream.state === "cut" && stream.reason ? label + P.paren(stream.reason) : label;
+}
+
 function render(cases, stream) {
-  const status = cases.status === "ok" ? "" : ` — ${cases.status}: ${cases.problem || ""}`;
   const refreshButton = can("hearing")
-    ? h("button", { type: "button", class: "link", "data-testid": "cases-refresh", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/cases/refresh", {})) }, "刷新 Refresh")
+    ? h("button", { type: "button", class: "link", "data-testid": "cases-refresh", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/cases/refresh", {})) }, t("live.refresh"))
     : null;
-  const reason = h("input", { maxlength: "200", placeholder: "暂停原因 reason", "data-testid": "cut-reason" });
+  const reason = h("input", { maxlength: "200", placeholder: t("live.cut_reason"), "aria-label": t("live.cut_reason"), "data-testid": "cut-reason" });
   const streamButtons = [
-    h("button", { type: "button", class: "big primary", "data-testid": "stream-start", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/stream/start", {})) }, "开始直播 Start"),
-    h("button", { type: "button", class: "big danger", "data-testid": "stream-cut", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/stream/cut", { reason: reason.value.trim() || "一键暂停 one-press cut" })) }, "暂停直播 Cut"),
-    h("button", { type: "button", class: "big", "data-testid": "stream-stop", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/stream/stop", {})) }, "停止 Stop"),
+    h("button", { type: "button", class: "big primary", "data-testid": "stream-start", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/stream/start", {})) }, t("live.start")),
+    h("button", { type: "button", class: "big danger", "data-testid": "stream-cut", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/stream/cut", { reason: reason.value.trim() || t("live.cut_default") })) }, t("live.cut")),
+    h("button", { type: "button", class: "big", "data-testid": "stream-stop", onclick: (e) => press(e.currentTarget, () => api("POST", "/api/stream/stop", {})) }, t("live.stop")),
   ];
-  const why = stream.reason ? ` (${stream.reason})` : "";
+  const listed = cases.cases.length
+    ? h("ol", { class: "cases" }, cases.cases.map(caseRow))
+    : h("div", { class: "muted", "data-testid": "cases-none" }, t("live.no_cases"));
   replace(
     box.schedule,
-    h("h2", {}, "今日排期 Today's hearings", refreshButton),
-    h("div", { class: cases.status === "ok" ? "muted" : "error", "data-testid": "cases-status" }, `${cases.day}${status}`),
-    h("ol", { class: "cases" }, cases.cases.map(caseRow)),
+    h("h2", {}, t("live.schedule"), refreshButton),
+    h("div", { class: cases.status === "ok" ? "muted" : "error", "data-testid": "cases-status" }, casesStatus(cases)),
+    cases.status === "ok" ? null : rawDetail(cases.problem),
+    listed,
   );
   replace(
     box.stream,
-    h("h2", {}, "庭审直播 Live stream"),
-    h("div", { class: "stream-state stream-" + stream.state, "data-testid": "stream-state" }, (STATES[stream.state] || stream.state) + why),
-    stream.protected.length ? h("div", { class: "muted" }, "遮挡 protected: " + stream.protected.join(", ")) : null,
+    h("h2", {}, t("live.title")),
+    h("div", { class: "stream-state stream-" + stream.state, "data-testid": "stream-state" }, streamState(stream)),
+    stream.state === "cut" ? null : rawDetail(stream.reason),
+    stream.protected.length ? h("div", { class: "muted" }, t("live.protected", { seats: stream.protected.map(seatName).join(P.list) })) : null,
     h("div", { class: "controls" }, streamButtons),
     reason,
   );
@@ -78,6 +91,7 @@ async function refresh() {
 export function initLive() {
   root = document.getElementById("live-panel");
   if (!root) return;
+  root.setAttribute("aria-label", t("live.panel"));
   box = { schedule: h("div", { "data-testid": "schedule" }), stream: h("div", { "data-testid": "stream" }) };
   replace(root, box.schedule, box.stream);
   refresh();

@@ -1,6 +1,6 @@
 // The record: marks, the current hearing's journal, the case-file export, and the technician's diagnostics
 // (supervisors, device details, the room's audit trail, the raw device command).
-import { errorText, explain, getLanguage, P, t, tOr } from "/static/i18n.js";
+import { errorText, explain, getLanguage, markText, P, t, tOr } from "/static/i18n.js";
 import {
   act, actorName, alarmText, api, can, deviceName, fmtDate, fmtDuration, fmtTime, h, on, rawDetail, replace, seatName, store,
 } from "/static/core.js";
@@ -27,7 +27,7 @@ function renderMarks() {
       h("td", {}, fmtTime(row.ts)),
       h("td", {}, fmtDuration(d.offset_s || 0)),
       h("td", {}, d.part ?? ""),
-      h("td", { class: "mark-text" }, d.text),
+      h("td", { class: "mark-text" }, markText(d.text, row.actor)),
       h("td", {}, d.seat ? seatName(d.seat) : ""),
       h("td", {}, actorName(row.actor, d)));
   });
@@ -47,7 +47,7 @@ export function describe(row) {
   const dev = d.device ? deviceName(d.device) : "";
   switch (row.kind) {
     case "mark":
-      return `${d.text} (${fmtDuration(d.offset_s || 0)})`;
+      return `${markText(d.text, row.actor)} (${fmtDuration(d.offset_s || 0)})`;
     case "hearing_interrupted":
       return `${tOr("reason." + d.reason, d.reason || "")}${d.note ? " — " + d.note : ""}`;
     case "alarm_raised":

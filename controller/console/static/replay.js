@@ -1,6 +1,6 @@
 // The replay view: pick a hearing and a picture, jump to a mark or a wall-clock time; the browser's video element
 // plays the segment that holds it from the right offset (the server answers range requests).
-import { errorText, getLanguage, t, translate } from "/static/i18n.js";
+import { errorText, getLanguage, markText, t, translate } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { segments: [], marks: [], target: null };
@@ -40,7 +40,7 @@ async function loadHearing(id) {
       const button = document.createElement("button");
       button.type = "button";
       button.dataset.testid = `replay-mark-${i}`;
-      button.textContent = `${clock(m.ts)} ${m.text}`;
+      button.textContent = `${clock(m.ts)} ${markText(m.text)}`;
       button.addEventListener("click", () => jump(m.ts));
       item.append(button);
       return item;
