@@ -16,6 +16,7 @@ from controller.journal import Kind
 from controller.model import DeviceEvent
 from controller.room import CommandRequest, Room
 from controller.settings import SeatConfig, Step
+from controller.texts import BUTTON_MARK
 from drivers.devices.events import DeviceEventName
 from drivers.errors import CourtroomError
 
@@ -77,7 +78,7 @@ class DeviceReactions(HearingBase):
         if device_id in cfg.mark_buttons:
             if self.phase in MARK_ALLOWED:
                 task = asyncio.get_running_loop().create_task(
-                    self.execute("mark", {"text": "标记 (foot switch)"}, actor=f"button:{device_id}")
+                    self.execute("mark", {"text": BUTTON_MARK}, actor=f"button:{device_id}")
                 )
                 self._button_tasks.add(task)
                 task.add_done_callback(self._button_tasks.discard)
