@@ -30,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from sim.camera_profile import CameraProfile
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
 from sim.motion import Axis
-from sim.profile import CameraProfile
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 Variant = Literal["D", "P"]

@@ -19,10 +19,10 @@ from drivers.usb import uvc
 from drivers.usb.audio import UacDevice
 from drivers.usb.camera import UvcCamera
 from drivers.usb.hid import HidButton, HidLight
-from sim.usb import FakeUsbBackend
-from sim.usb_hid import FakeHidButton, FakeHidLight, LightLayout
-from sim.usb_uac import FakeUacDevice, UacChannel
-from sim.usb_uvc import FakeUvcCamera
+from sim.usb.backend import FakeUsbBackend
+from sim.usb.hid import FakeHidButton, FakeHidLight, LightLayout
+from sim.usb.uac import FakeUacDevice, UacChannel
+from sim.usb.uvc import FakeUvcCamera
 
 PTZ = "usb:046d:085f"
 

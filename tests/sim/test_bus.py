@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from sim.bus import ViscaFramer
-from sim.profile import CameraProfile
+from sim.camera_profile import CameraProfile
+from sim.visca.bus import ViscaFramer
 from tests.sim.conftest import Client, ClientFactory, LineFactory, hx, is_link
 
 EPSILON = 1e-6  # event-loop timers may fire up to the clock resolution early

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import serial
 
-from sim.bus import ViscaBus
+from sim.camera_profile import CameraProfile
 from sim.endpoints import PtyEndpoint, TcpEndpoint, bound_socket
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
-from sim.visca_camera import ViscaCamera
+from sim.visca.bus import ViscaBus
+from sim.visca.camera import ViscaCamera
 from tests.sim.conftest import Client, ClientFactory, hx, is_link
 
 

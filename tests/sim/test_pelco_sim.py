@@ -14,9 +14,9 @@ import pytest
 import serial
 import yaml
 
+from sim.camera_profile import CameraProfile
 from sim.endpoints import PtyEndpoint
 from sim.pelco import DomeHandle, PelcoBus, PelcoDome, register
-from sim.profile import CameraProfile
 from sim.room import SimulatedRoom
 from tests.sim.conftest import fast, hx
 

@@ -10,12 +10,12 @@ from typing import cast
 import pytest
 import yaml
 
-from sim import visca_ip
+from sim.camera_profile import CameraProfile
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
 from sim.room import SimulatedRoom
-from sim.visca_camera import ViscaCamera
-from sim.visca_ip import ViscaIpCameraSim
+from sim.visca import ip as visca_ip
+from sim.visca.camera import ViscaCamera
+from sim.visca.ip import ViscaIpCameraSim
 
 
 def hx(text: str) -> bytes:

@@ -14,10 +14,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.visca_camera import ViscaCamera
+from sim.visca.camera import ViscaCamera
 
 if TYPE_CHECKING:
-    from sim.bus import ViscaBus
+    from sim.visca.bus import ViscaBus
 
 Transform = Callable[[bytes], bytes]
 

@@ -1,6 +1,6 @@
-"""What every simulated USB device on the fake libusb backend (sim/usb.py) has, whatever its class.
+"""What every simulated USB device on the fake libusb backend (sim/usb/backend.py) has, whatever its class.
 
-The devices themselves: sim/usb_uvc.py (camera), sim/usb_uac.py (microphone or speaker), sim/usb_hid.py (light,
+The devices themselves: sim/usb/uvc.py (camera), sim/usb/uac.py (microphone or speaker), sim/usb/hid.py (light,
 button). A device answers class control requests (``control``) and interrupt transfers (``write`` / ``read``); a request
 it does not support raises ``Stall``, which the backend turns into the pipe error libusb gives for a STALL. Read
 from docs/protocols.md section 6, independently of the drivers.

@@ -1,4 +1,4 @@
-"""A simulated Sony VISCA-over-IP camera: sim.visca_camera.ViscaCamera behind the 8-byte header, on UDP.
+"""A simulated Sony VISCA-over-IP camera: sim.visca.camera.ViscaCamera behind the 8-byte header, on UDP.
 
 Datagrams are `[type:2][payload length:2][sequence:4][payload]` (docs/protocols-visca-ip.md). The camera echoes
 each request's sequence number in every reply to it; a Completion that comes later carries the number of the
@@ -27,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sim.camera_handle import CameraView
+from sim.camera_profile import CameraProfile
 from sim.endpoints import Endpoint, bound_socket
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
 from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
-from sim.visca_camera import ViscaCamera
+from sim.visca.camera import ViscaCamera
+from sim.visca.handle import CameraView
 
 COMMAND, INQUIRY, REPLY, DEVICE_SETTING, CONTROL, CONTROL_REPLY = 0x0100, 0x0110, 0x0111, 0x0120, 0x0200, 0x0201
 HEADER = 8

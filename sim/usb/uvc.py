@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.usb_devices import (
+from sim.usb.devices import (
     CLASS_IN,
     CLASS_OUT,
     GET_CUR,
