@@ -20,15 +20,13 @@ Faults for tests: drop incoming datagrams, drop or garble replies, unplug/replug
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from sim.camera_profile import CameraProfile
-from sim.endpoints import Endpoint, bound_socket
+from sim.endpoints import Endpoint, UdpEndpoint
 from sim.errors import SimConfigError
 from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
 from sim.visca.camera import ViscaCamera
@@ -39,7 +37,6 @@ HEADER = 8
 RESET = b"\x01"
 SEQUENCE_ERROR = b"\x0f\x01"
 MESSAGE_ERROR = b"\x0f\x02"
-MAX_DATAGRAM = 2048
 
 Transform = Callable[[bytes], bytes]
 
@@ -52,75 +49,6 @@ def wrap(kind: int, sequence: int, payload: bytes) -> bytes:
 def garble(datagram: bytes) -> bytes:
     """Default corruption: the payload type becomes `EE EE`, which no decoder accepts."""
     return b"\xee\xee" + datagram[2:]
-
-
-class UdpEndpoint(Endpoint):
-    """A UDP port on 127.0.0.1: each `on_data` call is one datagram; `write()` answers the last sender.
-
-    Port 0 picks a free port once; the endpoint keeps it across unplug/replug. Unplugged, the port is closed, so
-    a client on the same host gets "connection refused" for what it sends.
-    """
-
-    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
-        super().__init__()
-        self.host = host
-        self.port = port
-        self._sock: socket.socket | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._peer: tuple[str, int] | None = None
-
-    @property
-    def url(self) -> str:
-        """`udp://host:port`, as a VISCA-over-IP driver takes it."""
-        return f"udp://{self.host}:{self.port}"
-
-    def open(self) -> None:
-        """Bind (choosing the port now when it is 0)."""
-        self.replug()
-
-    def close(self) -> None:
-        """Close the socket."""
-        self.unplug()
-
-    def replug(self) -> None:
-        """Bind again on the same port."""
-        if self.plugged:
-            return
-        sock = bound_socket(socket.SOCK_DGRAM, self.host, self.port)
-        self.port = sock.getsockname()[1]
-        self._sock = sock
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(sock.fileno(), self._readable)
-        self.plugged = True
-
-    def unplug(self) -> None:
-        """Close the port: nothing is heard or sent until `replug()`."""
-        if not self.plugged:
-            return
-        self.plugged = False
-        if self._sock is not None and self._loop is not None:
-            self._loop.remove_reader(self._sock.fileno())
-            self._sock.close()
-            self._sock = None
-        self._peer = None
-        self._on_reset()
-
-    def write(self, data: bytes) -> None:
-        """Send one datagram to whoever sent the last one (dropped while unplugged or before any request)."""
-        if self._sock is None or self._peer is None:
-            return
-        with contextlib.suppress(OSError):
-            self._sock.sendto(data, self._peer)
-
-    def _readable(self) -> None:
-        if self._sock is None:
-            return
-        try:
-            data, peer = self._sock.recvfrom(MAX_DATAGRAM)
-        except (BlockingIOError, InterruptedError, ConnectionRefusedError):
-            return  # ICMP "port unreachable" from a client that went away
-        self._peer = peer
-        self._on_data(data)
 
 
 @dataclass(frozen=True)
