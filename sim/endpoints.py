@@ -14,9 +14,10 @@ import os
 import socket
 import tty
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from sim.errors import SimConfigError, SimError
 
@@ -127,12 +128,53 @@ def bound_socket(kind: socket.SocketKind, host: str, port: int) -> socket.socket
 
 
 class Endpoint(ABC):
-    """Where a driver connects: bytes in to the attached callback, bytes out with `write()`."""
+    """Where a driver connects: bytes in to the attached callback, bytes out with `write()`.
+
+    A byte endpoint (``slows``) can be slowed: while ``delay_s`` > 0 what it sends leaves that much later, in
+    order (the ``slow`` fault); unplugging drops what had not left yet.
+    """
+
+    slows: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._on_data: DataCallback = lambda data: None
         self._on_reset: ResetCallback = lambda: None
         self.plugged = False
+        self.delay_s = 0.0
+        self._late: deque[tuple[float, Callable[[bytes], None], bytes]] = deque()
+        self._late_timer: asyncio.TimerHandle | None = None
+
+    def slow(self, delay_s: float) -> None:
+        """Send everything ``delay_s`` late from now on (0: on time again)."""
+        if not self.slows:
+            raise SimError(f"{type(self).__name__} {self.url}: what it sends cannot be delayed")
+        self.delay_s = max(0.0, delay_s)
+
+    def _out(self, send: Callable[[bytes], None], data: bytes) -> None:
+        """``send(data)`` now, or ``delay_s`` later while slowed (after what is already waiting)."""
+        if self.delay_s <= 0 and not self._late:
+            send(data)
+            return
+        loop = asyncio.get_running_loop()
+        self._late.append((loop.time() + self.delay_s, send, data))
+        if self._late_timer is None:
+            self._late_timer = loop.call_at(self._late[0][0], self._send_late)
+
+    def _send_late(self) -> None:
+        self._late_timer = None
+        loop = asyncio.get_running_loop()
+        while self._late and self._late[0][0] <= loop.time():
+            _, send, data = self._late.popleft()
+            send(data)
+        if self._late:
+            self._late_timer = loop.call_at(self._late[0][0], self._send_late)
+
+    def _drop_late(self) -> None:
+        """Forget what had not left yet (the port went away)."""
+        if self._late_timer is not None:
+            self._late_timer.cancel()
+            self._late_timer = None
+        self._late.clear()
 
     def attach(self, on_data: DataCallback, on_reset: ResetCallback | None = None) -> None:
         """Route received bytes to `on_data`; `on_reset` is told when the line drops (partial frames die)."""
@@ -172,6 +214,8 @@ class PtyEndpoint(Endpoint):
     the port open. `unplug()` closes both ends and removes the symlink; `replug()` makes a new pty and
     points the symlink at it.
     """
+
+    slows = True
 
     def __init__(self, link: Path) -> None:
         super().__init__()
@@ -238,6 +282,7 @@ class PtyEndpoint(Endpoint):
             if fd is not None:
                 os.close(fd)
         self._master = self._slave = None
+        self._drop_late()
         with contextlib.suppress(FileNotFoundError):
             if self.link.is_symlink():
                 self.link.unlink()
@@ -245,6 +290,9 @@ class PtyEndpoint(Endpoint):
 
     def write(self, data: bytes) -> None:
         """Send bytes to whoever has the port open (kept in the tty buffer if no one does)."""
+        self._out(self._write_now, data)
+
+    def _write_now(self, data: bytes) -> None:
         if self._channel is not None:
             self._channel.write(data)
 
@@ -305,6 +353,7 @@ class SocketEndpoint(Endpoint):
 
     kind: socket.SocketKind
     scheme: str
+    slows = True
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         super().__init__()
@@ -346,6 +395,7 @@ class SocketEndpoint(Endpoint):
             self._loop.remove_reader(self._sock.fileno())
             self._sock.close()
             self._sock = None
+        self._drop_late()
         self._dropped()
         self._on_reset()
 
@@ -371,6 +421,9 @@ class UdpEndpoint(SocketEndpoint):
 
     def write(self, data: bytes) -> None:
         """Send one datagram to whoever sent the last one (dropped while unplugged or before any request)."""
+        self._out(self._write_now, data)
+
+    def _write_now(self, data: bytes) -> None:
         if self._sock is None or self._peer is None:
             return
         with contextlib.suppress(OSError):
@@ -427,6 +480,9 @@ class TcpEndpoint(SocketEndpoint):
 
     def write(self, data: bytes) -> None:
         """Send bytes to every connected client."""
+        self._out(self._write_all, data)
+
+    def _write_all(self, data: bytes) -> None:
         for _, channel in self._conns.values():
             channel.write(data)
 
@@ -460,6 +516,9 @@ class TcpEndpoint(SocketEndpoint):
             entry[1].received(data)
 
     def _write_to(self, fd: int, data: bytes) -> None:
+        self._out(lambda late: self._write_now_to(fd, late), data)
+
+    def _write_now_to(self, fd: int, data: bytes) -> None:
         conn = self._conns.get(fd)
         if conn is not None:
             conn[1].write(data)

@@ -139,12 +139,6 @@ class FakeUvcCamera(FakeUsbDevice):
         """None: a UVC camera stores no presets (the controller keeps them)."""
         return {}
 
-    def resume(self) -> None:
-        self.fall_silent(False)
-
-    def garble_next_reply(self, count: int = 1) -> None:
-        self.garble(count)
-
     def settle(self) -> None:
         """Finish every absolute move at once."""
         with self.lock:

@@ -28,6 +28,7 @@ from typing import Literal
 from sim.camera_profile import CameraProfile
 from sim.endpoints import Endpoint, UdpEndpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
 from sim.visca.camera import ViscaCamera
 from sim.visca.handle import CameraView
@@ -38,7 +39,6 @@ RESET = b"\x01"
 SEQUENCE_ERROR = b"\x0f\x01"
 MESSAGE_ERROR = b"\x0f\x02"
 
-Transform = Callable[[bytes], bytes]
 
 
 def wrap(kind: int, sequence: int, payload: bytes) -> bytes:
@@ -59,7 +59,7 @@ class Datagram:
     data: bytes
 
 
-class ViscaIpCameraSim(CameraView):
+class ViscaIpCameraSim(CameraView, FaultHandle):
     """One VISCA-over-IP camera on its own UDP endpoint: a simulated line (open/close) and its test handle.
 
     `clock` must be the clock the wrapped ViscaCamera keeps time with (both default to time.monotonic).
@@ -79,14 +79,13 @@ class ViscaIpCameraSim(CameraView):
         self.endpoint = endpoint or UdpEndpoint()
         self.strict = strict
         self.device_id = device_id
-        self.silent = False
+        self.faults = Faults(garble=garble)
         self.log: list[Datagram] = []
         self._last: int | None = None
         self._cache: tuple[int, list[bytes]] | None = None
         self._socket_seq: dict[int, int] = {}
         self._drop_in = 0
         self._drop_out = 0
-        self._garbles: list[Transform] = []
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.endpoint.attach(self._on_datagram, self._forget)
@@ -133,30 +132,16 @@ class ViscaIpCameraSim(CameraView):
         """The next `count` datagrams the camera sends are lost."""
         self._drop_out += count
 
-    def garble_next_reply(self, count: int = 1, transform: Transform | None = None) -> None:
-        """The next `count` datagrams the camera sends are corrupted by `transform` (default: `garble`)."""
-        self._garbles.extend([transform or garble] * count)
-
     def skew_sequence(self, by: int = 1000) -> None:
         """Make the camera expect another number, as after a reboot or another controller: next is `0F 01`."""
         self._last = ((self._last or 0) + by) % 2**32
         self._cache = None
 
-    def unplug(self) -> None:
-        """Close the port (the head still finishes a move)."""
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        """Open the port again; numbering starts free, as after a reboot."""
-        self.endpoint.replug()
-
-    def fall_silent(self) -> None:
-        """Keep obeying requests but send nothing until `resume()`."""
-        self.silent = True
-
-    def resume(self) -> None:
-        """Send replies again."""
-        self.silent = False
+    @property
+    def port(self) -> Pluggable:
+        """The camera's UDP port: unplugged, it is closed (the head still finishes a move); replugged, the
+        numbering starts free, as after a reboot. Fallen silent, the camera obeys but sends nothing."""
+        return self.endpoint
 
     # -- protocol -------------------------------------------------------------------------------------
 
@@ -212,13 +197,12 @@ class ViscaIpCameraSim(CameraView):
         return current if current is not None else 0
 
     def _send(self, datagram: bytes) -> None:
-        if self.silent or not self.endpoint.plugged:
+        if self.faults.silent or not self.endpoint.plugged:
             return
         if self._drop_out:
             self._drop_out -= 1
             return
-        if self._garbles:
-            datagram = self._garbles.pop(0)(datagram)
+        datagram = self.faults.garbled(datagram)
         self.log.append(Datagram("tx", datagram))
         self.endpoint.write(datagram)
 

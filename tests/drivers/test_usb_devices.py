@@ -83,7 +83,7 @@ async def test_camera_reads_ranges_and_moves(
     assert (fake.zoom, fake.pan, fake.tilt) == (300, 3600, -7200)
     await cam.pan_tilt_by(-7200, 3600)
     assert (fake.pan, fake.tilt) == (-3600, -3600)
-    fake.garble_next_reply()
+    fake.garble()
     with pytest.raises(DecodeError, match="zoom absolute: expected 2 bytes, got 1"):
         await cam.poll()
     await cam.pan_tilt_by(-(10**6), 0)  # kept in range

@@ -157,7 +157,7 @@ async def test_a_dropped_reply_is_replayed_not_rerun(room: Room) -> None:
 
 
 async def test_a_garbled_reply_is_discarded_and_retransmitted(room: Room) -> None:
-    room.ip_sim.garble_next_reply()
+    room.ip_sim.garble()
     await room.ip.poll()
     assert room.link.retransmitted == 1
     assert room.ip.state.power is True
