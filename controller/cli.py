@@ -174,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sim-fault", help="break or mend a device of a running `courtroom sim --control PORT`")
     p.add_argument("--control", type=int, required=True, metavar="PORT", help="the simulator's control port")
     p.add_argument("device", nargs="?", help="device id (none: list every device and its faults)")
-    p.add_argument("fault", nargs="?", help="unplug, replug, silent, resume, garble [N], press_stop, press SEAT, ...")
+    p.add_argument(
+        "fault", nargs="?", help="unplug, replug, silent, resume, garble [N], slow SECONDS, press_stop, press SEAT, ..."
+    )
     p.add_argument("args", nargs="*", help="the fault's arguments")
     p.set_defaults(func=_cmd_sim_fault)
 

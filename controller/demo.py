@@ -65,7 +65,7 @@ def _attach_local_hardware(run_dir: Path) -> None:
     """The daemon runs in this process: hand it the simulator's USB bus and ALSA configuration."""
     from drivers.usb.backend import set_backend
     from sim.audio import alsa_env
-    from sim.usb import BUS
+    from sim.usb.backend import BUS
 
     set_backend(BUS)
     os.environ.update(alsa_env(run_dir))

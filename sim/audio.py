@@ -21,6 +21,7 @@ from typing import Any
 from sim.audio_script import AudioScript, script_from
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 FAMILY = "signals.audio"
@@ -98,13 +99,17 @@ class AlsaEndpoint(Endpoint):
         self.plugged = True
 
 
-class SimAudioInput:
-    """The test handle (and simulated line) of one input device: its script and its endpoint."""
+class SimAudioInput(FaultHandle):
+    """The test handle (and simulated line) of one input device: its script and its endpoint; of the faults it
+    shows unplug and replug (the pcm vanishes and comes back)."""
+
+    honors = FaultHandle.SIGNALS
 
     def __init__(self, endpoint: AlsaEndpoint, script: AudioScript, seats: Mapping[int, str]) -> None:
         self.endpoint = endpoint
         self.script = script
         self.seats = dict(seats)
+        self.faults = Faults()
 
     @property
     def device_name(self) -> str:
@@ -118,11 +123,9 @@ class SimAudioInput:
     def close(self) -> None:
         self.endpoint.close()
 
-    def unplug(self) -> None:
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.endpoint.replug()
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
 
 
 def _int(options: Mapping[str, Any], key: str, default: int, where: str) -> int:

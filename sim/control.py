@@ -6,12 +6,13 @@ A loopback TCP service: one JSON request a line, ``{"device": id, "fault": name,
 "error": "..."}``. Tests, the demo and a technician break a device of a simulated room as they would pull a
 cable or hang a device on site, while the daemon runs against it in its own process.
 
-The vocabulary is one for every device, whatever the family's handle calls it:
+The vocabulary is one for every device: the faults of its handle's base (sim/faults.py), called directly:
 
 - ``unplug`` / ``replug``: the device's port vanishes and comes back under the same name (every device of a
-  shared line goes with it);
+  shared line goes with it, but a camera of a VISCA chain or a Pelco dome, which leaves the line alone);
 - ``silent`` / ``resume``: the device stops answering (hung firmware) and answers again;
 - ``garble [N]``: its next N replies (default 1) have corrupted bytes;
+- ``slow SECONDS``: every reply on its port comes that late (0: on time again);
 
 and what the device's class offers: ``press_power on|off`` (a display's remote), ``press_stop`` and
 ``set_remote on|off`` and ``set_disk present|absent [SECONDS]`` (a recorder's front panel and disk),
@@ -27,7 +28,9 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from sim import faults
 from sim.errors import SimError
+from sim.faults import FaultHandle
 
 MAX_LINE = 4096
 
@@ -55,25 +58,16 @@ def _int(word: str) -> int:
         raise SimError(f"'{word}' is not a whole number") from None
 
 
-def _silent(handle: Any, args: list[str]) -> None:
-    if hasattr(handle, "resume"):  # the camera dialect: fall_silent() until resume()
-        handle.fall_silent()
-    else:
-        handle.fall_silent(True)
+def _garble(handle: FaultHandle, args: list[str]) -> None:
+    handle.garble(_int(args[0]) if args else 1)
 
 
-def _resume(handle: Any, args: list[str]) -> None:
-    if hasattr(handle, "resume"):
-        handle.resume()
-    else:
-        handle.fall_silent(False)
-
-
-def _garble(handle: Any, args: list[str]) -> None:
-    count = _int(args[0]) if args else 1
-    if count < 1:
-        raise SimError("garble: the count must be at least 1")
-    (handle.garble_next_reply if hasattr(handle, "garble_next_reply") else handle.garble)(count)
+def _slow(handle: FaultHandle, args: list[str]) -> None:
+    try:
+        delay_s = float(args[0])
+    except ValueError:
+        raise SimError(f"'{args[0]}' is not a delay in seconds") from None
+    handle.slow(delay_s)
 
 
 def _set_disk(handle: Any, args: list[str]) -> None:
@@ -88,14 +82,21 @@ def _turn_knob(handle: Any, args: list[str]) -> None:
     handle.turn_knob(args[0], _int(args[1]), level)
 
 
-# fault -> (the handle method that must exist, how many arguments (least, most), what to do)
-Action = Callable[[Any, list[str]], None]
-FAULTS: dict[str, tuple[str, tuple[int, int], Action]] = {
-    "unplug": ("unplug", (0, 0), lambda h, a: h.unplug()),
-    "replug": ("replug", (0, 0), lambda h, a: h.replug()),
-    "silent": ("fall_silent", (0, 0), _silent),
-    "resume": ("fall_silent", (0, 0), _resume),
-    "garble": ("garble|garble_next_reply", (0, 1), _garble),
+Range = tuple[int, int]  # how many arguments: (least, most)
+
+COMMON: dict[str, tuple[Range, Callable[[FaultHandle, list[str]], None]]] = {
+    "unplug": ((0, 0), lambda h, a: h.unplug()),
+    "replug": ((0, 0), lambda h, a: h.replug()),
+    "silent": ((0, 0), lambda h, a: h.fall_silent()),
+    "resume": ((0, 0), lambda h, a: h.resume()),
+    "garble": ((0, 1), _garble),
+    "slow": ((1, 1), _slow),
+}
+"""The faults of sim/faults.py's FaultHandle, called as they are (a device offers those its handle shows)."""
+assert tuple(COMMON) == faults.COMMON
+
+# a class's own fault -> (the method of sim/handles.py the handle has, how many arguments, what to do)
+OWN: dict[str, tuple[str, Range, Callable[[Any, list[str]], None]]] = {
     "press_power": ("press_power", (1, 1), lambda h, a: h.press_power(_flag(a[0]))),
     "press_stop": ("press_stop", (0, 0), lambda h, a: h.press_stop()),
     "set_remote": ("set_remote", (1, 1), lambda h, a: h.set_remote(_flag(a[0]))),
@@ -105,11 +106,13 @@ FAULTS: dict[str, tuple[str, tuple[int, int], Action]] = {
     "request": ("request", (1, 1), lambda h, a: h.request(_int(a[0]))),
     "turn_knob": ("turn_knob", (3, 3), _turn_knob),
 }
+FAULTS = [*COMMON, *OWN]
 
 
 def faults_of(handle: object) -> list[str]:
     """The faults a device's handle offers."""
-    return [name for name, (method, _, _) in FAULTS.items() if any(hasattr(handle, m) for m in method.split("|"))]
+    common = handle.offers() if isinstance(handle, FaultHandle) else []
+    return [*common, *(name for name, (method, _, _) in OWN.items() if hasattr(handle, method))]
 
 
 def apply_fault(room: _Room, device_id: str, fault: str, args: list[str]) -> None:
@@ -122,10 +125,20 @@ def apply_fault(room: _Room, device_id: str, fault: str, args: list[str]) -> Non
         raise SimError(f"unknown fault '{fault}' (faults: {', '.join(FAULTS)})")
     if fault not in faults_of(handle):
         raise SimError(f"{device_id} has no fault '{fault}' (it offers: {', '.join(faults_of(handle))})")
-    _, (least, most), action = FAULTS[fault]
+    if fault in COMMON:
+        (least, most), common = COMMON[fault]
+        _count(fault, args, least, most)
+        assert isinstance(handle, FaultHandle)  # faults_of offers a common fault only on one
+        common(handle, args)
+        return
+    _, (least, most), own = OWN[fault]
+    _count(fault, args, least, most)
+    own(handle, args)
+
+
+def _count(fault: str, args: list[str], least: int, most: int) -> None:
     if not least <= len(args) <= most:
         raise SimError(f"{fault} takes {least}-{most} arguments, not {len(args)}")
-    action(handle, args)
 
 
 class FaultControl:

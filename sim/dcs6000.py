@@ -21,6 +21,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 FC, FD = 0xFC, 0xFD
@@ -114,7 +115,12 @@ class Framer:
         return bytes(out)
 
 
-class Dcs6000Unit:
+def garble(frame: bytes) -> bytes:
+    """The CU's corruption: the CRC byte flipped."""
+    return frame[:-2] + bytes([frame[-2] ^ 0x55]) + frame[-1:]
+
+
+class Dcs6000Unit(FaultHandle):
     """The CU's state and wire behaviour; also the handle tests use (MicSystemHandle plus extras)."""
 
     def __init__(self, endpoint: Endpoint, model: Mapping[str, Any], source: str = "model") -> None:
@@ -135,11 +141,10 @@ class Dcs6000Unit:
         self.mic_mode = False
         self.delegate_off = False
         self.next_id = 0
-        self.silent = False
+        self.faults = Faults(garble=garble)
         self.received: list[bytes] = []  # every good body from the controller (type .. data)
         self._active: list[int] = []
         self._requests: list[int] = []
-        self._garbles = 0
         self._timers: set[asyncio.TimerHandle] = set()
         endpoint.attach(self._on_data, self.framer.reset)
 
@@ -208,18 +213,10 @@ class Dcs6000Unit:
             )
         return bytes([FC]) + raw + bytes([FD])
 
-    # -- faults ----------------------------------------------------------------------------------------------
-    def unplug(self) -> None:
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        self.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        self._garbles += count
+    # -- faults (sim/faults.py) ------------------------------------------------------------------------------
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
 
     # -- behaviour -------------------------------------------------------------------------------------------
     def _ident(self) -> int:
@@ -253,10 +250,7 @@ class Dcs6000Unit:
     def _send(self, body: bytes, *, always: bool = False) -> None:
         if self.silent or not (self.mic_mode or always):
             return
-        frame = self.frame(body)
-        if self._garbles:
-            self._garbles -= 1
-            frame = frame[:-2] + bytes([frame[-2] ^ 0x55]) + frame[-1:]
+        frame = self.faults.garbled(self.frame(body))
         if self.reply_delay_s <= 0:
             self.send_raw(frame)
             return

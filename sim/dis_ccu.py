@@ -21,6 +21,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 MAX_LINE = 1024
@@ -50,7 +51,12 @@ class CcuSession:
         self.unit.send(line, [self])
 
 
-class DisCcuUnit:
+def garble(data: bytes) -> bytes:
+    """The CCU's corruption: two bytes that are no ASCII after the first."""
+    return data[:1] + b"\xff\xfe" + data[3:]
+
+
+class DisCcuUnit(FaultHandle):
     """The CCU's state and wire behaviour; also the handle tests use (MicSystemHandle plus extras)."""
 
     def __init__(self, endpoint: TcpEndpoint, model: Mapping[str, Any], source: str = "model") -> None:
@@ -65,13 +71,12 @@ class DisCcuUnit:
         self.max_requests = int(sim.get("max_requests", 10))
         self.endpoint = endpoint
         self.sessions: set[CcuSession] = set()
-        self.silent = False
+        self.faults = Faults(garble=garble)
         self.muted = False
         self.priorities: dict[int, int] = {}
         self.commands: list[str] = []  # every line received, in order
         self._active: list[int] = []
         self._requests: list[int] = []
-        self._garbles = 0
         self._timers: set[asyncio.TimerHandle] = set()
         endpoint.serve_sessions(self._new_session)
 
@@ -139,18 +144,14 @@ class DisCcuUnit:
         self.sessions.clear()
 
     # -- faults ----------------------------------------------------------------------------------------------
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
+
     def unplug(self) -> None:
+        """The port vanishes, and every session with it."""
         self.sessions.clear()
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        self.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        self._garbles += count
+        super().unplug()
 
     # -- behaviour -------------------------------------------------------------------------------------------
     def broadcast(self, line: str) -> None:
@@ -159,10 +160,7 @@ class DisCcuUnit:
     def send(self, line: str, to: list[CcuSession]) -> None:
         if self.silent or not to:
             return
-        data = line.encode("ascii") + b"\r\n"
-        if self._garbles:
-            self._garbles -= 1
-            data = data[:1] + b"\xff\xfe" + data[3:]
+        data = self.faults.garbled(line.encode("ascii") + b"\r\n")
         if self.reply_delay_s <= 0:
             self._write(data, to)
             return

@@ -1,4 +1,4 @@
-"""Endpoints a driver connects to as it would to real hardware: a pseudo-terminal or a raw TCP port.
+"""Endpoints a driver connects to as it would to real hardware: a pseudo-terminal, a raw TCP port or a UDP port.
 
 An endpoint moves bytes and owns nothing else: bytes a driver writes go to the `on_data` callback handed to
 `attach()`, and `write()` sends bytes back. `unplug()` and `replug()` make the port vanish and come back the way
@@ -14,9 +14,10 @@ import os
 import socket
 import tty
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from sim.errors import SimConfigError, SimError
 
@@ -101,15 +102,22 @@ class _Channel:
 
 
 def bound_socket(kind: socket.SocketKind, host: str, port: int) -> socket.socket:
-    """A non-blocking socket bound to host:port (0: a free port), listening when it is TCP; SimError if taken."""
+    """A non-blocking socket bound to host:port (0: a free port), listening when it is TCP; SimError if taken.
+
+    SO_REUSEADDR is never set before binding to a free port: on Linux, bind(port 0) may hand a socket that set
+    it a port another such socket already holds (300 UDP binds gave 298 distinct ports), so two simulated
+    devices would answer on one port. A TCP socket sets it before binding a known port (a replug despite
+    TIME_WAIT) and after binding a free one: its connections inherit it, which a later replug needs (Linux
+    lets a port be bound again over TIME_WAIT only when both sides set it). UDP never sets it.
+    """
     sock = socket.socket(socket.AF_INET, kind)
     try:
-        if kind == socket.SOCK_STREAM:
-            # replug at once despite TIME_WAIT. Never for UDP: on Linux two UDP sockets that both set it may be
-            # given the same free port by bind(port 0), so two simulated devices would answer on one port
+        tcp = kind == socket.SOCK_STREAM
+        if tcp and port != 0:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        if kind == socket.SOCK_STREAM:
+        if tcp:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.listen(8)
         sock.setblocking(False)
     except OSError as exc:
@@ -120,12 +128,53 @@ def bound_socket(kind: socket.SocketKind, host: str, port: int) -> socket.socket
 
 
 class Endpoint(ABC):
-    """Where a driver connects: bytes in to the attached callback, bytes out with `write()`."""
+    """Where a driver connects: bytes in to the attached callback, bytes out with `write()`.
+
+    A byte endpoint (``slows``) can be slowed: while ``delay_s`` > 0 what it sends leaves that much later, in
+    order (the ``slow`` fault); unplugging drops what had not left yet.
+    """
+
+    slows: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._on_data: DataCallback = lambda data: None
         self._on_reset: ResetCallback = lambda: None
         self.plugged = False
+        self.delay_s = 0.0
+        self._late: deque[tuple[float, Callable[[bytes], None], bytes]] = deque()
+        self._late_timer: asyncio.TimerHandle | None = None
+
+    def slow(self, delay_s: float) -> None:
+        """Send everything ``delay_s`` late from now on (0: on time again)."""
+        if not self.slows:
+            raise SimError(f"{type(self).__name__} {self.url}: what it sends cannot be delayed")
+        self.delay_s = max(0.0, delay_s)
+
+    def _out(self, send: Callable[[bytes], None], data: bytes) -> None:
+        """``send(data)`` now, or ``delay_s`` later while slowed (after what is already waiting)."""
+        if self.delay_s <= 0 and not self._late:
+            send(data)
+            return
+        loop = asyncio.get_running_loop()
+        self._late.append((loop.time() + self.delay_s, send, data))
+        if self._late_timer is None:
+            self._late_timer = loop.call_at(self._late[0][0], self._send_late)
+
+    def _send_late(self) -> None:
+        self._late_timer = None
+        loop = asyncio.get_running_loop()
+        while self._late and self._late[0][0] <= loop.time():
+            _, send, data = self._late.popleft()
+            send(data)
+        if self._late:
+            self._late_timer = loop.call_at(self._late[0][0], self._send_late)
+
+    def _drop_late(self) -> None:
+        """Forget what had not left yet (the port went away)."""
+        if self._late_timer is not None:
+            self._late_timer.cancel()
+            self._late_timer = None
+        self._late.clear()
 
     def attach(self, on_data: DataCallback, on_reset: ResetCallback | None = None) -> None:
         """Route received bytes to `on_data`; `on_reset` is told when the line drops (partial frames die)."""
@@ -165,6 +214,8 @@ class PtyEndpoint(Endpoint):
     the port open. `unplug()` closes both ends and removes the symlink; `replug()` makes a new pty and
     points the symlink at it.
     """
+
+    slows = True
 
     def __init__(self, link: Path) -> None:
         super().__init__()
@@ -231,6 +282,7 @@ class PtyEndpoint(Endpoint):
             if fd is not None:
                 os.close(fd)
         self._master = self._slave = None
+        self._drop_late()
         with contextlib.suppress(FileNotFoundError):
             if self.link.is_symlink():
                 self.link.unlink()
@@ -238,6 +290,9 @@ class PtyEndpoint(Endpoint):
 
     def write(self, data: bytes) -> None:
         """Send bytes to whoever has the port open (kept in the tty buffer if no one does)."""
+        self._out(self._write_now, data)
+
+    def _write_now(self, data: bytes) -> None:
         if self._channel is not None:
             self._channel.write(data)
 
@@ -289,20 +344,118 @@ SessionFactory = Callable[[Session], SessionHandler]
 """Called when a client connects (it may write a greeting at once); returns that connection's handler."""
 
 
-class TcpEndpoint(Endpoint):
-    """A raw TCP port on 127.0.0.1, like a serial-over-IP converter: bytes in, bytes out, no framing.
+class SocketEndpoint(Endpoint):
+    """A port on 127.0.0.1 (TCP or UDP): bound on open and replug, closed on unplug, the same number throughout.
 
-    Port 0 picks a free port once; the endpoint keeps it across unplug/replug. Replies go to every connected
-    client, unless ``serve_sessions()`` gave it a factory: then each connection has its own handler (a
-    greeting, a login, subscriptions), as network-native devices (PJLink, HyperDeck, Tesira) keep per client.
+    Port 0 picks a free port once; the endpoint keeps it across unplug/replug. A subclass says which kind of
+    socket and URL scheme it is, what to do when the socket is readable, and what to drop when it is unplugged.
     """
+
+    kind: socket.SocketKind
+    scheme: str
+    slows = True
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         super().__init__()
         self.host = host
         self.port = port
-        self._listener: socket.socket | None = None
+        self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def url(self) -> str:
+        """`<scheme>://host:port`, as the drivers take it."""
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def open(self) -> None:
+        """Bind (choosing the port now when it is 0)."""
+        self.replug()
+
+    def close(self) -> None:
+        """Close the socket and everything it carries."""
+        self.unplug()
+
+    def replug(self) -> None:
+        """Bind again on the same port."""
+        if self.plugged:
+            return
+        sock = bound_socket(self.kind, self.host, self.port)
+        self.port = sock.getsockname()[1]
+        self._sock = sock
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._readable)
+        self.plugged = True
+
+    def unplug(self) -> None:
+        """Close the port: a client on this host gets "connection refused" until `replug()`."""
+        if not self.plugged:
+            return
+        self.plugged = False
+        if self._sock is not None and self._loop is not None:
+            self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+        self._drop_late()
+        self._dropped()
+        self._on_reset()
+
+    @abstractmethod
+    def _readable(self) -> None:
+        """The bound socket has something: a connection to accept, a datagram to read."""
+
+    @abstractmethod
+    def _dropped(self) -> None:
+        """Forget what the closed port carried (connections, the last sender)."""
+
+
+class UdpEndpoint(SocketEndpoint):
+    """A UDP port: each `on_data` call is one datagram; `write()` answers the last sender."""
+
+    kind = socket.SOCK_DGRAM
+    scheme = "udp"
+    MAX_DATAGRAM = 2048
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        super().__init__(port, host)
+        self._peer: tuple[str, int] | None = None
+
+    def write(self, data: bytes) -> None:
+        """Send one datagram to whoever sent the last one (dropped while unplugged or before any request)."""
+        self._out(self._write_now, data)
+
+    def _write_now(self, data: bytes) -> None:
+        if self._sock is None or self._peer is None:
+            return
+        with contextlib.suppress(OSError):
+            self._sock.sendto(data, self._peer)
+
+    def _readable(self) -> None:
+        if self._sock is None:
+            return
+        try:
+            data, peer = self._sock.recvfrom(self.MAX_DATAGRAM)
+        except (BlockingIOError, InterruptedError, ConnectionRefusedError):
+            return  # ICMP "port unreachable" from a client that went away
+        self._peer = peer
+        self._on_data(data)
+
+    def _dropped(self) -> None:
+        self._peer = None
+
+
+class TcpEndpoint(SocketEndpoint):
+    """A raw TCP port, like a serial-over-IP converter: bytes in, bytes out, no framing.
+
+    Replies go to every connected client, unless ``serve_sessions()`` gave it a factory: then each connection
+    has its own handler (a greeting, a login, subscriptions), as network-native devices (PJLink, HyperDeck,
+    Tesira) keep per client.
+    """
+
+    kind = socket.SOCK_STREAM
+    scheme = "socket"
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        super().__init__(port, host)
         self._conns: dict[int, tuple[socket.socket, _Channel]] = {}
         self._session_factory: SessionFactory | None = None
         self._sessions: dict[int, tuple[Session, SessionHandler]] = {}
@@ -317,57 +470,27 @@ class TcpEndpoint(Endpoint):
         return [session for session, _ in self._sessions.values()]
 
     @property
-    def url(self) -> str:
-        """`socket://host:port`, as pyserial and pyserial-asyncio-fast take it."""
-        return f"socket://{self.host}:{self.port}"
-
-    @property
     def connections(self) -> int:
         """How many clients are connected now."""
         return len(self._conns)
 
-    def open(self) -> None:
-        """Listen (choosing the port now when it is 0)."""
-        self.replug()
-
-    def close(self) -> None:
-        """Stop listening and drop every connection."""
-        self.unplug()
-
-    def replug(self) -> None:
-        """Listen again on the same port."""
-        if self.plugged:
-            return
-        sock = bound_socket(socket.SOCK_STREAM, self.host, self.port)
-        self.port = sock.getsockname()[1]
-        self._listener = sock
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(sock.fileno(), self._accept)
-        self.plugged = True
-
-    def unplug(self) -> None:
-        """Stop listening and close every connection: clients see the peer go away."""
-        if not self.plugged:
-            return
-        self.plugged = False
-        if self._listener is not None and self._loop is not None:
-            self._loop.remove_reader(self._listener.fileno())
-            self._listener.close()
-            self._listener = None
+    def _dropped(self) -> None:
         for fd in list(self._conns):
             self._drop(fd)
-        self._on_reset()
 
     def write(self, data: bytes) -> None:
         """Send bytes to every connected client."""
+        self._out(self._write_all, data)
+
+    def _write_all(self, data: bytes) -> None:
         for _, channel in self._conns.values():
             channel.write(data)
 
-    def _accept(self) -> None:
-        if self._listener is None:
+    def _readable(self) -> None:  # a client connects
+        if self._sock is None:
             return
         try:
-            conn, _ = self._listener.accept()
+            conn, _ = self._sock.accept()
         except (BlockingIOError, InterruptedError):
             return
         conn.setblocking(False)
@@ -393,6 +516,9 @@ class TcpEndpoint(Endpoint):
             entry[1].received(data)
 
     def _write_to(self, fd: int, data: bytes) -> None:
+        self._out(lambda late: self._write_now_to(fd, late), data)
+
+    def _write_now_to(self, fd: int, data: bytes) -> None:
         conn = self._conns.get(fd)
         if conn is not None:
             conn[1].write(data)

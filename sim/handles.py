@@ -1,7 +1,9 @@
-"""What a test may do to any simulated device of a class, whatever protocol it speaks.
+"""What a test may read and do to any simulated device of a class, whatever protocol it speaks.
 
 Every family's simulator twin returns, from ``SimulatedRoom.device(id)``, a handle that satisfies the
-protocol of its class, so one functional suite per class runs unchanged against every family.
+protocol of its class, so one functional suite per class runs unchanged against every family. Every handle is
+also a ``sim.faults.FaultHandle``: the faults (unplug, replug, fall_silent, resume, garble, slow) are that
+base's, one vocabulary for every class; what a class adds (a remote's power key, a disk, a talk button) is here.
 """
 
 from __future__ import annotations
@@ -10,24 +12,7 @@ from typing import Protocol, runtime_checkable
 
 
 @runtime_checkable
-class Faults(Protocol):
-    """Faults every simulated device can show."""
-
-    def unplug(self) -> None:
-        """The device's port vanishes (a pulled adapter, a dead network link)."""
-
-    def replug(self) -> None:
-        """The port comes back under the same name."""
-
-    def fall_silent(self, silent: bool = True) -> None:
-        """The device stops answering (a hung firmware) until called again with False."""
-
-    def garble(self, count: int = 1) -> None:
-        """The next ``count`` replies have corrupted bytes."""
-
-
-@runtime_checkable
-class DisplayHandle(Faults, Protocol):
+class DisplayHandle(Protocol):
     """A simulated display or projector."""
 
     @property
@@ -49,7 +34,7 @@ class DisplayHandle(Faults, Protocol):
 
 
 @runtime_checkable
-class RecorderHandle(Faults, Protocol):
+class RecorderHandle(Protocol):
     """A simulated recording unit."""
 
     @property
@@ -71,7 +56,7 @@ class RecorderHandle(Faults, Protocol):
 
 
 @runtime_checkable
-class MicSystemHandle(Faults, Protocol):
+class MicSystemHandle(Protocol):
     """A simulated conference microphone system."""
 
     @property
@@ -89,7 +74,7 @@ class MicSystemHandle(Faults, Protocol):
 
 
 @runtime_checkable
-class AudioProcessorHandle(Faults, Protocol):
+class AudioProcessorHandle(Protocol):
     """A simulated DSP."""
 
     def level(self, tag: str, index: int) -> float: ...
@@ -102,7 +87,7 @@ class AudioProcessorHandle(Faults, Protocol):
 
 @runtime_checkable
 class CameraHandle(Protocol):
-    """A simulated PTZ camera (VISCA, VISCA over IP, Pelco); its faults are per camera on a shared line."""
+    """A simulated PTZ camera (VISCA, VISCA over IP, Pelco, USB); its faults act on it alone on a shared line."""
 
     @property
     def power(self) -> bool: ...
@@ -125,14 +110,3 @@ class CameraHandle(Protocol):
 
     def set_position(self, *, pan: int | None = None, tilt: int | None = None, zoom: int | None = None) -> None:
         """Put the head somewhere at once (scenario set-up, not a command)."""
-
-    def unplug(self) -> None: ...
-
-    def replug(self) -> None: ...
-
-    def fall_silent(self) -> None:
-        """Stop answering until ``resume()``."""
-
-    def resume(self) -> None: ...
-
-    def garble_next_reply(self, count: int = 1) -> None: ...

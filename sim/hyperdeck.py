@@ -28,10 +28,17 @@ from collections.abc import Mapping
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.hyperdeck_deck import NOTIFY_KEYS, OLD_NOTIFY_KEYS, HyperDeck, block, parse_params
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 __all__ = ["HyperDeck", "HyperDeckHandle", "HyperDeckServer", "HyperDeckSession", "block", "parse_params"]
+
+
+def garble(data: bytes) -> bytes:
+    """The deck's corruption: the reply's first line flipped into non-ASCII, the rest of the block as sent."""
+    first = data.index(b"\r\n")
+    return bytes(b | 0x80 for b in data[:first]) + data[first:]
 
 
 class HyperDeckSession:
@@ -45,12 +52,12 @@ class HyperDeckSession:
         self._buf = b""
         self._multi: tuple[str, dict[str, str]] | None = None
         deck = self.deck
-        if not server.silent:
+        if not server.faults.silent:
             banner = {"protocol version": deck.protocol_version, "model": deck.model}
             session.write(block(500, "connection info", banner))
 
     def received(self, data: bytes) -> None:
-        if self.server.silent:
+        if self.server.faults.silent:
             return
         self._buf += data
         while b"\n" in self._buf:
@@ -93,11 +100,7 @@ class HyperDeckSession:
         self.command(verb, parsed)
 
     def reply(self, data: bytes) -> None:
-        if self.server.garbles:
-            self.server.garbles -= 1
-            first = data.index(b"\r\n")
-            data = bytes(b | 0x80 for b in data[:first]) + data[first:]
-        self.session.write(data)
+        self.session.write(self.server.faults.garbled(data))
 
     def command(self, name: str, params: dict[str, str]) -> None:
         """Answer one command; what it changes is notified after the answer, as the unit does."""
@@ -221,8 +224,7 @@ class HyperDeckServer:
     def __init__(self, endpoint: TcpEndpoint, deck: HyperDeck) -> None:
         self.endpoint = endpoint
         self.deck = deck
-        self.silent = False
-        self.garbles = 0
+        self.faults = Faults(garble=garble)
         self.client: HyperDeckSession | None = None
         self.holding: list[tuple[str, ...]] | None = None  # notifications held while a command is answered
         self._full_timer: asyncio.TimerHandle | None = None
@@ -262,7 +264,7 @@ class HyperDeckServer:
 
     def notify(self, kinds: tuple[str, ...]) -> None:
         """Push notifications of ``kinds`` to the client, as far as it subscribed."""
-        if self.client is not None and not self.silent:
+        if self.client is not None and not self.faults.silent:
             self.client.push(kinds)
 
     def arm_full_timer(self) -> None:
@@ -284,12 +286,13 @@ class HyperDeckServer:
             self._full_timer = None
 
 
-class HyperDeckHandle:
+class HyperDeckHandle(FaultHandle):
     """What a test reads and does to a simulated HyperDeck (sim.handles.RecorderHandle)."""
 
     def __init__(self, server: HyperDeckServer) -> None:
         self.server = server
         self.deck = server.deck
+        self.faults = server.faults
 
     @property
     def transport(self) -> str:
@@ -321,17 +324,9 @@ class HyperDeckHandle:
     def press_stop(self) -> None:
         self.deck.set_transport("stopped")
 
-    def unplug(self) -> None:
-        self.server.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.server.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        self.server.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        self.server.garbles += count
+    @property
+    def port(self) -> Pluggable:
+        return self.server.endpoint
 
 
 def build_line(endpoint: Endpoint, devices: list[DeviceSpec], baudrate: int | None) -> BuiltLine:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.faults import LineFaults
+from sim.faults import Faults, LineFaults
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 REQUEST = re.compile(r"([a-z])([a-z]) ([0-9a-f]{2}) ([0-9a-f]{2})", re.IGNORECASE)
@@ -83,6 +83,11 @@ class LgSet:
         return True, data
 
 
+def garble(reply: bytes) -> bytes:
+    """The set's corruption: OK and NG lose their second letter."""
+    return reply.replace(b"OK", b"O?").replace(b"NG", b"N?")
+
+
 class LgHandle(LineFaults):
     """A test's grip on one simulated set: its state, the remote control and the faults."""
 
@@ -92,6 +97,7 @@ class LgHandle(LineFaults):
         self.line = line
         self.set = lg_set
         self.device_id = device_id
+        self.faults = Faults(garble=garble)
         self.requests: list[bytes] = []  # every request this set heard
 
     power = property(lambda self: self.set.power, doc="On (no warm-up).")
@@ -192,10 +198,7 @@ class LgLine:
             if answer is None:
                 continue
             reply = reply_text(c2.lower(), handle.set.set_id, *answer)
-            if handle.garbles:
-                handle.garbles -= 1
-                reply = reply.replace(b"OK", b"O?").replace(b"NG", b"N?")
-            self._send(reply, write)
+            self._send(handle.faults.garbled(reply), write)
 
     def _send(self, reply: bytes, write: Writer) -> None:
         if self.reply_delay_s <= 0:

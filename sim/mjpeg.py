@@ -10,8 +10,9 @@ the pattern, so a recorder in another process can be checked for live, changing 
 The pictures are drawn and JPEG-encoded in one thread per camera, only while somebody watches; each viewer gets the
 newest picture (a slow viewer skips pictures, it never makes the camera fall behind). The script's ``black`` and
 ``frozen`` spans repeat with the script's length. ``unplug()`` closes the port and every open stream (connection
-refused, as a camera without power), ``replug()`` listens again on the same port; ``fall_silent()`` keeps the
-streams open but sends no picture until ``resume()``, as a hung encoder does.
+refused, as a camera without power), ``replug()`` listens again on the same port; falling silent (``faults``,
+which the video input's handle sets) keeps the streams open but sends no picture until it resumes, as a hung
+encoder does.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import cv2
 import numpy as np
 
 from sim.endpoints import bound_socket
+from sim.faults import Faults
 from sim.registry import EndpointContext, register_endpoint
 from sim.video import Frame, VideoEndpoint, VideoScript, pattern
 
@@ -80,7 +82,7 @@ class MjpegCamera:
         self._streams: set[asyncio.Task[None]] = set()
         self._latest = b""
         self._fresh = asyncio.Event()
-        self._silent = False
+        self.faults = Faults()  # silent: the streams stay open and send no picture
         self._watched = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -129,13 +131,6 @@ class MjpegCamera:
             task.cancel()
         self._watched.clear()
 
-    def fall_silent(self) -> None:
-        """Keep the streams open and send no picture (a hung encoder)."""
-        self._silent = True
-
-    def resume(self) -> None:
-        self._silent = False
-
     # -- the event loop's side ----------------------------------------------------------------------------------
 
     def _accept(self) -> None:
@@ -178,7 +173,7 @@ class MjpegCamera:
             writer.close()
 
     def _publish(self, jpeg: bytes) -> None:
-        if self._silent:
+        if self.faults.silent:
             return
         self._latest = jpeg
         fresh, self._fresh = self._fresh, asyncio.Event()
@@ -212,6 +207,7 @@ class LiveVideoEndpoint(VideoEndpoint):
     def __init__(self, port: str, run_dir: Path, zone: tzinfo | None = None) -> None:
         super().__init__(port, run_dir)
         self.camera = MjpegCamera(zone)
+        self.faults = self.camera.faults
 
     @property
     def url(self) -> str:

@@ -30,14 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from sim.camera_profile import CameraProfile
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.motion import Axis
-from sim.profile import CameraProfile
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 Variant = Literal["D", "P"]
-Transform = Callable[[bytes], bytes]
 Clock = Callable[[], float]
 
 SYNC: dict[Variant, int] = {"D": 0xFF, "P": 0xA0}
@@ -199,17 +199,17 @@ class PelcoDome:
             self._move("pan", 0)
 
 
-class DomeHandle:
-    """One dome on a `PelcoBus`: readable state plus the faults a test can inject (this dome only)."""
+class DomeHandle(FaultHandle):
+    """One dome on a `PelcoBus`: readable state plus the faults of sim/faults.py, acting on this dome only (but
+    `slow`, which delays the whole line)."""
 
     def __init__(self, bus: PelcoBus, dome: PelcoDome, device_id: str | None = None) -> None:
         self.bus = bus
         self.dome = dome
         self.device_id = device_id
         self.plugged = True
-        self.silent = False
+        self.faults = Faults(garble=garble)
         self._drops = 0
-        self._garbles: deque[Transform] = deque()
 
     address = property(lambda self: self.dome.address, doc="Wire address.")
     power = property(lambda self: self.dome.power, doc="Camera power flag.")
@@ -233,6 +233,10 @@ class DomeHandle:
         """Set the power flag at once (scenario set-up)."""
         self.dome.power = on
 
+    @property
+    def port(self) -> Pluggable:
+        return self.bus.endpoint
+
     def unplug(self) -> None:
         """Take the dome off the line: it stops hearing and answering."""
         self.plugged = False
@@ -241,33 +245,21 @@ class DomeHandle:
         """Put it back on the line."""
         self.plugged = True
 
-    def fall_silent(self) -> None:
-        """Keep obeying commands but send nothing until `resume()`."""
-        self.silent = True
-
-    def resume(self) -> None:
-        """Send replies again."""
-        self.silent = False
-
     def drop_next_reply(self, count: int = 1) -> None:
         """The next `count` frames this dome sends are lost."""
         self._drops += count
-
-    def garble_next_reply(self, count: int = 1, transform: Transform | None = None) -> None:
-        """The next `count` frames this dome sends are corrupted by `transform` (default: `garble`)."""
-        self._garbles.extend([transform or garble] * count)
 
     def receive(self, message: bytes, *, broadcast: bool = False) -> None:
         """Four message bytes addressed to this dome arrived (used by the bus)."""
         if not self.plugged:
             return
         for frame in self.dome.handle(message):
-            if broadcast or self.silent:
+            if broadcast or self.faults.silent:
                 continue
             if self._drops:
                 self._drops -= 1
                 continue
-            self.bus.send(self._garbles.popleft()(frame) if self._garbles else frame)
+            self.bus.send(self.faults.garbled(frame))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from sim.endpoints import Session, TcpEndpoint
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.pjlink_class2 import STATUS_PORT, Class2, StatusPort
 
 ERROR_FIELDS = ("fan", "lamp", "temperature", "cover", "filter", "other")
@@ -31,7 +32,7 @@ def garble(line: bytes) -> bytes:
     return bytes(b | 0x80 for b in line[:-1]) + b"\r"
 
 
-class Projector:
+class Projector(FaultHandle):
     """The projector's state, shared by every connection, and the test handle (DisplayHandle)."""
 
     def __init__(
@@ -62,13 +63,12 @@ class Projector:
         self.clock = clock
         self.errors = dict.fromkeys(ERROR_FIELDS, "ok")
         self.lamp_failed = False
-        self.silent = False
+        self.faults = Faults(garble=garble)  # silent: no greeting, no replies
         self.received: list[bytes] = []  # every line a client sent, for tests
         self._input = sorted(self.inputs)[0]
         self._avmt = "30"
         self._phase = "off"
         self._phase_until = 0.0
-        self._garbles: list[Callable[[bytes], bytes]] = []
         self.hang_ups = 0
         self.class2 = class2  # None: a class 1 projector
         self.status = StatusPort(class2 or Class2(), notify_port)
@@ -176,20 +176,14 @@ class Projector:
         self.idle_drop_s = seconds
 
     # -- faults ----------------------------------------------------------------------------------------------
-    def unplug(self) -> None:
-        self.endpoint.unplug()
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
 
     def replug(self) -> None:
-        self.endpoint.replug()
+        """The port comes back, and a class 2 projector says so (LKUP)."""
+        super().replug()
         self.status.notify("LKUP", self.status.facts.mac)  # the network is back
-
-    def fall_silent(self, silent: bool = True) -> None:
-        """Ignore everything (no greeting, no replies) until called with False."""
-        self.silent = silent
-
-    def garble(self, count: int = 1, transform: Callable[[bytes], bytes] | None = None) -> None:
-        """Corrupt the next ``count`` replies."""
-        self._garbles.extend([transform or garble] * count)
 
     # -- protocol --------------------------------------------------------------------------------------------
     def _start(self, phase: str, seconds: float) -> None:
@@ -224,9 +218,7 @@ class Projector:
         else:
             answer = self._answer(body, param)
         out = f"%{klass}{body}={answer}\r".encode("ascii", "replace")
-        if self._garbles:
-            out = self._garbles.pop(0)(out)
-        return out
+        return self.faults.garbled(out)
 
     def _answer(self, body: str, param: str) -> str:
         state = self.power_state

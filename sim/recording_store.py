@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
 
 FAMILY = "recording"
@@ -53,11 +54,19 @@ class StoreEndpoint(Endpoint):
         self.plugged = True
 
 
-class SimStore:
-    """The test handle (and line) of a software recorder's store."""
+class SimStore(FaultHandle):
+    """The test handle (and line) of a software recorder's store; of the faults it shows unplug and replug (the
+    folder moves away and comes back)."""
+
+    honors = FaultHandle.SIGNALS
 
     def __init__(self, endpoint: StoreEndpoint) -> None:
         self.endpoint = endpoint
+        self.faults = Faults()
+
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
 
     @property
     def path(self) -> Path:

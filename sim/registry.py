@@ -1,10 +1,11 @@
 """The simulator's protocol families and endpoints: each module under sim/ that plays a protocol declares it
 in a ``register()`` and is found by scanning the package; no list to edit.
 
-``discover()`` imports every module of the ``sim`` package (its ``__path__``; names starting with ``_`` are
-not modules to scan) and calls the ``register()`` of those that have one. A module that does not import stops
-the scan with a SimError naming it: a typo fails at start instead of passing quietly. A family module
-imports this module only (never ``sim.room``), so there is no import circle to dodge.
+``discover()`` imports every module of the ``sim`` package and of its subpackages (``sim/visca/``,
+``sim/usb/``; names starting with ``_`` are not modules to scan) and calls the ``register()`` of those that
+have one. A module that does not import stops the scan with a SimError naming it: a typo fails at start instead
+of passing quietly. A family module imports this module only (never ``sim.room``), so there is no import circle
+to dodge.
 
 A family registers the protocol names its model profiles give (``register_family``); a module whose devices
 need an endpoint of their own kind (``alsa:``, ``video:``, ``dir:``, ``usb:``, ``udp://``) registers a maker
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -88,7 +89,7 @@ FAMILIES: dict[str, Family] = {}
 ENDPOINTS: dict[str, EndpointMaker] = {}
 """Endpoint makers by the port prefix they serve (`alsa:`, `udp://`, ...)."""
 
-_scanned: set[str] = set()  # the modules scanned (each once)
+_scanned: set[str] = set()  # the modules scanned (each once), by full name
 
 
 def register_family(name: str, kinds: set[str], build: LineBuilder) -> None:
@@ -102,15 +103,24 @@ def register_endpoint(prefix: str, make: EndpointMaker) -> None:
 
 
 def discover() -> None:
-    """Import every module of the simulator not scanned yet and let each family in it register itself."""
-    for info in sorted(pkgutil.iter_modules(sim.__path__), key=lambda i: i.name):
-        if info.name.startswith("_") or info.name in _scanned:
+    """Import every module of the simulator not scanned yet (packages such as ``sim/visca/`` included) and let
+    each family in it register itself."""
+    _scan(sim.__path__, "sim.")
+
+
+def _scan(path: Iterable[str], prefix: str) -> None:
+    for info in sorted(pkgutil.iter_modules(path, prefix), key=lambda i: i.name):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_") or info.name in _scanned:
             continue
         try:
-            module = importlib.import_module(f"sim.{info.name}")
+            module = importlib.import_module(info.name)
         except Exception as exc:
-            raise SimError(f"sim/{info.name}: the module does not import: {type(exc).__name__}: {exc}") from exc
+            where = info.name.replace(".", "/")
+            raise SimError(f"{where}: the module does not import: {type(exc).__name__}: {exc}") from exc
         register = getattr(module, "register", None)
         if callable(register):
             register()
         _scanned.add(info.name)
+        if info.ispkg:
+            _scan(module.__path__, f"{info.name}.")

@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from sim.bus import ViscaBus
-from sim.camera_handle import SimCamera
 from sim.endpoints import Endpoint, PtyEndpoint, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.profile import DEFAULT_PROFILES_DIR, model_path, read_model
+from sim.models import DEFAULT_PROFILES_DIR, model_path, read_model
 from sim.registry import ENDPOINTS, FAMILIES, BuiltLine, DeviceSpec, EndpointContext, Family, SimLine, discover
+from sim.visca.bus import ViscaBus
+from sim.visca.handle import SimCamera
 
 DEFAULT_BAUDRATE = 9600
 __all__ = ["SimulatedRoom", "port_link_name"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint, Session, TcpEndpoint
 from sim.errors import SimConfigError
-from sim.faults import LineFaults
+from sim.faults import Faults, LineFaults
 from sim.registry import BuiltLine, DeviceSpec, register_family
 from sim.samsung_mdc_tls import Certificate, PinLock, SecuredSession
 
@@ -122,6 +122,11 @@ class MdcDisplay:
         return True
 
 
+def garble(reply: bytes) -> bytes:
+    """The display's corruption: a wrong checksum."""
+    return reply[:-1] + bytes([reply[-1] ^ 0x5A])
+
+
 class MdcHandle(LineFaults):
     """A test's grip on one simulated display: its state, the remote control and the faults."""
 
@@ -131,6 +136,7 @@ class MdcHandle(LineFaults):
         self.line = line
         self.display = display
         self.device_id = device_id
+        self.faults = Faults(garble=garble)
         self.requests: list[bytes] = []  # every good request addressed to this display
 
     power = property(lambda self: self.display.power, doc="On (the display has no warm-up).")
@@ -272,10 +278,7 @@ class MdcLine:
             if target == ALL:
                 continue
             reply = reply_frame(target, ack, command, values)
-            if handle.garbles:
-                handle.garbles -= 1
-                reply = reply[:-1] + bytes([reply[-1] ^ 0x5A])
-            self._send(reply, write)
+            self._send(handle.faults.garbled(reply), write)
 
     def _send(self, reply: bytes, write: Writer) -> None:
         if self.reply_delay_s <= 0:

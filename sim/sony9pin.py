@@ -25,6 +25,7 @@ from typing import Any
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
+from sim.faults import Faults, LineFaults
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 Clock = Callable[[], float]
@@ -145,6 +146,11 @@ class Deck:
             self.disk_present = False
 
 
+def garble(reply: bytes) -> bytes:
+    """The deck's corruption: a wrong checksum, so the controller must drop the block."""
+    return reply[:-1] + bytes([reply[-1] ^ 0x5A])
+
+
 class NinePinLine:
     """One RS-422 line with one deck: framing, the reply delay, the frame log and the faults."""
 
@@ -162,8 +168,7 @@ class NinePinLine:
         self.reply_delay_s = reply_delay_s
         self.inter_byte_timeout_s = inter_byte_timeout_s
         self.clock = clock
-        self.silent = False
-        self.garbles = 0
+        self.faults = Faults(garble=garble)  # the deck's faults (one deck a line)
         self.naks: list[int] = []  # NAK codes the next good blocks get instead of an answer
         self.received: list[tuple[float, bytes]] = []  # (time, block) from the controller, for tests
         self.sent: list[tuple[float, bytes]] = []  # (time, block) to the controller
@@ -207,11 +212,9 @@ class NinePinLine:
             self._send(self.deck.handle(raw[0] >> 4, raw[1], raw[2:-1]))
 
     def _send(self, reply: bytes) -> None:
-        if self.silent:
+        if self.faults.silent:
             return
-        if self.garbles:
-            self.garbles -= 1
-            reply = reply[:-1] + bytes([reply[-1] ^ 0x5A])  # a wrong checksum: the controller must drop it
+        reply = self.faults.garbled(reply)
 
         def fire() -> None:
             self._timers.discard(timer)
@@ -223,12 +226,15 @@ class NinePinLine:
         self._timers.add(timer)
 
 
-class DeckHandle:
+class DeckHandle(LineFaults):
     """What a test reads and does to a simulated 9-pin deck (sim.handles.RecorderHandle)."""
+
+    line: NinePinLine
 
     def __init__(self, line: NinePinLine) -> None:
         self.line = line
         self.deck = line.deck
+        self.faults = line.faults
 
     @property
     def transport(self) -> str:
@@ -263,18 +269,6 @@ class DeckHandle:
     def set_timecode(self, hours: int, minutes: int, seconds: int, frames: int) -> None:
         """Put the LTC time somewhere (it runs on while playing or recording)."""
         self.deck.set_timecode(hours, minutes, seconds, frames)
-
-    def unplug(self) -> None:
-        self.line.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.line.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        self.line.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        self.line.garbles += count
 
     def nak_next(self, code: int, count: int = 1) -> None:
         """The next ``count`` good blocks are refused with NAK ``code`` (e.g. 0x80 timeout)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.endpoints import Session, TcpEndpoint
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.tesira_ssh import SshEndpoint, SshSession
 
 IAC, DONT, DO, WONT, WILL = 0xFF, 0xFE, 0xFD, 0xFC, 0xFB
@@ -82,7 +83,7 @@ def _tokens(line: str) -> list[str]:
     return out
 
 
-class Tesira:
+class Tesira(FaultHandle):
     """The DSP's blocks, shared by every connection, and the test handle (AudioProcessorHandle)."""
 
     def __init__(
@@ -100,10 +101,9 @@ class Tesira:
         self.identity.update(identity or {})
         self.echo = echo
         self.clock = clock
-        self.silent = False
+        self.faults = Faults(garble=garble)  # silent: no banner, no replies, no pushes
         self.received: list[str] = []  # every command line, for tests
         self.presets: list[int] = []
-        self._garbles: list[Callable[[bytes], bytes]] = []
         self._connections: list[_Connection] = []
         endpoint.serve_sessions(self._session)
 
@@ -143,20 +143,10 @@ class Tesira:
         """How many subscriptions the open connections hold."""
         return sum(len(c.subs) for c in self._connections)
 
-    # -- faults ----------------------------------------------------------------------------------------------
-    def unplug(self) -> None:
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.endpoint.replug()
-
-    def fall_silent(self, silent: bool = True) -> None:
-        """Ignore everything (no banner, no replies, no pushes) until called with False."""
-        self.silent = silent
-
-    def garble(self, count: int = 1, transform: Callable[[bytes], bytes] | None = None) -> None:
-        """Corrupt the next ``count`` lines sent."""
-        self._garbles.extend([transform or garble] * count)
+    # -- faults (sim/faults.py) ------------------------------------------------------------------------------
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
 
     # -- state -----------------------------------------------------------------------------------------------
     def _store(self, tag: str, attribute: str, index: int, value: float | bool) -> None:
@@ -187,7 +177,7 @@ class Tesira:
         return values[attribute][index - 1]  # type: ignore[no-any-return]
 
     def outgoing(self, line: bytes) -> bytes:
-        return self._garbles.pop(0)(line) if self._garbles else line
+        return self.faults.garbled(line)
 
     def forget(self, connection: _Connection) -> None:
         if connection in self._connections:

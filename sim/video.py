@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
 FAMILY = "signals.video"
@@ -125,6 +126,7 @@ class VideoEndpoint(Endpoint):
         self.name = video_name(port)
         self.folder = run_dir / "video"
         self.source: Path | None = None
+        self.faults: Faults | None = None  # a live stream's (what makes it fall silent)
 
     @property
     def url(self) -> str:
@@ -172,12 +174,17 @@ class VideoEndpoint(Endpoint):
         self.plugged = True
 
 
-class SimVideoInput:
-    """The test handle (and simulated line) of one camera: its script and its endpoint."""
+class SimVideoInput(FaultHandle):
+    """The test handle (and simulated line) of one camera: its script and its endpoint. Of the faults it shows
+    unplug and replug (the file or the stream vanishes), and a live camera also falls silent (its stream stays
+    open and sends no picture, as a hung encoder does) and resumes."""
 
     def __init__(self, endpoint: VideoEndpoint, script: VideoScript) -> None:
         self.endpoint = endpoint
         self.script = script
+        live = endpoint.faults is not None
+        self.faults = endpoint.faults or Faults()
+        self.honors = self.SIGNALS | {"silent", "resume"} if live else self.SIGNALS
 
     @property
     def path(self) -> str:
@@ -191,11 +198,9 @@ class SimVideoInput:
     def close(self) -> None:
         self.endpoint.close()
 
-    def unplug(self) -> None:
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        self.endpoint.replug()
+    @property
+    def port(self) -> Pluggable:
+        return self.endpoint
 
 
 def script_from(label: str, simulate: Mapping[str, Any], where: str) -> VideoScript:

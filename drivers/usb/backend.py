@@ -2,7 +2,7 @@
 
 In the same process: ``set_backend(b)`` before the devices connect (``set_backend(None)`` restores libusb).
 From outside: the ``COURTROOM_USB_BACKEND`` environment variable names ``module:attribute``, an IBackend or a
-callable returning one, imported when a device first connects (e.g. ``sim.usb:BUS`` when the simulated room
+callable returning one, imported when a device first connects (e.g. ``sim.usb.backend:BUS`` when the simulated room
 runs in the daemon's process). Nothing here imports the simulator.
 """
 

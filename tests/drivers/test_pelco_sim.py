@@ -209,7 +209,7 @@ async def test_garbled_reply_is_discarded(room: Room) -> None:
     dome = room.dome("cam-judge")
     await judge.connect()
     dome.set_position(zoom=0x1234)
-    dome.garble_next_reply()  # the zoom answer arrives with a bad checksum
+    dome.garble()  # the zoom answer arrives with a bad checksum
     with pytest.raises(DeviceTimeout, match="zoom"):
         await judge.poll()
     assert judge.state.zoom == 0

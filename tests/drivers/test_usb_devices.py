@@ -19,10 +19,10 @@ from drivers.usb import uvc
 from drivers.usb.audio import UacDevice
 from drivers.usb.camera import UvcCamera
 from drivers.usb.hid import HidButton, HidLight
-from sim.usb import FakeUsbBackend
-from sim.usb_hid import FakeHidButton, FakeHidLight, LightLayout
-from sim.usb_uac import FakeUacDevice, UacChannel
-from sim.usb_uvc import FakeUvcCamera
+from sim.usb.backend import FakeUsbBackend
+from sim.usb.hid import FakeHidButton, FakeHidLight, LightLayout
+from sim.usb.uac import FakeUacDevice, UacChannel
+from sim.usb.uvc import FakeUvcCamera
 
 PTZ = "usb:046d:085f"
 
@@ -83,7 +83,7 @@ async def test_camera_reads_ranges_and_moves(
     assert (fake.zoom, fake.pan, fake.tilt) == (300, 3600, -7200)
     await cam.pan_tilt_by(-7200, 3600)
     assert (fake.pan, fake.tilt) == (-3600, -3600)
-    fake.garble_next_reply()
+    fake.garble()
     with pytest.raises(DecodeError, match="zoom absolute: expected 2 bytes, got 1"):
         await cam.poll()
     await cam.pan_tilt_by(-(10**6), 0)  # kept in range

@@ -18,9 +18,9 @@ from controller.supervisor import Backoff
 from drivers.profiles import ProfileLibrary
 from drivers.usb import backend as usb_backend
 from sim import room as sim_room
-from sim import usb as sim_usb
-from sim.usb_hid import FakeHidButton, FakeHidLight
-from sim.usb_uvc import FakeUvcCamera
+from sim.usb import backend as sim_usb
+from sim.usb.hid import FakeHidButton, FakeHidLight
+from sim.usb.uvc import FakeUvcCamera
 
 ROOM = """
 room: {id: usb-room}
@@ -37,7 +37,7 @@ devices:
 
 @pytest.fixture
 async def rooms(tmp_path: Path) -> AsyncIterator[tuple[sim_room.SimulatedRoom, Room]]:
-    """The simulated room (devices on sim.usb.BUS) and a controller Room using that bus as its backend."""
+    """The simulated room (devices on sim.usb.backend.BUS) and a controller Room using that bus as its backend."""
     text = ROOM.replace("STATE", str(tmp_path / "presets"))
     (tmp_path / "room.yaml").write_text(text)
     config = RoomConfig.model_validate({**yaml.safe_load(text), "state_dir": str(tmp_path / "state")})

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-import sim.visca_ip
+import sim.visca.ip
 from drivers.errors import ConfigError, DeviceTimeout, TransportLost
 from drivers.factory import DeviceFactory
 from drivers.profiles import ProfileLibrary
@@ -24,9 +24,9 @@ from drivers.visca.camera import ViscaCamera
 from drivers.visca_ip import header
 from drivers.visca_ip.camera import ViscaIpCamera
 from drivers.visca_ip.link import ViscaIpLink, parse_udp_url
-from sim.camera_handle import SimCamera
 from sim.room import SimulatedRoom
-from sim.visca_ip import ViscaIpCameraSim
+from sim.visca.handle import SimCamera
+from sim.visca.ip import ViscaIpCameraSim
 from tests.conftest import REPO
 
 TIMING = {"inter_frame_gap_ms": 0, "ack_timeout_ms": 300, "completion_timeout_ms": 3000, "inquiry_timeout_ms": 300}
@@ -73,7 +73,7 @@ class Room:
 
 @pytest.fixture
 async def room(tmp_path: Path) -> AsyncIterator[Room]:
-    sim.visca_ip.register()
+    sim.visca.ip.register()
     profiles = make_profiles(tmp_path / "profiles")
     config = tmp_path / "room.yaml"
     config.write_text(yaml.safe_dump({"devices": DEVICES}), encoding="utf-8")
@@ -157,7 +157,7 @@ async def test_a_dropped_reply_is_replayed_not_rerun(room: Room) -> None:
 
 
 async def test_a_garbled_reply_is_discarded_and_retransmitted(room: Room) -> None:
-    room.ip_sim.garble_next_reply()
+    room.ip_sim.garble()
     await room.ip.poll()
     assert room.link.retransmitted == 1
     assert room.ip.state.power is True

@@ -154,7 +154,7 @@ async def test_silent_and_garbled_replies_time_out_and_recover(room: Room) -> No
         await plaintiff.poll()
     await judge.poll()  # its neighbour on the line is unaffected
     room.sim.camera("cam-plaintiff").resume()
-    room.sim.camera("cam-plaintiff").garble_next_reply()
+    room.sim.camera("cam-plaintiff").garble()
     with pytest.raises(DeviceTimeout):
         await plaintiff.poll()
     await plaintiff.poll()

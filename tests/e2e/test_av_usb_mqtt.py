@@ -20,7 +20,7 @@ from controller.localbroker import LocalBroker
 from drivers.usb.backend import set_backend
 from sim.audio import alsa_env
 from sim.room import SimulatedRoom
-from sim.usb import BUS
+from sim.usb.backend import BUS
 from tests.conftest import REPO
 from tests.e2e.conftest import ROOM_ID, ROOM_PASSWORD, Watcher
 

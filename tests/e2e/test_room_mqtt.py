@@ -9,8 +9,8 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from sim.bus import ViscaBus
 from sim.room import SimulatedRoom
+from sim.visca.bus import ViscaBus
 from tests.e2e.conftest import CONSOLE_PASSWORD, ROOT, Daemon, Watcher
 
 

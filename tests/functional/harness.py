@@ -23,7 +23,7 @@ from drivers.factory import DeviceFactory
 from drivers.profiles import DEFAULT_PROFILE_DIR, ProfileLibrary, Timing
 from drivers.usb.backend import set_backend as set_usb_backend
 from sim.room import SimulatedRoom
-from sim.usb import BUS as USB_BUS
+from sim.usb.backend import BUS as USB_BUS
 
 FAST = {"ack_timeout_ms": 400, "inquiry_timeout_ms": 400, "completion_timeout_ms": 2000, "poll_interval_s": 0.5}
 

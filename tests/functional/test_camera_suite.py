@@ -87,7 +87,7 @@ async def test_faults_unplug_silence_garble(tmp_path: Path, ref: str) -> None:
         handle.resume()
         await r.answers_again()
         await cam.poll()
-        handle.garble_next_reply(1)
+        handle.garble(1)
         with contextlib.suppress(CourtroomError):  # a timeout, or a retransmission that succeeds (VISCA over IP)
             await cam.poll()
         await cam.poll()  # the next exchange is good again

@@ -15,7 +15,7 @@ from controller.events import DeviceEventRaised
 from drivers.signals.audio import AudioInput
 from drivers.usb.backend import set_backend
 from sim.audio import alsa_env
-from sim.usb import BUS
+from sim.usb.backend import BUS
 from tests.hearing.conftest import Court
 
 

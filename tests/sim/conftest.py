@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import serial_asyncio_fast
 
-from sim.bus import ViscaBus
-from sim.camera_handle import SimCamera
+from sim.camera_profile import CameraProfile
 from sim.endpoints import PtyEndpoint
-from sim.profile import CameraProfile
-from sim.visca_camera import ViscaCamera
+from sim.visca.bus import ViscaBus
+from sim.visca.camera import ViscaCamera
+from sim.visca.handle import SimCamera
 
 
 def hx(text: str) -> bytes:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from sim.bus import ViscaFramer
-from sim.profile import CameraProfile
+from sim.camera_profile import CameraProfile
+from sim.visca.bus import ViscaFramer
 from tests.sim.conftest import Client, ClientFactory, LineFactory, hx, is_link
 
 EPSILON = 1e-6  # event-loop timers may fire up to the clock resolution early
@@ -99,9 +99,9 @@ async def test_faults_hit_one_camera_only(make_line: LineFactory, connect: Clien
 
     one.drop_next_reply()
     assert await client.ask("81 01 04 00 02 FF") == ["90 51 FF"]  # the ACK is lost, Completion arrives
-    one.garble_next_reply()
+    one.garble()
     assert await client.ask("81 09 04 00 FF") == ["C5 05 57 FF"]  # 90 50 02 XOR 55
-    one.garble_next_reply(transform=lambda frame: frame[:1] + b"\x77" + frame[1:])
+    one.garble(transform=lambda frame: frame[:1] + b"\x77" + frame[1:])
     assert await client.ask("81 09 04 00 FF") == ["90 77 50 02 FF"]
     assert await client.ask("82 09 04 00 FF") == ["A0 50 02 FF"]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import serial
 
-from sim.bus import ViscaBus
-from sim.endpoints import PtyEndpoint, TcpEndpoint, bound_socket
+from sim.camera_profile import CameraProfile
+from sim.endpoints import PtyEndpoint, TcpEndpoint, UdpEndpoint, bound_socket
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
-from sim.visca_camera import ViscaCamera
+from sim.visca.bus import ViscaBus
+from sim.visca.camera import ViscaCamera
 from tests.sim.conftest import Client, ClientFactory, hx, is_link
 
 
@@ -160,3 +160,29 @@ def test_300_udp_endpoints_get_distinct_ports() -> None:
     finally:
         for sock in socks:
             sock.close()
+
+
+def test_a_hundred_free_tcp_ports_are_distinct() -> None:
+    """SO_REUSEADDR comes after the bind of a free port (so the kernel never shares one), yet is set on the
+    listener, whose connections inherit it, so a replug can bind the port again over their TIME_WAIT."""
+    socks = [bound_socket(socket.SOCK_STREAM, "127.0.0.1", 0) for _ in range(100)]
+    try:
+        assert len({sock.getsockname()[1] for sock in socks}) == 100
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) != 0 for sock in socks)
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+async def test_udp_and_tcp_endpoints_keep_their_port_across_unplug_and_replug() -> None:
+    for endpoint in (UdpEndpoint(), TcpEndpoint()):
+        endpoint.open()
+        try:
+            port = endpoint.port
+            assert endpoint.url.endswith(f"://127.0.0.1:{port}") and port != 0
+            endpoint.unplug()
+            assert not endpoint.plugged
+            endpoint.replug()
+            assert endpoint.port == port and endpoint.plugged
+        finally:
+            endpoint.close()

@@ -1,5 +1,5 @@
-"""The fault control of a simulated room: one vocabulary for every device, whatever its family's handle calls
-it, over a loopback socket; bad requests answered with what was wrong."""
+"""The fault control of a simulated room: one vocabulary for every device (its handle's FaultHandle base, called
+directly), over a loopback socket; bad requests answered with what was wrong."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from sim.control import FaultControl, send
 from sim.errors import SimError
+from sim.faults import FaultHandle
 from sim.room import SimulatedRoom
 from tests.conftest import REPO
 
@@ -34,15 +35,18 @@ async def test_one_vocabulary_breaks_and_mends_a_camera_and_a_recorder(control: 
     room, port = control
     camera, deck = room.camera("cam-judge"), room.device("rec-backup")
     assert (await send(port, {"device": "cam-judge", "fault": "silent"}))["ok"]
-    assert camera.silent  # the camera dialect: fall_silent() ... resume()
+    assert camera.silent
     assert (await send(port, {"device": "cam-judge", "fault": "resume"}))["ok"]
     assert not camera.silent
+    assert isinstance(deck, FaultHandle)
     assert (await send(port, {"device": "rec-backup", "fault": "silent"}))["ok"]
-    assert deck.line.silent  # type: ignore[attr-defined]  # the line dialect: fall_silent(True/False)
+    assert deck.silent and deck.line.faults.silent  # type: ignore[attr-defined]  # the deck's state is its line's
     assert (await send(port, {"device": "rec-backup", "fault": "resume"}))["ok"]
-    assert not deck.line.silent  # type: ignore[attr-defined]
+    assert not deck.silent
     assert (await send(port, {"device": "rec-backup", "fault": "garble", "args": [3]}))["ok"]
-    assert deck.line.garbles == 3  # type: ignore[attr-defined]
+    assert deck.faults.garbles == 3
+    assert (await send(port, {"device": "rec-backup", "fault": "slow", "args": ["0.25"]}))["ok"]
+    assert deck.port.delay_s == 0.25  # type: ignore[attr-defined]
     assert (await send(port, {"device": "cam-judge", "fault": "unplug"}))["ok"]
     assert not camera.plugged
     assert (await send(port, {"device": "cam-judge", "fault": "replug"}))["ok"]
@@ -60,7 +64,7 @@ async def test_the_class_actions_reach_the_device(control: tuple[SimulatedRoom, 
     assert 3 in mics.active  # type: ignore[attr-defined]
     listing = await send(port, {"list": True})
     assert "press_power" in listing["devices"]["disp-judge"] and "press" not in listing["devices"]["disp-judge"]
-    assert {"unplug", "replug", "silent", "resume", "garble"} <= set(listing["devices"]["cam-judge"])
+    assert {"unplug", "replug", "silent", "resume", "garble", "slow"} <= set(listing["devices"]["cam-judge"])
 
 
 @pytest.mark.parametrize(
@@ -72,6 +76,7 @@ async def test_the_class_actions_reach_the_device(control: tuple[SimulatedRoom, 
         ({"device": "mics", "fault": "press"}, "press takes 1-1 arguments, not 0"),
         ({"device": "mics", "fault": "press", "args": ["two"]}, "'two' is not a whole number"),
         ({"device": "rec-backup", "fault": "garble", "args": [0]}, "the count must be at least 1"),
+        ({"device": "rec-backup", "fault": "slow", "args": ["soon"]}, "'soon' is not a delay in seconds"),
         ({"fault": "unplug"}, "names a 'device' and a 'fault'"),
         ({"device": "mics", "fault": "press", "args": [{"seat": 1}]}, "'args' is a list of words or numbers"),
     ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from sim.profile import CameraProfile
+from sim.camera_profile import CameraProfile
 from tests.sim.conftest import ClientFactory, LineFactory, fast, hx, unnibble
 
 

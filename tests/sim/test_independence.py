@@ -66,4 +66,4 @@ def test_a_family_module_dropped_into_the_simulator_is_found_and_a_broken_one_na
         registry.discover()
     for name in ("sim.tinyfam", "sim.brokenfam"):
         sys.modules.pop(name, None)
-    registry._scanned.discard("tinyfam")
+    registry._scanned.discard("sim.tinyfam")

@@ -14,9 +14,9 @@ import pytest
 import serial
 import yaml
 
+from sim.camera_profile import CameraProfile
 from sim.endpoints import PtyEndpoint
 from sim.pelco import DomeHandle, PelcoBus, PelcoDome, register
-from sim.profile import CameraProfile
 from sim.room import SimulatedRoom
 from tests.sim.conftest import fast, hx
 
@@ -178,7 +178,7 @@ async def test_faults_drop_garble_silence_unplug(make_line: LineFactory) -> None
     dome.set_position(pan=9000)
     dome.drop_next_reply()
     assert await client.silent("FF 01 00 51 00 00 52")
-    dome.garble_next_reply()
+    dome.garble()
     assert await client.ask("FF 01 00 51 00 00 52") == "FF 01 00 59 23 28 FF"  # A5 ^ 5A: bad checksum
     dome.fall_silent()
     client.send("FF 01 00 02 20 00 23")  # still obeys

@@ -11,11 +11,11 @@ import usb.core
 import usb.util
 
 from sim import room as sim_room
-from sim import usb as sim_usb
-from sim.usb import FakeUsbBackend
-from sim.usb_hid import FakeHidButton, FakeHidLight, LightLayout
-from sim.usb_uac import FakeUacDevice
-from sim.usb_uvc import FakeUvcCamera
+from sim.usb import backend as sim_usb
+from sim.usb.backend import FakeUsbBackend
+from sim.usb.hid import FakeHidButton, FakeHidLight, LightLayout
+from sim.usb.uac import FakeUacDevice
+from sim.usb.uvc import FakeUvcCamera
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.profile import CameraProfile
-from sim.visca_camera import ViscaCamera, nibbles
+from sim.camera_profile import CameraProfile
+from sim.visca.camera import ViscaCamera, nibbles
 from tests.sim.conftest import hx
 
 

@@ -10,12 +10,12 @@ from typing import cast
 import pytest
 import yaml
 
-from sim import visca_ip
+from sim.camera_profile import CameraProfile
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
 from sim.room import SimulatedRoom
-from sim.visca_camera import ViscaCamera
-from sim.visca_ip import ViscaIpCameraSim
+from sim.visca import ip as visca_ip
+from sim.visca.camera import ViscaCamera
+from sim.visca.ip import ViscaIpCameraSim
 
 
 def hx(text: str) -> bytes:
@@ -162,7 +162,7 @@ async def test_dropped_request_gets_no_reply(client: UdpClient, cam: ViscaIpCame
 
 
 async def test_garbled_reply(client: UdpClient, cam: ViscaIpCameraSim) -> None:
-    cam.garble_next_reply()
+    cam.garble()
     assert await client.ask("01 10 00 05 00 00 00 01 81 09 04 00 FF") == ["EE EE 00 04 00 00 00 01 90 50 02 FF"]
 
 

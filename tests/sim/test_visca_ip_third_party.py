@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator
 import pytest
 from visca_over_ip import Camera as ViscaClient
 
-from sim.profile import CameraProfile
-from sim.visca_camera import ViscaCamera
-from sim.visca_ip import ViscaIpCameraSim
+from sim.camera_profile import CameraProfile
+from sim.visca.camera import ViscaCamera
+from sim.visca.ip import ViscaIpCameraSim
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.usb_devices import (
+from sim.usb.devices import (
     CLASS_IN,
     CLASS_OUT,
     GET_CUR,
@@ -138,12 +138,6 @@ class FakeUvcCamera(FakeUsbDevice):
     def presets(self) -> dict[int, tuple[int, int, int]]:
         """None: a UVC camera stores no presets (the controller keeps them)."""
         return {}
-
-    def resume(self) -> None:
-        self.fall_silent(False)
-
-    def garble_next_reply(self, count: int = 1) -> None:
-        self.garble(count)
 
     def settle(self) -> None:
         """Finish every absolute move at once."""

@@ -15,11 +15,11 @@ from typing import Any
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
 from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
-from sim.usb import BUS, FakeUsbBackend, UsbEndpoint, parse_port
-from sim.usb_devices import FakeUsbDevice
-from sim.usb_hid import FakeHidButton, FakeHidLight, LightLayout
-from sim.usb_uac import FakeUacDevice, UacChannel
-from sim.usb_uvc import FakeUvcCamera
+from sim.usb.backend import BUS, FakeUsbBackend, UsbEndpoint, parse_port
+from sim.usb.devices import FakeUsbDevice
+from sim.usb.hid import FakeHidButton, FakeHidLight, LightLayout
+from sim.usb.uac import FakeUacDevice, UacChannel
+from sim.usb.uvc import FakeUvcCamera
 
 DEFAULT_COLORS = {
     "red": (255, 0, 0),

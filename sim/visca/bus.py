@@ -26,12 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sim.camera_handle import SimCamera
+from sim.camera_profile import CameraProfile
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
 from sim.registry import BuiltLine, DeviceSpec, register_family
-from sim.visca_camera import ViscaCamera
+from sim.visca.camera import ViscaCamera
+from sim.visca.handle import SimCamera
 
 Direction = Literal["rx", "tx"]
 FramePredicate = Callable[[bytes], bool]

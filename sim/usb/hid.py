@@ -7,7 +7,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from sim.usb_devices import EndpointSpec, FakeUsbDevice, InterfaceSpec, Silent, Stall
+from sim.usb.devices import EndpointSpec, FakeUsbDevice, InterfaceSpec, Silent, Stall
 
 
 def _hid_interface(*endpoints: EndpointSpec) -> tuple[InterfaceSpec, ...]:

@@ -1,6 +1,6 @@
 """A fake libusb: a pyusb backend (``usb.backend.IBackend``) serving simulated USB devices, and the room glue.
 
-``FakeUsbBackend`` is one USB bus: ``plug(device)`` puts a device from sim/usb_devices.py on it, ``unplug`` /
+``FakeUsbBackend`` is one USB bus: ``plug(device)`` puts a device from sim/usb/devices.py on it, ``unplug`` /
 ``replug`` (also on the device handle) take it away and bring it back at a new address, as a real bus does.
 Any program can use it through plain pyusb: ``usb.core.find(backend=bus, idVendor=...)``. Standard requests the
 backend answers itself are the string descriptors (GET_DESCRIPTOR); class requests go to the device, and what a
@@ -24,7 +24,7 @@ import usb.backend  # type: ignore[import-untyped, unused-ignore]
 import usb.core  # type: ignore[import-untyped, unused-ignore]
 
 from sim.endpoints import Endpoint
-from sim.usb_devices import FakeUsbDevice, Request, Silent, Stall
+from sim.usb.devices import FakeUsbDevice, Request, Silent, Stall
 
 LIBUSB_ERROR_INVALID_PARAM, LIBUSB_ERROR_NO_DEVICE, LIBUSB_ERROR_TIMEOUT, LIBUSB_ERROR_PIPE = -2, -4, -7, -9
 

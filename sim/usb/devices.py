@@ -1,6 +1,6 @@
-"""What every simulated USB device on the fake libusb backend (sim/usb.py) has, whatever its class.
+"""What every simulated USB device on the fake libusb backend (sim/usb/backend.py) has, whatever its class.
 
-The devices themselves: sim/usb_uvc.py (camera), sim/usb_uac.py (microphone or speaker), sim/usb_hid.py (light,
+The devices themselves: sim/usb/uvc.py (camera), sim/usb/uac.py (microphone or speaker), sim/usb/hid.py (light,
 button). A device answers class control requests (``control``) and interrupt transfers (``write`` / ``read``); a request
 it does not support raises ``Stall``, which the backend turns into the pipe error libusb gives for a STALL. Read
 from docs/protocols.md section 6, independently of the drivers.
@@ -12,6 +12,9 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
+
+from sim.faults import COMMON, FaultHandle, Faults
 
 
 class Stall(Exception):
@@ -59,9 +62,18 @@ SET_CUR, GET_CUR, GET_MIN, GET_MAX, GET_RES, GET_LEN, GET_INFO, GET_DEF = 0x01, 
 CLASS_OUT, CLASS_IN = 0x21, 0xA1
 
 
+def garble(reply: bytes) -> bytes:
+    """A USB device's corruption: an IN control transfer one byte too short."""
+    return reply[:-1]
+
+
 @dataclass(eq=False)
-class FakeUsbDevice:
-    """What every simulated USB device has: ids, strings, interfaces, and the faults a test can cause."""
+class FakeUsbDevice(FaultHandle):
+    """What every simulated USB device has: ids, strings, interfaces, and the faults of sim/faults.py (all but
+    ``slow``: the fake bus answers at once)."""
+
+    honors = frozenset(COMMON) - {"slow"}
+    slows: ClassVar[bool] = False
 
     vendor_id: int
     product_id: int
@@ -74,12 +86,16 @@ class FakeUsbDevice:
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
         self.requests: deque[Request] = deque(maxlen=256)  # what the host sent
-        self.silent = False
-        self.garbled = 0
+        self.faults = Faults(garble=garble)
         self.bus: object | None = None  # set by the backend while plugged
         self._plug: Callable[[bool], None] = lambda _on: None
 
-    # -- faults (the Faults protocol of sim/handles.py) -----------------------------------------------------
+    # -- faults (sim/faults.py): silent, transfers time out; garbled, IN control transfers come short ---------
+    @property
+    def port(self) -> FakeUsbDevice:
+        """The device itself: it is what leaves the bus."""
+        return self
+
     def unplug(self) -> None:
         """Pull the device out: it leaves the enumeration and every open handle fails with 'no device'."""
         self._plug(False)
@@ -88,26 +104,15 @@ class FakeUsbDevice:
         """Plug it back in (at a new address, as a real bus does)."""
         self._plug(True)
 
-    def fall_silent(self, silent: bool = True) -> None:
-        """Stop answering: transfers time out until called with False."""
-        self.silent = silent
-
-    def garble(self, count: int = 1) -> None:
-        """The next ``count`` IN control transfers return one byte too few."""
-        self.garbled = count
-
     # -- what the backend calls ----------------------------------------------------------------------------
     def control(self, req: Request) -> bytes:
         """A class request; returns the IN data (b"" for OUT). Raises Stall or Silent."""
         with self.lock:
-            if self.silent:
+            if self.faults.silent:
                 raise Silent
             self.requests.append(req)
             reply = self.class_request(req)
-            if req.is_in and self.garbled > 0:
-                self.garbled -= 1
-                reply = reply[:-1]
-            return reply
+            return self.faults.garbled(reply) if req.is_in else reply
 
     def class_request(self, req: Request) -> bytes:
         raise Stall

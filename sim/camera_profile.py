@@ -1,4 +1,6 @@
-"""The simulator's own reading of a camera model profile (firmware_profiles/models/<vendor>/<model>.yaml).
+"""The simulator's own reading of a PTZ camera's model profile (firmware_profiles/models/<vendor>/<model>.yaml),
+shared by the camera families whose head moves (VISCA, VISCA over IP, Pelco); finding and parsing the file is
+sim/models.py's.
 
 Only the keys a simulated camera needs are read: ranges, presets, motion, identity, simulate.rom and the
 firmware entries' rom range, preset count and quirks. The drivers validate the full schema; this reader checks
@@ -7,20 +9,13 @@ just enough to fail with a message naming the file and key instead of misbehavin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.errors import SimConfigError
-
-DEFAULT_PROFILES_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
-"""The repository's firmware_profiles folder, found relative to the sim package."""
-
-_REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*/[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+from sim.models import DEFAULT_PROFILES_DIR, model_path, read_model
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,7 @@ class ValueRange:
 
 @dataclass(frozen=True)
 class CameraProfile:
-    """What a simulated VISCA camera needs to know about its model and its simulated firmware."""
+    """What a simulated PTZ camera needs to know about its model and its simulated firmware."""
 
     ref: str
     protocol: str
@@ -118,26 +113,6 @@ class CameraProfile:
             quirks=quirks,
             **ranges,
         )
-
-
-def model_path(ref: str, profiles_dir: Path = DEFAULT_PROFILES_DIR) -> Path:
-    """The file of model `ref`; refuses anything but `vendor/model` so a config cannot point outside."""
-    if not _REF.match(ref) or ".." in ref:
-        raise SimConfigError(f"profile {ref!r}: expected '<vendor>/<model>'")
-    return profiles_dir / "models" / f"{ref}.yaml"
-
-
-def read_model(path: Path) -> dict[str, Any]:
-    """Parse one model file into a mapping, or fail naming the file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SimConfigError(f"{path}: cannot read profile: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise SimConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SimConfigError(f"{path}: (top level): expected a mapping")
-    return data
 
 
 def _firmware_for(get: _Getter, count: int, rom: int) -> int | None:

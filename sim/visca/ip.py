@@ -1,4 +1,4 @@
-"""A simulated Sony VISCA-over-IP camera: sim.visca_camera.ViscaCamera behind the 8-byte header, on UDP.
+"""A simulated Sony VISCA-over-IP camera: sim.visca.camera.ViscaCamera behind the 8-byte header, on UDP.
 
 Datagrams are `[type:2][payload length:2][sequence:4][payload]` (docs/protocols-visca-ip.md). The camera echoes
 each request's sequence number in every reply to it; a Completion that comes later carries the number of the
@@ -20,28 +20,25 @@ Faults for tests: drop incoming datagrams, drop or garble replies, unplug/replug
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sim.camera_handle import CameraView
-from sim.endpoints import Endpoint, bound_socket
+from sim.camera_profile import CameraProfile
+from sim.endpoints import Endpoint, UdpEndpoint
 from sim.errors import SimConfigError
-from sim.profile import CameraProfile
+from sim.faults import FaultHandle, Faults, Pluggable
 from sim.registry import BuiltLine, DeviceSpec, register_endpoint, register_family
-from sim.visca_camera import ViscaCamera
+from sim.visca.camera import ViscaCamera
+from sim.visca.handle import CameraView
 
 COMMAND, INQUIRY, REPLY, DEVICE_SETTING, CONTROL, CONTROL_REPLY = 0x0100, 0x0110, 0x0111, 0x0120, 0x0200, 0x0201
 HEADER = 8
 RESET = b"\x01"
 SEQUENCE_ERROR = b"\x0f\x01"
 MESSAGE_ERROR = b"\x0f\x02"
-MAX_DATAGRAM = 2048
 
-Transform = Callable[[bytes], bytes]
 
 
 def wrap(kind: int, sequence: int, payload: bytes) -> bytes:
@@ -54,75 +51,6 @@ def garble(datagram: bytes) -> bytes:
     return b"\xee\xee" + datagram[2:]
 
 
-class UdpEndpoint(Endpoint):
-    """A UDP port on 127.0.0.1: each `on_data` call is one datagram; `write()` answers the last sender.
-
-    Port 0 picks a free port once; the endpoint keeps it across unplug/replug. Unplugged, the port is closed, so
-    a client on the same host gets "connection refused" for what it sends.
-    """
-
-    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
-        super().__init__()
-        self.host = host
-        self.port = port
-        self._sock: socket.socket | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._peer: tuple[str, int] | None = None
-
-    @property
-    def url(self) -> str:
-        """`udp://host:port`, as a VISCA-over-IP driver takes it."""
-        return f"udp://{self.host}:{self.port}"
-
-    def open(self) -> None:
-        """Bind (choosing the port now when it is 0)."""
-        self.replug()
-
-    def close(self) -> None:
-        """Close the socket."""
-        self.unplug()
-
-    def replug(self) -> None:
-        """Bind again on the same port."""
-        if self.plugged:
-            return
-        sock = bound_socket(socket.SOCK_DGRAM, self.host, self.port)
-        self.port = sock.getsockname()[1]
-        self._sock = sock
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(sock.fileno(), self._readable)
-        self.plugged = True
-
-    def unplug(self) -> None:
-        """Close the port: nothing is heard or sent until `replug()`."""
-        if not self.plugged:
-            return
-        self.plugged = False
-        if self._sock is not None and self._loop is not None:
-            self._loop.remove_reader(self._sock.fileno())
-            self._sock.close()
-            self._sock = None
-        self._peer = None
-        self._on_reset()
-
-    def write(self, data: bytes) -> None:
-        """Send one datagram to whoever sent the last one (dropped while unplugged or before any request)."""
-        if self._sock is None or self._peer is None:
-            return
-        with contextlib.suppress(OSError):
-            self._sock.sendto(data, self._peer)
-
-    def _readable(self) -> None:
-        if self._sock is None:
-            return
-        try:
-            data, peer = self._sock.recvfrom(MAX_DATAGRAM)
-        except (BlockingIOError, InterruptedError, ConnectionRefusedError):
-            return  # ICMP "port unreachable" from a client that went away
-        self._peer = peer
-        self._on_data(data)
-
-
 @dataclass(frozen=True)
 class Datagram:
     """One datagram seen by the simulator: `rx` from the driver, `tx` to it."""
@@ -131,7 +59,7 @@ class Datagram:
     data: bytes
 
 
-class ViscaIpCameraSim(CameraView):
+class ViscaIpCameraSim(CameraView, FaultHandle):
     """One VISCA-over-IP camera on its own UDP endpoint: a simulated line (open/close) and its test handle.
 
     `clock` must be the clock the wrapped ViscaCamera keeps time with (both default to time.monotonic).
@@ -151,14 +79,13 @@ class ViscaIpCameraSim(CameraView):
         self.endpoint = endpoint or UdpEndpoint()
         self.strict = strict
         self.device_id = device_id
-        self.silent = False
+        self.faults = Faults(garble=garble)
         self.log: list[Datagram] = []
         self._last: int | None = None
         self._cache: tuple[int, list[bytes]] | None = None
         self._socket_seq: dict[int, int] = {}
         self._drop_in = 0
         self._drop_out = 0
-        self._garbles: list[Transform] = []
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.endpoint.attach(self._on_datagram, self._forget)
@@ -205,30 +132,16 @@ class ViscaIpCameraSim(CameraView):
         """The next `count` datagrams the camera sends are lost."""
         self._drop_out += count
 
-    def garble_next_reply(self, count: int = 1, transform: Transform | None = None) -> None:
-        """The next `count` datagrams the camera sends are corrupted by `transform` (default: `garble`)."""
-        self._garbles.extend([transform or garble] * count)
-
     def skew_sequence(self, by: int = 1000) -> None:
         """Make the camera expect another number, as after a reboot or another controller: next is `0F 01`."""
         self._last = ((self._last or 0) + by) % 2**32
         self._cache = None
 
-    def unplug(self) -> None:
-        """Close the port (the head still finishes a move)."""
-        self.endpoint.unplug()
-
-    def replug(self) -> None:
-        """Open the port again; numbering starts free, as after a reboot."""
-        self.endpoint.replug()
-
-    def fall_silent(self) -> None:
-        """Keep obeying requests but send nothing until `resume()`."""
-        self.silent = True
-
-    def resume(self) -> None:
-        """Send replies again."""
-        self.silent = False
+    @property
+    def port(self) -> Pluggable:
+        """The camera's UDP port: unplugged, it is closed (the head still finishes a move); replugged, the
+        numbering starts free, as after a reboot. Fallen silent, the camera obeys but sends nothing."""
+        return self.endpoint
 
     # -- protocol -------------------------------------------------------------------------------------
 
@@ -284,13 +197,12 @@ class ViscaIpCameraSim(CameraView):
         return current if current is not None else 0
 
     def _send(self, datagram: bytes) -> None:
-        if self.silent or not self.endpoint.plugged:
+        if self.faults.silent or not self.endpoint.plugged:
             return
         if self._drop_out:
             self._drop_out -= 1
             return
-        if self._garbles:
-            datagram = self._garbles.pop(0)(datagram)
+        datagram = self.faults.garbled(datagram)
         self.log.append(Datagram("tx", datagram))
         self.endpoint.write(datagram)
 

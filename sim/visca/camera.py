@@ -2,7 +2,7 @@
 
 `ViscaCamera.handle(packet)` answers one packet addressed to the camera with the frames it sends at once;
 `due()` returns the Completions of moves that have ended, and `next_deadline()` says when to call it next.
-Whoever owns the line (`sim.bus.ViscaBus`) schedules those calls and puts the frames on the wire.
+Whoever owns the line (`sim.visca.bus.ViscaBus`) schedules those calls and puts the frames on the wire.
 
 Where the reference is silent, this reading chooses (and the tests pin down):
 - Left is pan decreasing, right increasing; up is tilt increasing, down decreasing.
@@ -28,8 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sim.camera_profile import CameraProfile
 from sim.motion import Axis
-from sim.profile import CameraProfile
 
 MAX_PACKET = 16
 """Longest packet the camera accepts; longer gets Message length error."""

@@ -1,26 +1,23 @@
 """The handle tests and scenarios use to read and disturb one simulated camera on its bus.
 
-Faults act on this camera only; the others on the same line are unaffected:
+The faults are sim/faults.py's, acting on this camera only (the others on the same line are unaffected), but
+for `slow`, which delays the whole line:
 - `unplug()`: the camera is off the line: it hears nothing and sends nothing (its head still finishes a move).
 - `fall_silent()`: the camera still hears and obeys commands but sends nothing (a dead transmit line or a hung
   reply path); `resume()` ends it.
-- `drop_next_reply()` / `garble_next_reply()`: the next frame(s) it sends vanish or arrive corrupted.
+- `garble()` and the camera's own `drop_next_reply()`: the next frame(s) it sends arrive corrupted or vanish.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.visca_camera import ViscaCamera
+from sim.faults import FaultHandle, Faults, Pluggable
+from sim.visca.camera import ViscaCamera
 
 if TYPE_CHECKING:
-    from sim.bus import ViscaBus
-
-Transform = Callable[[bytes], bytes]
-
+    from sim.visca.bus import ViscaBus
 
 def garble(frame: bytes) -> bytes:
     """Default corruption: every byte but the final FF XORed with 0x55, so the header is no longer valid."""
@@ -63,7 +60,7 @@ class CameraView:
         return self.camera.moving
 
 
-class SimCamera(CameraView):
+class SimCamera(CameraView, FaultHandle):
     """One camera on a `ViscaBus`: readable state plus the faults a test can inject."""
 
     def __init__(self, bus: ViscaBus, camera: ViscaCamera, device_id: str | None = None) -> None:
@@ -71,9 +68,8 @@ class SimCamera(CameraView):
         self.camera = camera
         self.device_id = device_id
         self.plugged = True
-        self.silent = False
+        self.faults = Faults(garble=garble)
         self._drops = 0
-        self._garbles: deque[Transform] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -96,6 +92,11 @@ class SimCamera(CameraView):
 
     # -- faults ---------------------------------------------------------------------------------------
 
+    @property
+    def port(self) -> Pluggable:
+        """The line's endpoint (what `slow` delays); unplug and replug act on this camera alone."""
+        return self.bus.endpoint
+
     def unplug(self) -> None:
         """Take the camera off the line: it stops hearing and answering."""
         self.plugged = False
@@ -104,21 +105,9 @@ class SimCamera(CameraView):
         """Put it back on the line (no Network change is sent; call `send_network_change()` for one)."""
         self.plugged = True
 
-    def fall_silent(self) -> None:
-        """Keep obeying commands but send nothing until `resume()`."""
-        self.silent = True
-
-    def resume(self) -> None:
-        """Send replies again."""
-        self.silent = False
-
     def drop_next_reply(self, count: int = 1) -> None:
         """The next `count` frames this camera sends are lost."""
         self._drops += count
-
-    def garble_next_reply(self, count: int = 1, transform: Transform | None = None) -> None:
-        """The next `count` frames this camera sends are corrupted by `transform` (default: `garble`)."""
-        self._garbles.extend([transform or garble] * count)
 
     def send_network_change(self) -> None:
         """Send `z0 38 FF`, as a camera does at power-up or when the chain changes."""
@@ -146,14 +135,12 @@ class SimCamera(CameraView):
             self._timer = None
 
     def _send(self, frame: bytes) -> None:
-        if not self.plugged or self.silent:
+        if not self.plugged or self.faults.silent:
             return
         if self._drops:
             self._drops -= 1
             return
-        if self._garbles:
-            frame = self._garbles.popleft()(frame)
-        self.bus.send(frame)
+        self.bus.send(self.faults.garbled(frame))
 
     def _schedule(self) -> None:
         self.cancel_timer()

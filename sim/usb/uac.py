@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from sim.usb_devices import (
+from sim.usb.devices import (
     CLASS_IN,
     CLASS_OUT,
     GET_CUR,
