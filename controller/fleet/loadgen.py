@@ -165,7 +165,8 @@ class LoadRoom:
                 "hearing_id": None,
                 "severity": "info",
                 "data": {"seq": self.event_seq},
-                "replayed": False,
+                "replayed": False,  # a generated room does not watch its link (controller/mqtt/link.py does)
+                "link_down_ts": None,
             },
         )
 
