@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from controller import texts
 from controller.hearing.ledger import HearingLedger
 from controller.hearing.record_faults import RecordContext
-from controller.hearing.record_sections import STREAM_LABELS, case_source, publicity, statement, verification_section
+from controller.hearing.record_sections import case_source, publicity, statement, stream_label, verification_section
 from controller.hearing.record_text import (
     CATALOGUE_LANG,
     Lang,
@@ -111,17 +111,14 @@ def build_record(
     for rule in ledger.rules:
         d, act = r.dev(rule.device), action_text(rule.action, lang)
         if rule.kind == "override":
-            text = r.zh(
-                f"{r.who(rule.by)}以书面理由“{rule.reason}”越过录像规则，对{d}执行“{act}”",
-                f"{r.who(rule.by)} overrode the recording rule to '{act}' {d}, in writing: {rule.reason}",
-            )
+            text = r.say("rule.override", who=r.who(rule.by), reason=rule.reason, device=d, action=act)
             faults.append(
                 r.item(
                     "override",
                     rule.device,
                     (rule.ts, None),
                     text,
-                    r.zh("录像按该指令变化", "the recording changed as ordered"),
+                    r.say("rule.override_effect"),
                     severity="critical",
                     raw=None,
                     affects=True,
@@ -157,15 +154,12 @@ def build_record(
     for s in sorted(ledger.spans, key=lambda s: (order.get(s.device, len(order)), s.device, s.from_ts)):
         tc_from, tc_to = s.timecode_from or "?", s.timecode_to
         clip = s.clip or (
-            r.zh(f"时码 {tc_from} 至 {tc_to}", f"timecode {tc_from} to {tc_to}")
+            r.say("segment.timecodes", start=tc_from, end=tc_to)
             if tc_to and tc_to != tc_from
-            else r.zh(f"时码 {tc_from} 起", f"timecode from {tc_from}")
+            else r.say("segment.timecode_from", start=tc_from)
         )
         continued = [
-            r.zh(
-                "控制连接中断" if u.why == "unreachable" else "控制系统未运行",
-                "control line down" if u.why == "unreachable" else "controller not running",
-            )
+            r.say("segment.line_down" if u.why == "unreachable" else "segment.controller_down")
             + f" {when_text(u.from_ts, zone)}"
             f"–{when_text(u.to_ts, zone)}"
             for u in s.continued
@@ -228,7 +222,7 @@ def build_record(
             {
                 "at": when_json(x.ts, zone),
                 "kind": x.kind,
-                "label": STREAM_LABELS.get(x.kind, (x.kind, x.kind))[0 if lang == "zh" else 1],
+                "label": stream_label(x.kind, lang),
                 "reason": x.reason,
                 "by": r.who(x.by),
             }

@@ -59,7 +59,7 @@ def duration_text(ms: int | None) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def say(key: str, lang: Lang, **fields: object) -> str:
+def say(key: str, lang: Lang, /, **fields: object) -> str:
     """The catalogue's ``record.<key>`` in the record's language, its fields filled."""
     return texts.text(f"record.{key}", CATALOGUE_LANG[lang], **fields)
 
