@@ -38,7 +38,6 @@ from controller.journal import Actor, JournalError, JournalFile, Kind
 from controller.journal.checkpoint import Verification
 from controller.model import now_ms
 from controller.recording.export import segment_row
-from controller.settings import REASON_LABELS
 
 if TYPE_CHECKING:
     from controller.config import RoomConfig
@@ -69,6 +68,12 @@ def find_hearing(journal: JournalFile, key: str) -> str:
         return by_case[-1][0]
     known = ", ".join(f"{h[0]} ({h[2]})" for h in hearings[-10:]) or "none"
     raise JournalError(f"no hearing '{key}' in {journal.path} (latest: {known})")
+
+
+def reason_label(reason: str, lang: Lang) -> str:
+    """An interruption's reason in words (the console's and ctl's words for it: the catalogue's ``reason.*``)."""
+    key = f"reason.{reason}"
+    return texts.text(key, CATALOGUE_LANG[lang]) if key in texts.CATALOGUE else reason
 
 
 def build_record(
@@ -139,7 +144,7 @@ def build_record(
     interruptions = [
         {
             "reason": i.reason,
-            "label": REASON_LABELS.get(i.reason, (i.reason, i.reason))[0 if lang == "zh" else 1],
+            "label": reason_label(i.reason, lang),
             "from": when_json(i.from_ts, zone),
             "to": when_json(i.to_ts, zone),
             "duration_ms": None if i.to_ts is None else i.to_ts - i.from_ts,
