@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from controller import texts
 from controller.hearing.ledger import HearingLedger
 from controller.hearing.record_faults import RecordContext
-from controller.hearing.record_sections import STREAM_LABELS, case_source, publicity, statement, verification_section
+from controller.hearing.record_sections import case_source, publicity, statement, stream_label, verification_section
 from controller.hearing.record_text import (
     CATALOGUE_LANG,
     Lang,
@@ -38,7 +38,6 @@ from controller.journal import Actor, JournalError, JournalFile, Kind
 from controller.journal.checkpoint import Verification
 from controller.model import now_ms
 from controller.recording.export import segment_row
-from controller.settings import REASON_LABELS
 
 if TYPE_CHECKING:
     from controller.config import RoomConfig
@@ -69,6 +68,12 @@ def find_hearing(journal: JournalFile, key: str) -> str:
         return by_case[-1][0]
     known = ", ".join(f"{h[0]} ({h[2]})" for h in hearings[-10:]) or "none"
     raise JournalError(f"no hearing '{key}' in {journal.path} (latest: {known})")
+
+
+def reason_label(reason: str, lang: Lang) -> str:
+    """An interruption's reason in words (the console's and ctl's words for it: the catalogue's ``reason.*``)."""
+    key = f"reason.{reason}"
+    return texts.text(key, CATALOGUE_LANG[lang]) if key in texts.CATALOGUE else reason
 
 
 def build_record(
@@ -111,17 +116,14 @@ def build_record(
     for rule in ledger.rules:
         d, act = r.dev(rule.device), action_text(rule.action, lang)
         if rule.kind == "override":
-            text = r.zh(
-                f"{r.who(rule.by)}以书面理由“{rule.reason}”越过录像规则，对{d}执行“{act}”",
-                f"{r.who(rule.by)} overrode the recording rule to '{act}' {d}, in writing: {rule.reason}",
-            )
+            text = r.say("rule.override", who=r.who(rule.by), reason=rule.reason, device=d, action=act)
             faults.append(
                 r.item(
                     "override",
                     rule.device,
                     (rule.ts, None),
                     text,
-                    r.zh("录像按该指令变化", "the recording changed as ordered"),
+                    r.say("rule.override_effect"),
                     severity="critical",
                     raw=None,
                     affects=True,
@@ -142,7 +144,7 @@ def build_record(
     interruptions = [
         {
             "reason": i.reason,
-            "label": REASON_LABELS.get(i.reason, (i.reason, i.reason))[0 if lang == "zh" else 1],
+            "label": reason_label(i.reason, lang),
             "from": when_json(i.from_ts, zone),
             "to": when_json(i.to_ts, zone),
             "duration_ms": None if i.to_ts is None else i.to_ts - i.from_ts,
@@ -157,15 +159,12 @@ def build_record(
     for s in sorted(ledger.spans, key=lambda s: (order.get(s.device, len(order)), s.device, s.from_ts)):
         tc_from, tc_to = s.timecode_from or "?", s.timecode_to
         clip = s.clip or (
-            r.zh(f"时码 {tc_from} 至 {tc_to}", f"timecode {tc_from} to {tc_to}")
+            r.say("segment.timecodes", start=tc_from, end=tc_to)
             if tc_to and tc_to != tc_from
-            else r.zh(f"时码 {tc_from} 起", f"timecode from {tc_from}")
+            else r.say("segment.timecode_from", start=tc_from)
         )
         continued = [
-            r.zh(
-                "控制连接中断" if u.why == "unreachable" else "控制系统未运行",
-                "control line down" if u.why == "unreachable" else "controller not running",
-            )
+            r.say("segment.line_down" if u.why == "unreachable" else "segment.controller_down")
             + f" {when_text(u.from_ts, zone)}"
             f"–{when_text(u.to_ts, zone)}"
             for u in s.continued
@@ -228,7 +227,7 @@ def build_record(
             {
                 "at": when_json(x.ts, zone),
                 "kind": x.kind,
-                "label": STREAM_LABELS.get(x.kind, (x.kind, x.kind))[0 if lang == "zh" else 1],
+                "label": stream_label(x.kind, lang),
                 "reason": x.reason,
                 "by": r.who(x.by),
             }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from controller.hearing.record_text import Lang, duration_text, label
+from controller.hearing.record_text import Lang, duration_text, label, say
 from drivers.errors import CourtroomError
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -48,66 +48,46 @@ def _t(when: dict[str, Any] | None) -> str:
 def blocks(record: dict[str, Any]) -> list[Block]:
     """The record laid out once, for every format."""
     lang: Lang = record["lang"]
-    zh = lang == "zh"
-    sep = "：" if zh else ": "
+    sep = say("colon", lang)
     out = [Block("h1", f"{label('title', lang)} — {record['case_no']}")]
     closed = _t(record["closed"]) if record["closed"] else label("not_closed", lang)
     by = label("by", lang)
     kv = [
         [label("case_no", lang), record["case_no"] or "—"],
         [label("case_title", lang), record["title"] or "—"],
-        [label("parties", lang), ("、" if zh else ", ").join(record["parties"]) or "—"],
+        [label("parties", lang), say("and", lang).join(record["parties"]) or "—"],
         [label("case_source", lang), record.get("case_source") or "—"],
         [label("publicity", lang), record.get("publicity") or "—"],
         [label("room", lang), f"{record['room_name']} ({record['room_id']})"],
         [label("hearing_id", lang), record["hearing_id"]],
-        [label("timezone", lang), f"{record['timezone_text']}{'，' if zh else '; '}{label('timezone_note', lang)}"],
         [
-            label("opened", lang),
-            f"{_t(record['opened'])}（{by}{sep}{record['opened_by']}）"
-            if zh
-            else f"{_t(record['opened'])} ({by} {record['opened_by']})",
+            label("timezone", lang),
+            say("zone_line", lang, zone=record["timezone_text"], note=label("timezone_note", lang)),
         ],
+        [label("opened", lang), _t(record["opened"]) + say("by_whom", lang, by=by, who=record["opened_by"])],
         [
             label("closed", lang),
-            closed
-            + (
-                (f"（{by}{sep}{record['closed_by']}）" if zh else f" ({by} {record['closed_by']})")
-                if record["closed_by"]
-                else ""
-            ),
+            closed + (say("by_whom", lang, by=by, who=record["closed_by"]) if record["closed_by"] else ""),
         ],
         [label("duration", lang), duration_text(record["duration_ms"])],
         [
             label("recorded", lang),
-            f"{duration_text(record['recorded_ms'])}（{label('recorded_note', lang)}）"
-            if zh
-            else f"{duration_text(record['recorded_ms'])} ({label('recorded_note', lang)})",
+            say("with_note", lang, value=duration_text(record["recorded_ms"]), note=label("recorded_note", lang)),
         ],
     ]
     out.append(Block("kv", rows=kv))
     if record["check_override"]:
         o = record["check_override"]
-        failed = ("；" if zh else "; ").join(o["failed"])
-        out.append(
-            Block(
-                "p",
-                f"{label('override', lang)}{sep}{o['reason']}（{by}{sep}{o['by']}；{failed}）"
-                if zh
-                else f"{label('override', lang)}: {o['reason']} ({by} {o['by']}; {failed})",
-            )
-        )
+        failed = say("semi", lang).join(o["failed"])
+        fields = {"label": label("override", lang), "reason": o["reason"], "by": by, "who": o["by"], "failed": failed}
+        out.append(Block("p", say("check_override", lang, **fields)))
     out.append(Block("h2", label("segments", lang)))
     if record["segments"]:
         headers = [label(k, lang) for k in ("seg_device", "seg_clip", "seg_from", "seg_to", "seg_len", "seg_end")]
         rows = []
         for s in record["segments"]:
-            end = s["ended_text"] + (
-                ("；" if zh else "; ")
-                + ("；" if zh else "; ").join(("其间" if zh else "through ") + c for c in s["continued_through"])
-                if s["continued_through"]
-                else ""
-            )
+            through = [say("through", lang, what=c) for c in s["continued_through"]]
+            end = s["ended_text"] + (say("semi", lang) + say("semi", lang).join(through) if through else "")
             rows.append(
                 [s["device_name"], s["clip_label"], _t(s["from"]), _t(s["to"]), duration_text(s["duration_ms"]), end]
             )
@@ -146,16 +126,15 @@ def blocks(record: dict[str, Any]) -> list[Block]:
         for f in record["faults"]:
             note = ""
             if f["raw"] is not None:
-                note = f"（原始信息见附录 {f['raw']}）" if zh else f" (raw message: appendix {f['raw']})"
+                note = say("raw_note", lang, n=f["raw"])
             rows.append([_t(f["from"]), f["device_name"], f["text"] + note, _t(f["to"]), f["effect"]])
         out.append(Block("table", headers=headers, rows=rows))
     else:
         out.append(Block("p", label("none", lang)))
     if record["rules"]:
         out.append(Block("h2", label("rules", lang)))
-        kinds = {"override": ("越过规则", "override"), "refused": ("被拒绝", "refused")}
         rows = [
-            [_t(x["at"]), kinds[x["kind"]][0 if zh else 1], x["device_name"] or "—", x["action"], x["reason"], x["by"]]
+            [_t(x["at"]), _rule_kind(x, lang), x["device_name"] or "—", x["action"], x["reason"], x["by"]]
             for x in record["rules"]
         ]
         headers = [label("fault_time", lang), "", label("fault_device", lang), "", label("note", lang), by]
@@ -182,52 +161,32 @@ def blocks(record: dict[str, Any]) -> list[Block]:
     return out
 
 
+def _rule_kind(rule: dict[str, Any], lang: Lang) -> str:
+    return say(f"rule_kind.{rule['kind']}", lang)
+
+
 def _verification_blocks(record: dict[str, Any], lang: Lang) -> list[Block]:
     v = record.get("verification")
-    zh = lang == "zh"
     out = [Block("h2", label("verification", lang))]
     if v is None:
-        out.append(
-            Block("p", "未校验（导出时使用了 --unverified）。" if zh else "Not verified (exported with --unverified).")
-        )
+        out.append(Block("p", say("verify.unverified", lang)))
         return out
     if not v["ok"]:
-        where = f"第 {v['bad_seq']} 行：" if zh and v["bad_seq"] else (f"row {v['bad_seq']}: " if v["bad_seq"] else "")
-        out.append(Block("p", ("日志校验未通过：" if zh else "The journal does NOT verify: ") + where + v["problem"]))
+        where = say("verify.row", lang, seq=v["bad_seq"]) if v["bad_seq"] else ""
+        out.append(Block("p", say("verify.failed", lang) + where + v["problem"]))
         return out
     rows = [
-        ["日志行数" if zh else "Rows", str(v["rows"])],
-        ["日志头" if zh else "Head", f"#{v['head_seq']} {v['head_hash']}"],
-        [
-            "签名检查点" if zh else "Signed checkpoints",
-            f"{v['checkpoints']}（Ed25519，密钥指纹 {v['key']}）"
-            if zh
-            else f"{v['checkpoints']} (Ed25519, key {v['key']})",
-        ],
+        [say("verify.rows", lang), str(v["rows"])],
+        [say("verify.head", lang), f"#{v['head_seq']} {v['head_hash']}"],
+        [say("verify.checkpoints", lang), say("verify.checkpoints_value", lang, n=v["checkpoints"], key=v["key"])],
     ]
-    for key, name in (
-        ("hearing_checkpoint", ("覆盖本次庭审的检查点", "Checkpoint covering this hearing")),
-        ("last_checkpoint", ("最新检查点", "Latest checkpoint")),
-    ):
+    for key in ("hearing_checkpoint", "last_checkpoint"):
         c = v.get(key)
         if c is not None:
-            rows.append(
-                [
-                    name[0 if zh else 1],
-                    f"#{c['seq']} {c['hash']}（{_t(c['signed'])} 签名）"
-                    if zh
-                    else f"#{c['seq']} {c['hash']} (signed {_t(c['signed'])})",
-                ]
-            )
+            signed = say("verify.signed", lang, seq=c["seq"], hash=c["hash"], at=_t(c["signed"]))
+            rows.append([say(f"verify.{key}", lang), signed])
     out.append(Block("kv", rows=rows))
-    out.append(
-        Block(
-            "p",
-            "哈希链完整，所有检查点签名有效。"
-            if zh
-            else "The hash chain is intact and every checkpoint's signature is valid.",
-        )
-    )
+    out.append(Block("p", say("verify.ok", lang)))
     return out
 
 
@@ -243,7 +202,8 @@ def render_markdown(record: dict[str, Any]) -> str:
         elif b.kind == "h2":
             lines += [f"## {b.text}", ""]
         elif b.kind == "kv":
-            lines += [f"- {k}：{v}  " if record["lang"] == "zh" else f"- {k}: {v}  " for k, v in b.rows] + [""]
+            colon = say("colon", record["lang"])
+            lines += [f"- {k}{colon}{v}  " for k, v in b.rows] + [""]
         elif b.kind == "table":
             lines.append("| " + " | ".join(_md_cell(h) for h in b.headers) + " |")
             lines.append("|" + "---|" * len(b.headers))
@@ -255,12 +215,8 @@ def render_markdown(record: dict[str, Any]) -> str:
             lines += [f"{n}. {row[0]}" for n, row in enumerate(b.rows, 1)]
             lines.append("")
         elif b.kind == "sign":
-            lines += [
-                f"{who}：____________________    {date}：____________"
-                if record["lang"] == "zh"
-                else f"{who}: ____________________    {date}: ____________"
-                for who, date in b.rows
-            ] + [""]
+            colon = say("colon", record["lang"])
+            lines += [f"{who}{colon}____________________    {date}{colon}____________" for who, date in b.rows] + [""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -8,48 +8,42 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from controller import texts
 from controller.hearing.ledger import HearingLedger
 from controller.hearing.record_faults import RecordContext
-from controller.hearing.record_text import Lang, duration_text, label, when_json, when_text
+from controller.hearing.record_text import Lang, duration_text, label, say, when_json, when_text
 from controller.journal import JournalFile, Kind
 from controller.journal.checkpoint import Checkpoint, Verification
 
-STREAM_LABELS = {
-    "started": ("开始直播", "on the air"),
-    "cut": ("暂停直播", "cut (slate)"),
-    "stopped": ("停止直播", "off the air"),
-    "refused": ("拒绝直播", "refused"),
-    "protect": ("遮挡席位", "seat protection"),
-}
-PUBLICITY_REASONS = {
-    "state_secret": ("涉及国家秘密", "state secret"),
-    "privacy": ("涉及个人隐私", "privacy"),
-    "minor": ("涉及未成年人", "minor"),
-    "other": ("其他不公开事由", "other"),
-}
+
+def _known(key: str, lang: Lang, fallback: str) -> str:
+    """The catalogue's ``record.<key>``, or ``fallback`` (a kind or reason of a newer controller) as it is."""
+    return say(key, lang) if f"record.{key}" in texts.CATALOGUE else fallback
+
+
+def stream_label(kind: str, lang: Lang) -> str:
+    """A live stream row's kind in words."""
+    return _known(f"stream.{kind}", lang, kind)
 
 
 def case_source(ledger: HearingLedger, lang: Lang) -> str:
     """Where the case's facts came from: the case system (its key) or typed by hand (and why)."""
     src = ledger.source
-    zh = lang == "zh"
     if src.get("kind") == "case_system":
-        return f"审判流程管理系统（{src.get('id')}）" if zh else f"the case system ({src.get('id')})"
+        return say("source.case_system", lang, id=src.get("id"))
     state = src.get("case_system")
     if state and state not in ("ok", "not_configured"):
-        return f"书记员手工录入（审判流程管理系统：{state}）" if zh else f"typed by the clerk (case system: {state})"
-    return "书记员手工录入" if zh else "typed by the clerk"
+        return say("source.typed_while", lang, state=state)
+    return say("source.typed", lang)
 
 
 def publicity(ledger: HearingLedger, lang: Lang) -> str:
-    i = 0 if lang == "zh" else 1
     publicity, reason = ledger.case.get("publicity"), ledger.case.get("publicity_reason")
     if publicity == "public":
-        return ("公开审理", "public")[i]
+        return say("publicity.public", lang)
     if publicity is None:
-        return ("未注明", "not stated")[i]
-    why = PUBLICITY_REASONS.get(str(reason), (str(reason or ""), str(reason or "")))[i]
-    return f"不公开审理（{why}）" if i == 0 else f"not public ({why})"
+        return say("publicity.not_stated", lang)
+    return say("publicity.not_public", lang, why=_known(f"publicity.{reason}", lang, str(reason or "")))
 
 
 def statement(r: RecordContext, record: dict[str, Any]) -> dict[str, Any] | None:
@@ -57,17 +51,14 @@ def statement(r: RecordContext, record: dict[str, Any]) -> dict[str, Any] | None
     items = [f for f in record["faults"] if f["affects_recording"]]
     for i in record["interruptions"]:
         if i["reason"] == "fault":
-            text = r.zh(
-                f"因设备故障中断庭审（{i['note'] or '未说明'}，由{i['by']}宣布）",
-                f"the hearing was interrupted for an equipment fault ({i['note'] or 'no note'}, declared by {i['by']})",
-            )
+            text = r.say("statement.fault_interruption", note=i["note"] or r.say("statement.no_note"), by=i["by"])
             items.append(
                 {
                     "from": i["from"],
                     "to": i["to"],
                     "duration_ms": i["duration_ms"],
                     "text": text,
-                    "effect": r.zh("录像继续进行", "the recording was kept running"),
+                    "effect": r.say("statement.kept_running"),
                 }
             )
     if not items:
@@ -78,27 +69,17 @@ def statement(r: RecordContext, record: dict[str, Any]) -> dict[str, Any] | None
         start, stop = when_text(f["from"]["ts"] if f["from"] else None, r.zone), None
         if f["to"] is not None:
             stop = when_text(f["to"]["ts"], r.zone)
-        span = (
-            r.zh(
-                f"{start}至{stop}（{duration_text(f['duration_ms'])}）",
-                f"{start} to {stop} ({duration_text(f['duration_ms'])})",
-            )
-            if stop
-            else start
-        )
-        lines.append(span + r.zh("，", ", ") + f["text"] + r.zh("；", "; ") + f["effect"] + r.zh("。", "."))
+        span = start
+        if stop:
+            span = r.say("statement.span", start=start, stop=stop, length=duration_text(f["duration_ms"]))
+        lines.append(r.say("statement.item", span=span, text=f["text"], effect=f["effect"]))
     opened = when_text(record["opened"]["ts"], r.zone)
-    intro = r.zh(
-        f"本案（{record['case_no']}）于{opened}在{record['room_name']}开庭审理。经核查庭审控制系统日志，"
-        f"庭审录音录像存在以下情况：",
-        f"Case {record['case_no']} was heard in {record['room_name']} from {opened}. The courtroom controller's "
-        f"journal shows the following about the hearing's recording:",
-    )
+    intro = r.say("statement.intro", case_no=record["case_no"], opened=opened, room=record["room_name"])
     return {
         "basis": label("statement_basis", r.lang),
         "intro": intro,
         "items": lines,
-        "closing": r.zh("以上情况属实，特此说明。", "We state the above to be true."),
+        "closing": r.say("statement.closing"),
         "signatures": [label("statement_staff", r.lang), label("statement_judge", r.lang)],
     }
 

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from controller import texts
 from controller.journal import Actor
-from controller.journal.kinds import ROLE_LABELS
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -59,7 +58,7 @@ def duration_text(ms: int | None) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def say(key: str, lang: Lang, **fields: object) -> str:
+def say(key: str, lang: Lang, /, **fields: object) -> str:
     """The catalogue's ``record.<key>`` in the record's language, its fields filled."""
     return texts.text(f"record.{key}", CATALOGUE_LANG[lang], **fields)
 
@@ -81,7 +80,9 @@ def person(actor: Actor | None, lang: Lang, names: dict[str, str]) -> str:
         return say(f"system.{actor.id}", lang)
     if actor.id.startswith("button:"):
         return say("actor.button", lang, device=device_name(actor.id.split(":", 1)[1], names, lang))
-    role = ROLE_LABELS.get(actor.role, (actor.role, actor.role))[0 if lang == "zh" else 1] if actor.role else ""
+    role = ""
+    if actor.role:
+        role = say(f"role.{actor.role}", lang) if f"record.role.{actor.role}" in texts.CATALOGUE else actor.role
     behalf = ""
     if actor.on_behalf:
         behalf = say("actor.for" if actor.verified else "actor.claims", lang, who=actor.on_behalf)

@@ -78,13 +78,6 @@ def parse_kind(text: str) -> Kind | str:
         return text
 
 
-ROLE_LABELS: dict[str, tuple[str, str]] = {
-    "clerk": ("书记员", "clerk"),
-    "judge": ("法官", "judge"),
-    "technician": ("技术人员", "technician"),
-}
-
-
 @dataclass(frozen=True)
 class Actor:
     """Who asked: ``id`` for the journal (``console:wang``, ``mqtt:platform``, ``watchdog``), the person's

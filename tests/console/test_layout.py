@@ -171,9 +171,11 @@ async def schedule_words(rig: ConsoleRig) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-async def test_every_view_speaks_one_language(browser: Browser, live_rig: ConsoleRig, lang: str) -> None:
+async def test_every_view_speaks_one_language(
+    browser: Browser, live_rig: ConsoleRig, case_system: CaseSystemProcess, lang: str  # noqa: F811
+) -> None:
     """zh-CN: no English word and no raw catalogue key (`kind.indicator`) in any view, the schedule and the live
-    stream's panel included; en: no Chinese."""
+    stream's panel included (also with the case system gone); en: no Chinese."""
     rig = live_rig
     case_no = "(2025)京0105民初1234号" if lang == "zh-CN" else "(2025) Case 1234"
     rig.sim.camera("cam-witness").unplug()
@@ -209,6 +211,15 @@ async def test_every_view_speaks_one_language(browser: Browser, live_rig: Consol
             await page.get_by_test_id("dialog-cancel").click()
         assert problems == [], "\n".join(problems)
         await page.context.close()
+    # the case system gone: the clerk's refresh says so in plain words (the raw reason under the technician's 详情)
+    await case_system.kill()
+    page = await login_at(browser, rig, "clerk", "desktop", lang)
+    await page.get_by_test_id("cases-refresh").click()
+    gone = "无法连接案件系统" if lang == "zh-CN" else "cannot be reached"
+    await expect(page.get_by_test_id("cases-status")).to_contain_text(gone)
+    problems = foreign_words(await view_texts(page), lang, allowed)
+    assert problems == [], "\n".join(problems)
+    await page.context.close()
 
 
 async def test_a_device_problem_in_plain_words(browser: Browser, rig: ConsoleRig) -> None:

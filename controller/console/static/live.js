@@ -64,7 +64,7 @@ function render(cases, stream) {
   replace(
     box.schedule,
     h("h2", {}, t("live.schedule"), refreshButton),
-    h("div", { class: cases.status === "ok" ? "muted" : "error", "data-testid": "cases-status" }, casesStatus(cases)),
+    h("div", { class: ["ok", "not_configured"].includes(cases.status) ? "muted" : "error", "data-testid": "cases-status" }, casesStatus(cases)),
     cases.status === "ok" ? null : rawDetail(cases.problem),
     listed,
   );
