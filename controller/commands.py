@@ -18,7 +18,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, ErrorCode
 
 SLOTS = 2  # commands of one device in the driver at once
 DEFAULT_DEPTH = 4
@@ -65,7 +65,7 @@ class CommandQueue:
         self.slots = slots
         self._waiting: deque[Queued] = deque()
         self._running: set[Queued] = set()
-        self.refused = {"BUSY": 0, "EXPIRED": 0, "SUPERSEDED": 0}
+        self.refused: dict[ErrorCode, int] = {"BUSY": 0, "EXPIRED": 0, "SUPERSEDED": 0}
 
     def __len__(self) -> int:
         return len(self._waiting) + len(self._running)

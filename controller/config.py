@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from controller.cases.config import CaseSystemConfig
-from controller.config_errors import did_you_mean, format_errors
 from controller.settings import (
     ConsoleConfig,
     HearingConfig,
@@ -24,6 +23,7 @@ from controller.streaming.config import StreamingConfig
 from drivers.errors import ConfigError, CourtroomError, ProfileError
 from drivers.factory import DeviceFactory
 from drivers.profiles import DEFAULT_PROFILE_DIR, DeviceClass, ProfileLibrary, SerialOverride
+from drivers.validation import did_you_mean, validation_lines
 from drivers.yamlfile import read_yaml_mapping
 
 ROOM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -212,7 +212,7 @@ def parse_config(data: Any, source: str = "<config>") -> RoomConfig:
     try:
         return RoomConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError("\n".join(format_errors(exc.errors(), RoomConfig, data, source))) from None
+        raise ConfigError("\n".join(validation_lines(exc, source=source, root=RoomConfig, data=data))) from None
 
 
 def load_config(path: Path) -> RoomConfig:

@@ -17,13 +17,11 @@ from controller.config import load_config
 from controller.model import now_ms
 from controller.mqtt import NO_DELAY
 from controller.mqtt.contract import TOPIC_PREFIX
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, InvalidArgument
 
 
-class CtlUsageError(CourtroomError):
+class CtlUsageError(InvalidArgument):
     """What the technician must change to reach the room (arguments, config, broker, password): exit 2."""
-
-    code = "INVALID_ARGUMENT"
 
 
 def explain_mqtt_error(exc: aiomqtt.MqttError, target: Target, config: Path | None) -> CtlUsageError:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drivers.errors import CourtroomError, ProfileError
+from drivers.validation import validation_lines
 from drivers.yamlfile import read_yaml_mapping
 
 if TYPE_CHECKING:  # drivers.families imports this module
@@ -319,17 +320,7 @@ def parse_options(
     try:
         return model.model_validate(options)
     except ValidationError as exc:
-        problems = "; ".join(f"{where}.{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in exc.errors())
-        raise error(problems) from None
-
-
-def _format_validation(path: Path, err: ValidationError) -> str:
-    lines = []
-    for item in err.errors():
-        key = ".".join(str(p) for p in item["loc"])
-        text = str(item["msg"]).removeprefix("Value error, ")
-        lines.append(f"{path}: {key}: {text}" if key else f"{path}: {text}")
-    return "\n".join(lines)
+        raise error("; ".join(validation_lines(exc, prefix=where, root=model, data=options))) from None
 
 
 class ProfileLibrary:
@@ -353,10 +344,12 @@ class ProfileLibrary:
         if not self.root.is_dir():
             raise ProfileError(f"{self.root}: profile folder not found")
         for path in sorted((self.root / "protocols").glob("*.yaml")):
+            raw = read_yaml_mapping(path, ProfileError)
             try:
-                proto = ProtocolProfile.model_validate(read_yaml_mapping(path, ProfileError))
+                proto = ProtocolProfile.model_validate(raw)
             except ValidationError as exc:
-                raise ProfileError(_format_validation(path, exc)) from None
+                lines = validation_lines(exc, source=str(path), root=ProtocolProfile, data=raw)
+                raise ProfileError("\n".join(lines)) from None
             _renamed(path, "family", proto.family)
             if proto.family != path.stem:
                 raise ProfileError(f"{path}: family: '{proto.family}' does not match the file name")
@@ -369,7 +362,8 @@ class ProfileLibrary:
             try:
                 model = ModelProfile.model_validate(data)
             except ValidationError as exc:
-                raise ProfileError(_format_validation(path, exc)) from None
+                lines = validation_lines(exc, source=str(path), root=ModelProfile, data=data)
+                raise ProfileError("\n".join(lines)) from None
             _renamed(path, "protocol", model.protocol)
             if model.protocol not in self.protocols:
                 known = ", ".join(sorted(self.protocols)) or "none"

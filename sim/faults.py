@@ -57,13 +57,6 @@ class Faults:
         """The reply as it leaves: corrupted when a garble is due (which uses it up), else unchanged."""
         return self._garbles.popleft()(reply) if self._garbles else reply
 
-    def take_garble(self) -> bool:
-        """For a family that corrupts a reply in its own place: True (and one garble used up) when one is due."""
-        if not self._garbles:
-            return False
-        self._garbles.popleft()
-        return True
-
 
 class Pluggable(Protocol):
     """A device's port as a fault sees it (every sim Endpoint is one)."""

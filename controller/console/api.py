@@ -46,7 +46,7 @@ from controller.journal import Entry, Journal, JournalError, JournalFile, Kind
 from controller.journal.checkpoint import verify_journal
 from controller.room import Room
 from controller.settings import REASON_LABELS, ConsoleConfig
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, ErrorCode
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ SESSION_COOKIE = "courtroom_session"
 MAX_JOURNAL_ROWS = 2000
 EXPORT_TYPES = ("md", "json", "html", "pdf")
 
-STATUS_BY_CODE = {
+STATUS_BY_CODE: dict[ErrorCode, int] = {
     "BAD_REQUEST": 400,
     "INVALID_ARGUMENT": 400,
     "UNSUPPORTED": 422,
@@ -94,7 +94,7 @@ def query_int(request: web.Request, name: str, default: int, low: int, high: int
 class ApiError(Exception):
     """A refusal with its HTTP status, code and message (and extra keys for the body)."""
 
-    def __init__(self, code: str, message: str, status: int | None = None, **extra: Any) -> None:
+    def __init__(self, code: ErrorCode, message: str, status: int | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

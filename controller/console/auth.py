@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controller.journal import Actor
 from drivers.errors import ConfigError
+from drivers.validation import validation_lines
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,7 @@ def read_users(path: Path) -> UsersFile:
     try:
         users = UsersFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError("; ".join(validation_lines(exc, source=str(path), root=UsersFile, data=data))) from None
     for name in users.users:
         if not re.match(USER_NAME_PATTERN, name):
             raise ConfigError(f"{path}: users.{name}: not a valid user name (letters, digits, _ . -; at most 32)")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controller.console.auth import MIN_PASSWORD_LENGTH, USER_NAME_PATTERN, hash_password, verify_password
 from drivers.errors import ConfigError
+from drivers.validation import validation_lines
 
 FleetRole = Literal["viewer", "technician"]
 HEADER = "# Fleet view users (courtroom fleet user add NAME --role viewer|technician): role and scrypt hash.\n"
@@ -46,8 +47,8 @@ def read_fleet_users(path: Path) -> dict[str, FleetUser]:
         try:
             users[str(name)] = FleetUser.model_validate(record)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"{path}: users.{name}: {problems}") from None
+            lines = validation_lines(exc, source=str(path), prefix=f"users.{name}", root=FleetUser, data=record)
+            raise ConfigError("; ".join(lines)) from None
     return users
 
 

@@ -22,7 +22,7 @@ from controller.config import ROOM_ID_PATTERN
 from controller.fleet.model import FleetModel, now_ms
 from controller.fleet.service import CentralBroker, FleetService
 from controller.fleet.users import FleetAuth, read_fleet_users
-from drivers.errors import ConfigError, CourtroomError
+from drivers.errors import ConfigError, CourtroomError, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class FleetWeb:
             self.runner = None
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
+def _error(status: int, code: ErrorCode, message: str) -> web.Response:
     return web.json_response({"status": "error", "error": {"code": code, "message": message}}, status=status)
 
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from controller.journal import Actor, Entry, JournalError, Kind
 from controller.model import CheckResult, HearingPhase
 from controller.settings import REASON_LABELS
+from drivers.validation import validation_lines
 
 RECORDING_ALARMS = frozenset({"not_recording", "recorder_unreachable", "disk_low"})
 """Alarms that say something about the recording itself (evidence for a ``fault`` interruption)."""
@@ -244,7 +245,8 @@ class HearingLedger:
             handler(self, entry, Actor.from_row(entry.actor, entry.data))
         except (ValidationError, ValueError, TypeError, KeyError) as exc:
             what = f"journal row {entry.seq} ({entry.kind})"
-            raise JournalError(f"{what} cannot be read for the hearing: {exc}") from None
+            why = "; ".join(validation_lines(exc)) if isinstance(exc, ValidationError) else str(exc)
+            raise JournalError(f"{what} cannot be read for the hearing: {why}") from None
 
     def _enter(self, phase: HearingPhase, ts: int) -> None:
         if phase != self.phase:

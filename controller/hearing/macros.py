@@ -18,7 +18,7 @@ from controller.hearing.check import recorder_ids
 from controller.journal import Actor
 from controller.room import Room
 from controller.settings import Step
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, ErrorCode
 
 Transition = Literal["open", "interrupt", "resume", "close"]
 PAUSING_REASONS = frozenset({"recess", "non_public_evidence", "mediation"})
@@ -128,7 +128,7 @@ def _unique(steps: Iterable[Step]) -> list[Step]:
     return out
 
 
-RETRYABLE = frozenset({"NOT_EXECUTABLE", "DEVICE_TIMEOUT", "BUSY"})
+RETRYABLE: frozenset[ErrorCode] = frozenset({"NOT_EXECUTABLE", "DEVICE_TIMEOUT", "BUSY"})
 RETRY_EVERY_S = 1.0
 
 

@@ -73,7 +73,7 @@ from controller.mqtt.link import CentralLink
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, ErrorCode, InvalidArgument, Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -532,7 +532,7 @@ class MqttBridge:
                 data = await self._request(rest[2], command)
             elif rest[0] == "hearing":
                 if self.hearing is None:
-                    raise RequestError("UNSUPPORTED", "this daemon runs no hearing service")
+                    raise Unsupported("this daemon runs no hearing service")
                 data = await self.hearing.execute(rest[2], command.params(), actor=actor)
             elif rest[0] in self.services:
                 data = await self.services[rest[0]].execute(rest[2], command.params(), actor=actor)
@@ -540,7 +540,7 @@ class MqttBridge:
                 params = command.params()
                 reason = params.pop("override_reason", None)
                 if reason is not None and (not isinstance(reason, str) or not 4 <= len(reason.strip()) <= 500):
-                    raise RequestError("INVALID_ARGUMENT", "override_reason: a written reason of 4 to 500 characters")
+                    raise InvalidArgument("override_reason: a written reason of 4 to 500 characters")
                 data = await self.room.execute(
                     rest[0],
                     rest[2],
@@ -576,9 +576,9 @@ class MqttBridge:
                 },
             }
         if op == "reload":
-            raise RequestError("UNSUPPORTED", "reload is not implemented yet: restart the service to load a new config")
+            raise Unsupported("reload is not implemented yet: restart the service to load a new config")
         raise RequestError("NOT_FOUND", f"unknown request '{op}' (known: republish, diagnostics, reload)")
 
 
-def _error_reply(request_id: Any, code: str, message: str) -> Reply:
+def _error_reply(request_id: Any, code: ErrorCode, message: str) -> Reply:
     return Reply(id=request_id, status="error", error=ErrorBody(code=code, message=message))

@@ -47,6 +47,7 @@ from controller.model import (
     device_state,
     now_ms,
 )
+from drivers.errors import ErrorCode
 
 # the room's model (controller/model.py) is what this contract maps to topics; its names are read from here too
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "DeviceList",
     "DisplayState",
     "ErrorBody",
+    "ErrorCode",
     "HearingEvent",
     "HearingPhase",
     "HearingState",
@@ -142,34 +144,10 @@ class DeviceList(Payload):
 
 
 # -- replies --
-ErrorCode = Literal[
-    "BAD_REQUEST",  # not JSON, not an object, no usable id
-    "NOT_FOUND",  # no such device or request
-    "INVALID_ARGUMENT",
-    "UNSUPPORTED",
-    "OFFLINE",
-    "DEVICE_TIMEOUT",
-    "DEVICE_NAK",
-    "NOT_EXECUTABLE",
-    "BUSY",
-    "TRANSPORT_LOST",
-    "DECODE_ERROR",
-    "INVALID_STATE",  # a hearing operation not allowed in the hearing's present state
-    "CHECK_FAILED",  # opening refused: the pre-hearing check failed and no override reason was given
-    "JOURNAL_ERROR",  # the journal cannot write the operation's row: nothing of it was done
-    "RECORDING_RULE",  # a hearing's recording stops only through its interruptions (or a technician's override)
-    "EXPIRED",  # older than its expiry, or its deadline passed while it waited in its device's queue
-    "SUPERSEDED",  # a newer command of the same coalescing action replaced it while it waited
-    "RETAINED",  # a retained message on an inbound topic
-    "FORBIDDEN",  # a v5 Response Topic outside the room's reply space: the command was not run
-    "INTERNAL",
-]
-
-
 class ErrorBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str
+    code: str  # one of ErrorCode (drivers/errors.py), left open so a client can read a newer daemon's code
     message: str
 
 

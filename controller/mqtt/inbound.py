@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from controller.mqtt.contract import Command, Reply, Topics, now_ms
 from drivers.devices.base import describe_validation
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, ErrorCode
 
 MAX_PAYLOAD_BYTES = 16 * 1024
 MAX_TOPIC_CHARS = 256
@@ -40,7 +40,7 @@ DUPLICATE_AGE_S = 120.0  # a repeat later than this is served again (QoS 1 repea
 class RequestError(CourtroomError):
     """An inbound message that cannot be acted on; ``code`` says why."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message[:MAX_MESSAGE_CHARS])
         self.code = code
 

@@ -13,9 +13,9 @@ from aiohttp import web
 from controller.cases.service import CaseService
 from controller.console.api import ApiError, need, ok, read_json
 from controller.streaming.service import StreamService
-from drivers.errors import CourtroomError
+from drivers.errors import CourtroomError, ErrorCode
 
-HTTP_STATUS = {"STREAM_POLICY": 409, "CASE_SYSTEM": 502}
+HTTP_STATUS: dict[ErrorCode, int] = {"STREAM_POLICY": 409, "CASE_SYSTEM": 502}
 
 
 @dataclass

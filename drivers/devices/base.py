@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from drivers.devices.events import DeviceEventName
 from drivers.errors import DeviceOffline, InvalidArgument, Unsupported
 from drivers.profiles import Profile
+from drivers.validation import validation_lines
 
 Listener = Callable[[], None]
 MeterListener = Callable[[dict[str, Any]], None]
@@ -55,13 +56,10 @@ class DeviceInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def describe_validation(err: ValidationError) -> str:
-    """One line per problem, naming the parameter: ``preset: must be <= 5``."""
-    parts = []
-    for item in err.errors():
-        key = ".".join(str(p) for p in item["loc"]) or "(parameters)"
-        parts.append(f"{key}: {item['msg']}")
-    return "; ".join(parts)
+def describe_validation(err: ValidationError, root: type[BaseModel] | None = None) -> str:
+    """The problems of a command's parameters on one line, each naming the parameter: ``preset: must be <= 5``
+    (drivers/validation.py's formatter; ``root``, the parameters' model, for a "did you mean")."""
+    return "; ".join(validation_lines(err, root=root))
 
 
 class Device(ABC):
@@ -161,7 +159,7 @@ class Device(ABC):
         try:
             parsed = spec.params.model_validate(dict(params))
         except ValidationError as exc:
-            raise InvalidArgument(describe_validation(exc)) from None
+            raise InvalidArgument(describe_validation(exc, spec.params)) from None
         self.check_ranges(action, parsed)
         return parsed
 

@@ -222,7 +222,8 @@ def test_a_new_familys_options_are_checked_when_its_profiles_load(extra: Path, t
     (profiles / "protocols" / "tiny.yaml").write_text(TINY_PROTOCOL, encoding="utf-8")
     bad = profiles / "models" / "acme" / "lamp.yaml"
     bad.write_text(TINY_MODEL.replace("word_on", "word_onn"), encoding="utf-8")
-    with pytest.raises(ProfileError, match=rf"{bad}: options \(firmware\[0\]\)\.word_onn: Extra inputs"):
+    spelt = r"word_onn: unknown key \(did you mean 'word_on'\?\)"
+    with pytest.raises(ProfileError, match=rf"{bad}: options \(firmware\[0\]\)\.{spelt}"):
         ProfileLibrary(profiles, families=Families.scan())
 
 

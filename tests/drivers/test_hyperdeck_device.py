@@ -105,7 +105,7 @@ async def test_a_second_controller_is_rejected(tmp_path: Path) -> None:
 
 def test_room_option_typos_are_config_errors() -> None:
     factory = DeviceFactory(ProfileLibrary())
-    with pytest.raises(ConfigError, match=r"rec: options\.notify\.0"):
+    with pytest.raises(ConfigError, match=r"rec: options\.notify\[0\]"):
         factory.build("rec", HD_PLUS, "tcp://10.0.0.9", options={"notify": ["transprot"]})
 
 

@@ -125,7 +125,7 @@ async def test_a_drop_racing_a_command_is_retried_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"pasword": "x"}, r"dut: options\.pasword: Extra inputs"),
+        ({"pasword": "x"}, r"dut: options\.pasword: unknown key"),
         ({"password": "a", "password_file": "/x"}, "not both"),
         ({"password_file": "/nonexistent/pw"}, r"dut: options\.password_file: cannot read"),
         ({"password": "x" * 33}, r"dut: options\.password"),

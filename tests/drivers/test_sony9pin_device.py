@@ -91,7 +91,7 @@ async def test_a_recording_stopped_on_the_panel_is_an_event(tmp_path: Path) -> N
 
 def test_option_typos_are_refused_with_file_or_device_and_key(tmp_path: Path) -> None:
     factory = DeviceFactory(ProfileLibrary())
-    with pytest.raises(ConfigError, match=r"court-rec: options\.nak_pause: Extra inputs"):
+    with pytest.raises(ConfigError, match=r"court-rec: options\.nak_pause: unknown key"):
         factory.build("court-rec", AJA, "/dev/ttyUSB9", options={"nak_pause": 5})
     profiles = tmp_path / "profiles"
     (profiles / "protocols").mkdir(parents=True)

@@ -117,7 +117,7 @@ async def test_index_outside_the_block_is_refused_at_connect(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"point": {}}, r"dut: options\.point: Extra inputs"),
+        ({"point": {}}, r"dut: options\.point: unknown key"),
         ({"points": {"x": {"tag": "a b"}}}, r"dut: options\.points\.x\.tag"),
         ({"points": {"x": {"tag": "L", "index": 0}}}, r"dut: options\.points\.x\.index"),
     ],

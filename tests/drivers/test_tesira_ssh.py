@@ -126,7 +126,7 @@ def test_credentials_files_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"known_hosts: name a known_hosts file, or set host_key_check: false"):
         read_credentials(path, "dsp: options.credentials_file")
     path.write_text("username: admin\npasword: x\nhost_key_check: false\n")
-    with pytest.raises(ConfigError, match=r"pasword: Extra inputs"):
+    with pytest.raises(ConfigError, match=r"pasword: unknown key"):
         read_credentials(path, "dsp: options.credentials_file")
     path.write_text("username: admin\nknown_hosts: hosts\n")
     assert read_credentials(path, "x").known_hosts == tmp_path / "hosts"  # relative to the credentials file

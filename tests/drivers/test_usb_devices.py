@@ -217,11 +217,11 @@ async def test_a_silent_device_times_out(bus: FakeUsbBackend, factory: DeviceFac
 def test_builders_name_the_bad_key(factory: DeviceFactory, closing: list[Device]) -> None:
     with pytest.raises(ConfigError, match=r"cam: transport\.port: '/dev/video0' is not usb:VID:PID"):
         factory.build("cam", "logitech/ptz-pro-2", "/dev/video0")
-    with pytest.raises(ConfigError, match=r"cam: options\.zoom_speed: Extra inputs"):
+    with pytest.raises(ConfigError, match=r"cam: options\.zoom_speed: unknown key"):
         factory.build("cam", "logitech/ptz-pro-2", PTZ, options={"zoom_speed": 2})
     with pytest.raises(ConfigError, match=r"mic: points\.bad\.tag: tag 'Level1' is not fu<unit>"):
         factory.build("mic", "generic/usb-audio-mic", "usb:0d8c:0014", options={"points": {"bad": {"tag": "Level1"}}})
-    with pytest.raises(ConfigError, match=r"light: options\.color: Extra inputs"):
+    with pytest.raises(ConfigError, match=r"light: options\.color: unknown key"):
         factory.build("light", "generic/hid-status-light", "usb:16c0:05df", options={"color": "red"})
 
 

@@ -80,7 +80,7 @@ async def test_check_names_a_broken_profile(tmp_path: Path) -> None:
     cfg.write_text(yaml.safe_dump(data, allow_unicode=True))
     code, _, err = await _courtroom("check", str(cfg))
     assert code == 1
-    assert "evi-d70.yaml: ranges.zoom.max: Field required" in err
+    assert "evi-d70.yaml: ranges.zoom.max: missing" in err
 
 
 async def test_ctl_status_and_send(daemon: Daemon, room_config: Path, watcher: Watcher) -> None:

@@ -170,7 +170,16 @@ async def test_interrupt_for_a_fault_keeps_recording(court: Court) -> None:
 
 
 async def test_displays_and_cameras_take_the_open_scene(court: Court) -> None:
+    """Opening puts every display on its input and every seat's camera on the seat's preset: each head, put
+    elsewhere first, ends where its preset was stored, and the controller reports it there."""
     hearing = court.hearing
+    shots = {}
+    for n, seat in enumerate(s for s in court.room.config.seats if s.camera is not None):
+        assert seat.camera is not None and seat.preset is not None
+        camera = court.handle(seat.camera)
+        shots[seat.camera] = (40 * (n + 1), 10 * (n + 1), 100 * (n + 1))
+        camera.camera.presets[seat.preset] = shots[seat.camera]
+        camera.set_position(pan=0, tilt=0, zoom=0)
     await hearing.execute("open", {"case_no": "S1"}, "clerk:wang")
     for display in ("disp-judge", "disp-parties"):
         await court.until(
@@ -178,6 +187,13 @@ async def test_displays_and_cameras_take_the_open_scene(court: Court) -> None:
             5,
             f"{display} on hdmi1",
         )
-    state = court.room.state("cam-judge")
-    assert isinstance(state, CameraState)
+    for name, shot in shots.items():
+        head = court.handle(name)
+        await court.until(lambda head=head, shot=shot: (head.pan, head.tilt, head.zoom) == shot, 10, f"{name} shot")
+
+    def reported() -> bool:
+        state = court.room.state("cam-judge")
+        return isinstance(state, CameraState) and (state.pan, state.tilt, state.zoom) == shots["cam-judge"]
+
+    await court.until(reported, 10, "cam-judge's state at its shot")
     await hearing.execute("close", {}, "clerk:wang")

@@ -1,5 +1,8 @@
-"""Turning a room config's validation errors into one line each: file, key (devices by their id), what is wrong,
-and a "did you mean" when a key, a choice or a device id is misspelt."""
+"""One formatter for validation errors: a pydantic ValidationError becomes one line per problem, naming where
+(the file, or the device and what of it was checked), the key (list items that have an id named by it as well:
+``devices[5] (cam-gallery).address``) and what is wrong, with a "did you mean" when a key, a choice or a word
+is misspelt. Room configs, profiles, a device's options, console and fleet user files and every command's
+parameters are reported through it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import difflib
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 
 def did_you_mean(word: object, choices: list[str]) -> str:
@@ -90,7 +93,7 @@ def _literal_choices(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[
     return words
 
 
-def message(item: Any, root: type[BaseModel]) -> str:
+def message(item: Any, root: type[BaseModel] | None = None) -> str:
     """One pydantic error as the technician should read it."""
     kind = item["type"]
     loc = tuple(item["loc"])
@@ -98,9 +101,9 @@ def message(item: Any, root: type[BaseModel]) -> str:
     if kind == "missing":
         return "missing"
     if kind == "extra_forbidden":
-        return f"unknown key{did_you_mean(loc[-1], fields_at(root, loc[:-1]))}"
+        return f"unknown key{did_you_mean(loc[-1], fields_at(root, loc[:-1])) if root else ''}"
     if kind == "literal_error":
-        return f"{item['msg']}{did_you_mean(given, _literal_choices(root, loc))}"
+        return f"{item['msg']}{did_you_mean(given, _literal_choices(root, loc)) if root else ''}"
     if kind in ("int_type", "float_type", "bool_type") and isinstance(given, str):
         return f"{item['msg']}, got the text {given!r} (write it without quotes)"
     if kind == "int_type" and isinstance(given, float):
@@ -109,11 +112,23 @@ def message(item: Any, root: type[BaseModel]) -> str:
     return text.removeprefix("Value error, ")
 
 
-def format_errors(errors: list[Any], root: type[BaseModel], data: Any, source: str) -> list[str]:
-    """Every problem as ``source: key: what`` (a validator's several problems become several lines)."""
+def validation_lines(
+    err: ValidationError | list[Any],
+    *,
+    source: str | None = None,
+    prefix: str = "",
+    root: type[BaseModel] | None = None,
+    data: Any = None,
+) -> list[str]:
+    """Every problem as ``source: prefix.key: what`` (``source`` and ``prefix`` when given; a validator's several
+    problems become several lines). ``root`` (the model validated) gives the "did you mean" of a misspelt key or
+    choice; ``data`` (what was validated) names list items by their id."""
     lines: list[str] = []
-    for item in errors:
+    for item in err.errors() if isinstance(err, ValidationError) else err:
         loc = tuple(item["loc"])
+        key = key_path(loc, data) if loc else ""
+        key = f"{prefix}.{key}" if prefix and key else prefix or key
+        head = ": ".join(part for part in (source, key) if part)
         for text in message(item, root).split("\n"):
-            lines.append(f"{source}: {key_path(loc, data)}: {text}" if loc else f"{source}: {text}")
+            lines.append(f"{head}: {text}" if head else text)
     return lines
