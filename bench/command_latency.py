@@ -47,6 +47,7 @@ EXAMPLE = REPO / "deploy" / "examples" / "courtroom-standard.yaml"
 RECALL_1 = bytes.fromhex("81 01 04 3F 02 01 FF")
 SET_1 = bytes.fromhex("81 01 04 3F 01 01 FF")
 WARM_UP = 10
+PROFILE = ""  # --profile: the one-camera daemon runs under cProfile and writes its statistics there
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -82,8 +83,9 @@ async def running_room(config: Path, work: Path, broker: LocalBroker) -> AsyncIt
     data["state_dir"] = str(work / f"state-{config.stem}")
     data["console"] = {"port": 0}  # any free port: two daemons run during the benchmark
     cfg.write_text(yaml.safe_dump(data, allow_unicode=True))
+    profile = ["-m", "cProfile", "-o", PROFILE] if PROFILE and config.stem == "alone" else []
     daemon = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "controller.cli", "--log-level", "WARNING", "run", str(cfg), cwd=REPO
+        sys.executable, *profile, "-m", "controller.cli", "--log-level", "WARNING", "run", str(cfg), cwd=REPO
     )
     root = f"courtroom/v1/{data['room']['id']}"
     try:
@@ -189,7 +191,7 @@ class PtyRoundTrip:
         return float(await self.proc.stdout.readline())
 
 
-async def main(samples: int, gap_ms: float) -> dict[str, Any]:
+async def main(samples: int, gap_ms: float, shared_samples: int) -> dict[str, Any]:
     gap_s = gap_ms / 1000
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     broker = LocalBroker(work / "broker")
@@ -229,14 +231,15 @@ async def main(samples: int, gap_ms: float) -> dict[str, Any]:
                     value = await probe.sample()  # type: ignore[attr-defined]
                     if i >= WARM_UP:
                         out.append(value)
-        async with running_room(EXAMPLE, work, broker) as root, client(broker.port, "bench-shared") as c_shared:
-            shared_probe = FullPath(c_shared, root, "cam-witness")
-            await shared_probe.start()
-            for i in range(samples + WARM_UP):
-                await asyncio.sleep(gap_s)
-                value = await shared_probe.sample()
-                if i >= WARM_UP:
-                    shared.append(value)
+        if shared_samples:
+            async with running_room(EXAMPLE, work, broker) as root, client(broker.port, "bench-shared") as c_shared:
+                shared_probe = FullPath(c_shared, root, "cam-witness")
+                await shared_probe.start()
+                for i in range(shared_samples + WARM_UP):
+                    await asyncio.sleep(gap_s)
+                    value = await shared_probe.sample()
+                    if i >= WARM_UP:
+                        shared.append(value)
         await bare.stop()
     finally:
         for proc in helpers:
@@ -257,8 +260,8 @@ async def main(samples: int, gap_ms: float) -> dict[str, Any]:
         "target_p99_overhead_ms": 1.5,
         "mqtt_rtt_p50_ms": round(statistics.median(mqtt), 3),
         "pty_rtt_p50_ms": round(statistics.median(pty), 3),
-        "shared_line_full_p50_ms": round(pct(shared, 0.50), 3),
-        "shared_line_full_p99_ms": round(pct(shared, 0.99), 3),
+        "shared_line_full_p50_ms": round(pct(shared, 0.50), 3) if shared else None,
+        "shared_line_full_p99_ms": round(pct(shared, 0.99), 3) if shared else None,
     }
 
 
@@ -266,13 +269,17 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--samples", type=int, default=600)
     parser.add_argument("--gap-ms", type=float, default=60.0, help="pause before each request")
+    parser.add_argument("--shared-samples", type=int, help="samples on the shared line (default --samples; 0 skips)")
     parser.add_argument("--echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--pty-client", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", default="", help="run the one-camera daemon under cProfile, statistics here")
     args = parser.parse_args()
+    PROFILE = args.profile
+    shared = args.samples if args.shared_samples is None else args.shared_samples
     if args.echo:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(echo_forever(args.echo))
     elif args.pty_client:
         asyncio.run(pty_client(args.pty_client))
     else:
-        print(json.dumps(asyncio.run(main(args.samples, args.gap_ms))))
+        print(json.dumps(asyncio.run(main(args.samples, args.gap_ms, shared))))

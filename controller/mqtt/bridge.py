@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import ssl
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -128,7 +129,8 @@ class MqttBridge:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._seen = DuplicateMemory()
         self._handlers: set[asyncio.Task[None]] = set()
-        self._handler_slots = asyncio.Semaphore(MAX_HANDLERS)
+        self._slot_free = asyncio.Event()  # set when a handler ends
+        self._queued = 0  # inbound messages of this connection in the client's queue or about to be served from it
         self._stopping = False
         self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
         self._devices_dirty = False
@@ -308,6 +310,7 @@ class MqttBridge:
         )
         # Publishes are pipelined (see _send): the whole retained set is in flight at once after a connect.
         client.pending_calls_threshold = 1000
+        _write_soon(client)
         return client
 
     def _inbound_queue(self) -> type[StampedQueue]:
@@ -317,7 +320,22 @@ class MqttBridge:
             def overflow(self, item: Any) -> bool:
                 return bridge._refuse_overflow(item)
 
+            def take(self, item: Any) -> bool:
+                return bridge._take(item)
+
+            def queued(self, item: Any) -> None:
+                bridge._queued += 1
+
         return Inbound
+
+    def _take(self, message: aiomqtt.Message) -> bool:
+        """Serve a message the moment it is read, when nothing waits before it and a handler is free (True):
+        the client's own iterator costs a task, an ``asyncio.wait`` and three loop turns per message. Else it
+        is queued (False) and served in arrival order by the connection loop (``_serve_one``)."""
+        if self._queued or len(self._handlers) >= MAX_HANDLERS:
+            return False
+        self._start_handler(message)
+        return True
 
     def _refuse_overflow(self, message: aiomqtt.Message) -> bool:
         """A message that found MAX_WAITING others waiting: BUSY at once, on its default reply topic; a hearing
@@ -361,6 +379,7 @@ class MqttBridge:
         while self._missed:
             topic, event = self._missed.popleft()
             self._send(topic, event)
+        self._queued = 0  # a new client, a new (empty) queue
         for topic_filter in self.topics.inbound_filters:
             # retain-as-published: a command published retained is seen as such even when delivered live
             await client.subscribe(topic_filter, options=SubscribeOptions(qos=1, retainAsPublished=True))
@@ -433,17 +452,25 @@ class MqttBridge:
 
     # -- inbound ---------------------------------------------------------------------------------------------
     async def _serve_one(self, message: aiomqtt.Message) -> None:
-        """Serve an inbound message in a task of its own, at most MAX_HANDLERS at once: under a flood the rest
-        wait in the client's queue (stamped when read, so a device command that waited too long expires there)
-        instead of as thousands of tasks."""
-        await self._handler_slots.acquire()
+        """Serve a queued inbound message in a task of its own, at most MAX_HANDLERS at once: under a flood the
+        rest wait in the client's queue (stamped when read, so a device command that waited too long expires
+        there) instead of as thousands of tasks. Messages that find nothing queued start at once (``_take``)."""
+        try:
+            while len(self._handlers) >= MAX_HANDLERS:
+                self._slot_free.clear()
+                await self._slot_free.wait()
+            self._start_handler(message)
+        finally:
+            self._queued = max(0, self._queued - 1)
+
+    def _start_handler(self, message: aiomqtt.Message) -> None:
         task = asyncio.create_task(self._handle(message))
         self._handlers.add(task)
         task.add_done_callback(self._handler_done)
 
     def _handler_done(self, task: asyncio.Task[None]) -> None:
         self._handlers.discard(task)
-        self._handler_slots.release()
+        self._slot_free.set()
 
     async def _handle(self, message: aiomqtt.Message) -> None:
         """Answer one inbound message. Nothing escapes: a payload beyond the limits is refused naming the limit,
@@ -578,6 +605,37 @@ class MqttBridge:
         if op == "reload":
             raise Unsupported("reload is not implemented yet: restart the service to load a new config")
         raise RequestError("NOT_FOUND", f"unknown request '{op}' (known: republish, diagnostics, reload)")
+
+
+def _write_soon(client: aiomqtt.Client) -> None:
+    """Hand what the MQTT client queues to its socket on the next loop turn. The client's own way (it may be
+    called from its connect thread) is ``call_soon_threadsafe(add_writer)``: a wake-up write, two ``epoll_ctl``
+    and two loop turns before every reply, PUBACK and state message is on the wire. From the event loop's own
+    thread the queue is written by a plain ``call_soon``; only a socket that takes part of it (a full buffer)
+    waits for writability, as before."""
+    paho = client._client
+    original = paho.on_socket_register_write
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+
+    def write(write_client: Any, _userdata: Any, sock: Any) -> None:
+        if threading.get_ident() != loop_thread or original is None:
+            if original is not None:
+                original(write_client, _userdata, sock)
+            return
+        loop.call_soon(write_now, sock)
+
+    def write_now(sock: Any) -> None:
+        try:
+            paho.loop_write()  # writes what it can; registered -> unregistered once the queue is empty
+        except Exception as exc:  # a broken connection: the client's connection loop ends, as with its own writer
+            if not client._disconnected.done():
+                client._disconnected.set_exception(exc)
+            return
+        if paho.want_write() and original is not None:  # the socket took part of it: the rest when writable
+            original(paho, paho.user_data_get(), sock)
+
+    paho.on_socket_register_write = write
 
 
 def _error_reply(request_id: Any, code: ErrorCode, message: str) -> Reply:

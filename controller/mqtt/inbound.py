@@ -179,10 +179,22 @@ class StampedQueue(asyncio.Queue[Any]):
         BUSY), False to queue it all the same (a hearing operation waits, up to twice the limit)."""
         return True
 
+    def take(self, item: Any) -> bool:
+        """A stamped message that finds nothing waiting before it: True when the bridge's subclass starts
+        serving it at once (no queue, no loop turns on the way), False to queue it."""
+        return False
+
+    def queued(self, item: Any) -> None:
+        """Told of each message that goes into the queue (the bridge counts them until they are served)."""
+
     def put_nowait(self, item: Any) -> None:
-        if self.qsize() >= MAX_WAITING and (self.qsize() >= 2 * MAX_WAITING or self.overflow(item)):
+        waiting = self.qsize()
+        if waiting >= MAX_WAITING and (waiting >= 2 * MAX_WAITING or self.overflow(item)):
             return
         item.received_at = time.monotonic()
+        if not waiting and self.take(item):
+            return
+        self.queued(item)
         super().put_nowait(item)
 
 

@@ -4,6 +4,7 @@ number of distinct topics and ids (100,000 here; tests/e2e/test_inbound.py does 
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import time
@@ -17,7 +18,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from controller.config import RoomConfig, load_profiles
-from controller.mqtt.bridge import MqttBridge
+from controller.mqtt.bridge import MAX_HANDLERS, MqttBridge
 from controller.mqtt.contract import Command, Reply, Topics
 from controller.mqtt.inbound import (
     DUPLICATE_MEMORY,
@@ -155,15 +156,50 @@ async def test_100000_distinct_topics_and_ids_leave_memory_bounded(bridge: Captu
 
 async def test_a_flood_waits_stamped_and_the_overflow_is_answered_busy(bridge: Capturing) -> None:
     queue = bridge._inbound_queue()()
-    for i in range(MAX_WAITING + 5):
+    served = MAX_HANDLERS + MAX_WAITING  # served at once, then waiting in the queue
+    try:
+        for i in range(served + 5):
+            queue.put_nowait(_message(f"{ROOT}/cam/cmd/p{i}", b'{"id": %d}' % i))
+        assert len(bridge._handlers) == MAX_HANDLERS  # the first ones started at once, without the queue
+        assert queue.qsize() == MAX_WAITING  # memory bounded: the rest were answered, not queued
+        busy = [(t, r) for t, r in bridge.sent if r.error is not None and r.error.code == "BUSY"]
+        assert [r.id for _, r in busy] == list(range(served, served + 5))
+        assert busy[0][0] == f"{ROOT}/cam/reply/p{served}"
+        queue.put_nowait(_message(f"{ROOT}/hearing/cmd/close", b'{"id": "close"}'))  # a hearing operation waits
+        assert queue.qsize() == MAX_WAITING + 1 and len(bridge.sent) == 5
+        assert received_at(queue.get_nowait()) is not None
+    finally:
+        for task in bridge._handlers:
+            task.cancel()
+        await asyncio.gather(*bridge._handlers, return_exceptions=True)
+
+
+async def test_a_message_that_finds_others_queued_waits_its_turn(bridge: Capturing) -> None:
+    """Served at once only when nothing waits before it: arrival order holds across the two ways in."""
+    queue = bridge._inbound_queue()()
+    started: list[str] = []
+
+    async def handle(message: aiomqtt.Message) -> None:
+        started.append(message.topic.value.rsplit("/", 1)[1])
+        await asyncio.sleep(0)
+
+    bridge._handle = handle  # type: ignore[method-assign]
+    for i in range(MAX_HANDLERS + 3):
         queue.put_nowait(_message(f"{ROOT}/cam/cmd/p{i}", b'{"id": %d}' % i))
-    assert queue.qsize() == MAX_WAITING  # memory bounded: the rest were answered, not queued
-    busy = [(t, r) for t, r in bridge.sent if r.error is not None and r.error.code == "BUSY"]
-    assert [r.id for _, r in busy] == list(range(MAX_WAITING, MAX_WAITING + 5))
-    assert busy[0][0] == f"{ROOT}/cam/reply/p{MAX_WAITING}"
-    queue.put_nowait(_message(f"{ROOT}/hearing/cmd/close", b'{"id": "close"}'))  # a hearing operation waits
-    assert queue.qsize() == MAX_WAITING + 1 and len(bridge.sent) == 5
-    assert received_at(queue.get_nowait()) is not None
+    assert queue.qsize() == 3 and bridge._queued == 3
+    serving = asyncio.create_task(_serve_queue(bridge, queue, 3))
+    queue.put_nowait(_message(f"{ROOT}/cam/cmd/late", b'{"id": "late"}'))  # after the queued ones, not before
+    await asyncio.wait_for(serving, 10)
+    await asyncio.gather(*bridge._handlers)
+    while bridge._queued:
+        await bridge._serve_one(queue.get_nowait())
+    await asyncio.gather(*bridge._handlers)
+    assert started == [f"p{i}" for i in range(MAX_HANDLERS + 3)] + ["late"]
+
+
+async def _serve_queue(bridge: Capturing, queue: asyncio.Queue[aiomqtt.Message], count: int) -> None:
+    for _ in range(count):
+        await bridge._serve_one(await queue.get())
 
 
 def test_a_device_command_read_long_ago_is_past_its_deadline(bridge: Capturing) -> None:
