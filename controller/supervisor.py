@@ -22,6 +22,7 @@ from controller.commands import CommandQueue
 from controller.nodewatch import NodeWatcher
 from drivers.devices.base import Device
 from drivers.errors import CourtroomError, DeviceOffline
+from drivers.transports.ticker import ticker
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +154,12 @@ class DeviceSupervisor:
         while True:
             # Poll only a device that has been quiet for a whole interval: one that answered a command just
             # now is alive and fresh, and on a shared 9600-baud line every poll delays someone's command.
-            # A plain sleep (a future and a timer) per poll: with hundreds of devices at 1 Hz this loop is the
-            # daemon's main cost, and wait_for() on an Event made a task per poll.
+            # One shared coarse timer for every device's poll (drivers/transports/ticker.py): the devices due in
+            # the same 10 ms tick wake in one loop turn, with no loop timer of their own; with hundreds of devices
+            # at 1 Hz this loop is the daemon's main cost.
             wait_s = self.device.poll_interval_s - (time.monotonic() - self.device.last_heard)
             if wait_s > POLL_EARLY_S:
-                await asyncio.sleep(wait_s)
+                await ticker().sleep(wait_s)
                 continue
             try:
                 await self.device.poll()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 
 class ByteStream(Protocol):
@@ -30,6 +31,15 @@ class ByteStream(Protocol):
 
     async def close(self) -> None:
         """Release the link; never raises, and may be called when already closed."""
+
+
+@runtime_checkable
+class PushStream(ByteStream, Protocol):
+    """A byte stream that can hand each received chunk straight to a receiver (a datagram socket): the link then
+    routes replies as they arrive, without a reader task woken for each one."""
+
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        """Call ``receiver(chunk)`` for every chunk received from now on (None: queue them for ``read()``)."""
 
 
 class SharedLink:

@@ -90,10 +90,18 @@ class Exchange(Generic[R]):
 
     data: bytes
     first: asyncio.Future[R] = field(default_factory=_new_future)  # a refusal arrives as its exception
-    done: asyncio.Future[None] = field(default_factory=_new_future)
     accept: Callable[[R], bool] | None = None  # which frame answers it, where the key alone does not say
     inquiry: bool = False  # VISCA: an inquiry (an answer comes) rather than a command (ACK, then Completion)
     detached: bool = False  # its sender stopped waiting for the end: a late Completion or error is absorbed
+    _done: asyncio.Future[None] | None = field(default=None, repr=False)
+
+    @property
+    def done(self) -> asyncio.Future[None]:
+        """The request's end (a command's Completion); made when first asked for, as most requests (inquiries,
+        polls) end with their first reply and never need one."""
+        if self._done is None:
+            self._done = _new_future()
+        return self._done
 
     @property
     def waiting(self) -> bool:

@@ -15,6 +15,7 @@ and axis. docs/request-engine.md walks through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
@@ -22,8 +23,9 @@ from typing import Any, Generic, TypeVar
 
 from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
-from drivers.transports.base import ByteStream, SharedLink
+from drivers.transports.base import ByteStream, PushStream, SharedLink
 from drivers.transports.exchange import Exchange, Framer, PulledFrames, Splitter, check_address, fail, limit_s
+from drivers.transports.ticker import ticker
 
 __all__ = [
     "Exchange",
@@ -69,6 +71,7 @@ class LinkCore(SharedLink, Generic[F, R]):
         self.exchanges: dict[Hashable, Exchange[R]] = {}
         self._ready = False
         self._reader: asyncio.Task[None] | None = None
+        self._pushed = False  # the transport hands received chunks to _feed (no reader task)
         self._tasks: set[asyncio.Task[None]] = set()  # background work of the line, cancelled at teardown
         self._open_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
@@ -111,10 +114,14 @@ class LinkCore(SharedLink, Generic[F, R]):
                 return
             await self.transport.open()
             self.splitter.reset()
-            self._reader = asyncio.create_task(self._read_loop(), name=f"reader {self.name}")
+            if isinstance(self.transport, PushStream):
+                self.transport.set_receiver(self._feed)
+                self._pushed = True
+            else:
+                self._reader = asyncio.create_task(self._read_loop(), name=f"reader {self.name}")
             try:
                 await self._setup()
-                if self._reader is None:
+                if self._reader is None and not self._pushed:
                     raise TransportLost(f"{self.name}: link lost while opening")
             except BaseException:
                 await self._teardown(TransportLost(f"{self.name}: link lost while opening"))
@@ -138,6 +145,9 @@ class LinkCore(SharedLink, Generic[F, R]):
         tasks = [t for t in (self._reader, *self._tasks) if t is not None and t is not current]
         self._reader = None
         self._tasks.clear()
+        if self._pushed and isinstance(self.transport, PushStream):
+            self.transport.set_receiver(None)
+        self._pushed = False
         for task in tasks:
             task.cancel()
         if tasks:
@@ -210,12 +220,11 @@ class LinkCore(SharedLink, Generic[F, R]):
         self.exchanges[key] = exchange
         answered = False
         try:
-            if sends == 1:
-                await self._send(data)
-                async with asyncio.timeout(timeout_s):
-                    await exchange.first
-            else:
-                await self._resend_until_answered(exchange, timeout_s, sends)
+            await self._send(data)
+            first = exchange.first
+            if not first.done():
+                self._watch(exchange, timeout_s / sends, sends - 1)
+            await first  # a refusal raises here; so does TimeoutError once every send went unanswered
             answered = True
             return exchange
         except TimeoutError:
@@ -256,36 +265,52 @@ class LinkCore(SharedLink, Generic[F, R]):
         exchange.first.set_result(reply)
         return True
 
-    async def _resend_until_answered(self, exchange: Exchange[R], timeout_s: float, sends: int) -> None:
-        for send in range(sends):
-            if send:
-                self.retransmitted += 1
-                log.info("%s: no reply, sending again: %s", self.name, exchange.data.hex(" "))
-            await self._send(exchange.data)
-            await asyncio.wait({exchange.first}, timeout=timeout_s / sends)
-            if exchange.first.done():
-                exchange.first.result()  # raises a refusal
+    def _watch(self, exchange: Exchange[R], wait_s: float, resends: int) -> None:
+        """After ``wait_s`` without a first reply, send the request again (``resends`` more times), and after the
+        last wait fail it with TimeoutError. One shared coarse timer (drivers/transports/ticker.py), not a loop
+        timer and a waiter per request: most requests are answered long before and cost it nothing more."""
+
+        def expired() -> None:
+            first = exchange.first
+            if first.done():  # answered, refused, failed at teardown, or its sender gave up (cancelled)
                 return
-        raise TimeoutError
+            if resends <= 0:
+                fail(first, TimeoutError())
+                return
+            self.retransmitted += 1
+            log.info("%s: no reply, sending again: %s", self.name, exchange.data.hex(" "))
+            self.start(self._resend(exchange.data), "resend")
+            self._watch(exchange, wait_s, resends - 1)
+
+        ticker().call_later(wait_s, expired)
+
+    async def _resend(self, data: bytes) -> None:
+        """Send again (a failed write tears the link down, which fails the request)."""
+        with contextlib.suppress(CourtroomError):
+            await self._send(data)
 
     # -- reading ---------------------------------------------------------------------------------------------
+    def _feed(self, data: bytes) -> None:
+        """Route every frame of one received chunk (on the reader task, or straight from a PushStream)."""
+        for item in self.splitter.feed(data):
+            if isinstance(item, DecodeError):
+                self._garbled(item)
+                continue
+            if self.quiet_after_receive:
+                gap_s = self.timing.inter_frame_gap_ms / 1000
+                if gap_s:
+                    self._free_at = max(self._free_at, asyncio.get_running_loop().time() + gap_s)
+            try:
+                self._route(item)
+            except DecodeError as exc:  # a frame the family cannot make sense of is garbled input too
+                self._garbled(exc)
+            except Exception:  # a bug in routing or a listener must not stop the reader
+                log.exception("%s: failed to route %s", self.name, item)
+
     async def _read_loop(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while True:
-                data = await self.transport.read()
-                for item in self.splitter.feed(data):
-                    if isinstance(item, DecodeError):
-                        self._garbled(item)
-                        continue
-                    if self.quiet_after_receive:
-                        self._free_at = max(self._free_at, loop.time() + self.timing.inter_frame_gap_ms / 1000)
-                    try:
-                        self._route(item)
-                    except DecodeError as exc:  # a frame the family cannot make sense of is garbled input too
-                        self._garbled(exc)
-                    except Exception:  # a bug in routing or a listener must not stop the reader
-                        log.exception("%s: failed to route %s", self.name, item)
+                self._feed(await self.transport.read())
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # TransportLost, or a transport that broke its contract: the link is unusable

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from drivers.errors import TransportLost
@@ -28,7 +29,11 @@ class _Protocol(asyncio.DatagramProtocol):
 
 
 class UdpTransport:
-    """Datagrams to and from ``host:port``; reopenable after ``close()``."""
+    """Datagrams to and from ``host:port``; reopenable after ``close()``.
+
+    Each datagram goes to the receiver when one is set (``set_receiver``: the link routes it at once), else to
+    ``read()``.
+    """
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
@@ -36,6 +41,7 @@ class UdpTransport:
         self.refused = False  # the peer's port refused a datagram and nothing came back since
         self._socket: asyncio.DatagramTransport | None = None
         self._inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._receiver: Callable[[bytes], None] | None = None
 
     @property
     def name(self) -> str:
@@ -67,6 +73,10 @@ class UdpTransport:
             raise TransportLost(f"{self.name}: link closed")
         socket.sendto(data)
 
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        """Hand every datagram received from now on to ``receiver`` (None: queue them for ``read()``)."""
+        self._receiver = receiver
+
     async def read(self) -> bytes:
         """The next datagram received."""
         if self._socket is None:
@@ -81,7 +91,10 @@ class UdpTransport:
 
     def _received(self, data: bytes) -> None:
         self.refused = False
-        self._inbox.put_nowait(data)
+        if self._receiver is not None:
+            self._receiver(data)
+        else:
+            self._inbox.put_nowait(data)
 
     def _error(self, exc: Exception) -> None:
         log.debug("%s: socket error: %s", self.name, exc)

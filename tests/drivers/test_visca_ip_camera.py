@@ -221,3 +221,15 @@ async def test_inquiries_go_while_a_move_waits_for_its_completion(room: Room) ->
         await move
     await room.ip.settle()
     assert (room.ip.state.pan, room.ip.state.tilt, room.ip.state.moving) == (-0x0990, 0x0500, False)
+
+
+async def test_replies_are_routed_as_they_arrive_without_a_reader_task(room: Room) -> None:
+    assert room.link.is_open
+    readers = [t for t in asyncio.all_tasks() if (t.get_name() or "").startswith("reader udp://")]
+    assert readers == []  # the socket hands each datagram to the link: no task woken per reply
+    await room.ip.poll()
+    assert room.ip.state.power is True
+    await room.ip.close()
+    assert not room.link.is_open and room.link.udp._receiver is None
+    await room.ip.connect()  # reopened: routed again
+    await room.ip.poll()
