@@ -331,7 +331,10 @@ class MqttBridge:
     def _take(self, message: aiomqtt.Message) -> bool:
         """Serve a message the moment it is read, when nothing waits before it and a handler is free (True):
         the client's own iterator costs a task, an ``asyncio.wait`` and three loop turns per message. Else it
-        is queued (False) and served in arrival order by the connection loop (``_serve_one``)."""
+        is queued (False) and served in arrival order by the connection loop (``_serve_one``). The room
+        broker's bridge notice is the link's (``link.py``), whichever way it comes."""
+        if self.link.take(message):
+            return True
         if self._queued or len(self._handlers) >= MAX_HANDLERS:
             return False
         self._start_handler(message)
