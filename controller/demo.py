@@ -221,7 +221,7 @@ async def _tour_steps(
 
     _say(_t("demo.step3"))
     await _send(target, "hearing", "check")
-    opened = await live.open_and_stream(target, _say) if live is not None else None  # today's case, on the air
+    opened = await live.open_and_stream(target, _say, LANG[0]) if live is not None else None  # today's case, on air
     if opened is None:  # no case system: the clerk types the case
         await _send(
             target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]
