@@ -47,6 +47,9 @@ def demo_config(base: Path, out: Path) -> Path:
         for seat in data.get("seats", []):  # the seats' microphone channels, for their level meters
             seat["mics"] = seat.get("mics", []) + extras.get("seat_mics", {}).get(seat["id"], [])
         data["hearing"] = {**data.get("hearing", {}), **extras["hearing"]}
+        listed = data["hearing"].get("recorders")
+        if isinstance(listed, list):  # the room names its recorders: the software recorder records the hearing too
+            listed += [d["id"] for d in extras["devices"] if d.get("kind") == "recorder" and d["id"] not in listed]
     out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out
 
