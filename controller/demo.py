@@ -47,6 +47,9 @@ def demo_config(base: Path, out: Path) -> Path:
         for seat in data.get("seats", []):  # the seats' microphone channels, for their level meters
             seat["mics"] = seat.get("mics", []) + extras.get("seat_mics", {}).get(seat["id"], [])
         data["hearing"] = {**data.get("hearing", {}), **extras["hearing"]}
+        listed = data["hearing"].get("recorders")
+        if isinstance(listed, list):  # the room names its recorders: the software recorder records the hearing too
+            listed += [d["id"] for d in extras["devices"] if d.get("kind") == "recorder" and d["id"] not in listed]
     out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out
 
@@ -221,7 +224,7 @@ async def _tour_steps(
 
     _say(_t("demo.step3"))
     await _send(target, "hearing", "check")
-    opened = await live.open_and_stream(target, _say) if live is not None else None  # today's case, on the air
+    opened = await live.open_and_stream(target, _say, LANG[0]) if live is not None else None  # today's case, on air
     if opened is None:  # no case system: the clerk types the case
         await _send(
             target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]

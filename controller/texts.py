@@ -334,6 +334,31 @@ CATALOGUE.update(
             "\nRunning. Ctrl-C stops the daemon (every device goes offline on MQTT), the simulator and the broker.",
         ),
         "demo.failed": ("演示失败：{plain}：{error}", "demo failed: {error}"),
+        # the case system and the live stream in the tour (controller/streaming/demo.py)
+        "demo.live.no_schedule": (
+            "   案件系统没有给出排期：{problem}",
+            "   the case system gave no schedule: {problem}",
+        ),
+        "demo.live.case": (
+            "   {start}  {case_no}  {cause}  {publicity}",
+            "   {start}  {case_no}  {cause}  {publicity}",
+        ),
+        "demo.live.public": ("公开", "public"),
+        "demo.live.not_public": ("不公开（{reason}）", "not public ({reason})"),
+        "demo.live.open_failed": (
+            "   {case_no} 开庭失败：{plain} | {message}",
+            "   opening {case_no} failed: {message}",
+        ),
+        "demo.live.opened": (
+            "   已从案件系统开庭：{case_no}（{cause}），庭审编号 {hearing_id}",
+            "   opened {case_no} ({cause}) from the case system: {hearing_id}",
+        ),
+        "demo.live.no_stream": ("   不直播：{why}", "   no live stream: {why}"),
+        "demo.live.on_air": (
+            "   直播中：{url}（可用 ffplay 或 vlc 打开该地址观看）",
+            "   on the air: {url}  (watch: ffplay or vlc on that address)",
+        ),
+        "demo.live.refused": ("   直播被拒绝：{plain} | {message}", "   stream refused: {message}"),
     }
 )
 

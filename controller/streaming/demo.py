@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from controller import ctl
+from controller import ctl, texts
 from controller.streaming.local_server import LocalRtmpServer, missing
 from drivers.errors import ConfigError
 
@@ -28,6 +29,15 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def _publicity(case: dict[str, Any], lang: texts.Lang) -> str:
+    """A scheduled case's publicity in words (the record's words for the reasons)."""
+    if case["publicity"] == "public":
+        return texts.text("demo.live.public", lang)
+    key = f"record.publicity.{case['publicity_reason']}"
+    reason = texts.text(key, lang) if key in texts.CATALOGUE else str(case["publicity_reason"] or "")
+    return texts.text("demo.live.not_public", lang, reason=reason)
+
+
 class LiveDemo:
     """The case system twin and the local RTMP server of one demo."""
 
@@ -37,6 +47,7 @@ class LiveDemo:
         self.token_file: Path | None = None
         self.rtmp: LocalRtmpServer | None = None
         self.rtmp_missing: str | None = None
+        self.recorder: str | None = None  # the software recorder the stream is taken from
 
     async def start(self, workdir: Path) -> None:
         self.token_file = workdir / "case-system-token"
@@ -62,6 +73,7 @@ class LiveDemo:
         recorder = next((d for d in data["devices"] if d.get("profile") == "generic/software-recorder"), None)
         if recorder is None or self.rtmp is None:
             return
+        self.recorder = str(recorder["id"])
         videos = recorder.get("options", {}).get("video", [])
         seats = {s["id"] for s in data.get("seats", [])}
         protected = {"witness": {"video": videos[-1], "region": [0.5, 0.2, 0.4, 0.6]}} if videos else {}
@@ -77,35 +89,49 @@ class LiveDemo:
         key.write_text(STREAM_KEY + "\n")
         data["streaming"]["key_file"] = str(key)
 
-    async def open_and_stream(self, target: ctl.Target, say: Any = print) -> str | None:
-        """Open today's first scheduled case from the case system and put it on the air; its hearing id."""
+    async def open_and_stream(self, target: ctl.Target, say: Any = print, lang: texts.Lang = "en") -> str | None:
+        """Open today's first scheduled case from the case system and put it on the air; its hearing id. What it
+        says is in ``lang``."""
+
+        def t(key: str, **fields: object) -> str:
+            return texts.text(f"demo.live.{key}", lang, **fields)
+
         reply = await ctl.send(target, "cases", "refresh", {})
         if reply["status"] != "ok" or not reply["data"]["cases"]:
-            say(f"   the case system gave no schedule: {reply.get('error') or reply['data'].get('problem')}")
+            say(t("no_schedule", problem=reply.get("error") or reply["data"].get("problem")))
             return None
         cases = reply["data"]["cases"]
         for c in cases:
-            why = c["publicity_reason"] or ""
-            say(f"   {c['start']}  {c['case_no']}  {c['cause']}  {c['publicity']} {why}".rstrip())
+            say(t("case", start=c["start"], case_no=c["case_no"], cause=c["cause"], publicity=_publicity(c, lang)))
         first = cases[0]
         opened = await ctl.send(target, "cases", "open", {"case": first["id"]})
         if opened["status"] != "ok":
-            say(f"   opening {first['case_no']} failed: {opened['error']['message']}")
+            error = opened["error"]
+            plain = texts.error_text(error["code"], lang)
+            say(t("open_failed", case_no=first["case_no"], plain=plain, message=error["message"]))
             return None
-        say(f"   opened {first['case_no']} ({first['cause']}) from the case system: {opened['data']['hearing_id']}")
+        say(t("opened", case_no=first["case_no"], cause=first["cause"], hearing_id=opened["data"]["hearing_id"]))
         if self.rtmp is None:
-            say(f"   no live stream: {self.rtmp_missing}")
+            say(t("no_stream", why=self.rtmp_missing))
             return str(opened["data"]["hearing_id"])
-        for _ in range(50):  # the recorder starts with the hearing's macro
-            state = await ctl.send(target, "stream", "start", {})
-            if state["status"] == "ok" or "not recording" not in state["error"]["message"]:
-                break
-            await asyncio.sleep(0.2)
+        await self._until_recording(target)  # the recorder starts with the hearing's macro
+        state = await ctl.send(target, "stream", "start", {})  # once: a refusal is a journal row
         if state["status"] == "ok":
-            say(f"   on the air: {self.rtmp.url(STREAM_KEY)}  (watch: ffplay or vlc on that address)")
+            say(t("on_air", url=self.rtmp.url(STREAM_KEY)))
         else:
-            say(f"   stream refused: {state['error']['message']}")
+            error = state["error"]
+            say(t("refused", plain=texts.error_text(error["code"], lang), message=error["message"]))
         return str(opened["data"]["hearing_id"])
+
+    async def _until_recording(self, target: ctl.Target, timeout_s: float = 10.0) -> None:
+        """Wait (at most ``timeout_s``) until the stream's recorder says it records: a start before that is
+        refused, and each refusal is a journal row."""
+        deadline = time.monotonic() + timeout_s
+        while self.recorder is not None and time.monotonic() < deadline:
+            retained = await ctl.read_retained(target)
+            if (retained.get(f"{self.recorder}/state") or {}).get("transport") == "record":
+                return
+            await asyncio.sleep(0.2)
 
     async def stop(self) -> None:
         if self.rtmp is not None:

@@ -78,14 +78,17 @@ async def check_layout(page: Page, size: str, role: str) -> None:
 
 @pytest.mark.parametrize("role", ["clerk", "technician"])
 async def test_three_layouts_keep_the_state_on_the_first_screen(
-    browser: Browser, rig: ConsoleRig, role: str
+    browser: Browser, live_rig: ConsoleRig, role: str
 ) -> None:
+    """The day's schedule listed (the simulated case system), the live stream's panel under it."""
+    rig = live_rig
     await not_recording(rig)
     for size in SIZES:
         page = await login_at(browser, rig, role, size)
         await expect(page.get_by_test_id("not-recording-banner")).to_be_visible()
         await expect(page.get_by_test_id("rec-rec-main")).to_have_attribute("data-transport", "stopped")
         await expect(page.get_by_test_id("rec-rec-backup")).to_have_attribute("data-transport", "record")
+        await expect(page.get_by_test_id("publicity-1")).to_be_visible()  # its buttons and words measured too
         await check_layout(page, size, role)
         await page.get_by_test_id("replay-link").click()
         await expect(page.get_by_test_id("replay-status")).not_to_be_empty()
