@@ -89,6 +89,16 @@ async def test_a_device_unplugged_through_the_fault_control_goes_offline_and_com
         assert code == 0, err
         await watcher.wait_for("cam-judge/availability", lambda p: p["state"] == "online", timeout=40, start=mark)
 
+        # the backup deck's replies come 2 s late, far past what its profile waits: it is lost, then back on time
+        mark = len(watcher.messages)
+        code, out, err = await _courtroom("sim-fault", "--control", str(port), "rec-backup", "slow", "2")
+        assert code == 0, err
+        await watcher.wait_for("rec-backup/availability", lambda p: p["state"] == "offline", timeout=30, start=mark)
+        mark = len(watcher.messages)
+        code, out, err = await _courtroom("sim-fault", "--control", str(port), "rec-backup", "slow", "0")
+        assert code == 0, err
+        await watcher.wait_for("rec-backup/availability", lambda p: p["state"] == "online", timeout=40, start=mark)
+
         code, out, err = await _courtroom("sim-fault", "--control", str(port), "proj-nobody", "unplug")
         assert code == 2 and err.count("\n") == 1 and "no simulated device 'proj-nobody'" in err, (code, err)
         code, out, err = await _courtroom("sim-fault", "--control", str(port))
