@@ -28,7 +28,6 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sim import faults
 from sim.errors import SimError
 from sim.faults import FaultHandle
 
@@ -93,7 +92,6 @@ COMMON: dict[str, tuple[Range, Callable[[FaultHandle, list[str]], None]]] = {
     "slow": ((1, 1), _slow),
 }
 """The faults of sim/faults.py's FaultHandle, called as they are (a device offers those its handle shows)."""
-assert tuple(COMMON) == faults.COMMON
 
 # a class's own fault -> (the method of sim/handles.py the handle has, how many arguments, what to do)
 OWN: dict[str, tuple[str, Range, Callable[[Any, list[str]], None]]] = {

@@ -68,12 +68,36 @@ async def test_a_device_unplugged_through_the_fault_control_goes_offline_and_com
     await daemon.start()
     try:
         await watcher.wait_for("proj-evidence/availability", lambda p: p["state"] == "online", timeout=30)
+        await watcher.wait_for("cam-judge/availability", lambda p: p["state"] == "online", timeout=30)
+        mark = len(watcher.messages)  # each change waited for comes after the fault that causes it
         code, out, err = await _courtroom("sim-fault", "--control", str(port), "proj-evidence", "unplug")
         assert code == 0, err
-        await watcher.wait_for("proj-evidence/availability", lambda p: p["state"] == "offline", timeout=30)
+        await watcher.wait_for("proj-evidence/availability", lambda p: p["state"] == "offline", timeout=30, start=mark)
+        mark = len(watcher.messages)  # online again means after this
         code, out, err = await _courtroom("sim-fault", "--control", str(port), "proj-evidence", "replug")
         assert code == 0, err
-        await watcher.wait_for("proj-evidence/availability", lambda p: p["state"] == "online", timeout=40)
+        await watcher.wait_for("proj-evidence/availability", lambda p: p["state"] == "online", timeout=40, start=mark)
+
+        # a camera of the VISCA chain falls silent alone (hung firmware) and answers again: the same words
+        mark = len(watcher.messages)
+        code, out, err = await _courtroom("sim-fault", "--control", str(port), "cam-judge", "silent")
+        assert code == 0, err
+        await watcher.wait_for("cam-judge/availability", lambda p: p["state"] == "offline", timeout=30, start=mark)
+        assert watcher.on("cam-plaintiff/availability")[-1]["state"] == "online"  # same line, still answering
+        mark = len(watcher.messages)
+        code, out, err = await _courtroom("sim-fault", "--control", str(port), "cam-judge", "resume")
+        assert code == 0, err
+        await watcher.wait_for("cam-judge/availability", lambda p: p["state"] == "online", timeout=40, start=mark)
+
+        # the backup deck's replies come 2 s late, far past what its profile waits: it is lost, then back on time
+        mark = len(watcher.messages)
+        code, out, err = await _courtroom("sim-fault", "--control", str(port), "rec-backup", "slow", "2")
+        assert code == 0, err
+        await watcher.wait_for("rec-backup/availability", lambda p: p["state"] == "offline", timeout=30, start=mark)
+        mark = len(watcher.messages)
+        code, out, err = await _courtroom("sim-fault", "--control", str(port), "rec-backup", "slow", "0")
+        assert code == 0, err
+        await watcher.wait_for("rec-backup/availability", lambda p: p["state"] == "online", timeout=40, start=mark)
 
         code, out, err = await _courtroom("sim-fault", "--control", str(port), "proj-nobody", "unplug")
         assert code == 2 and err.count("\n") == 1 and "no simulated device 'proj-nobody'" in err, (code, err)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import control
 from sim.control import faults_of
 from sim.endpoints import TcpEndpoint
 from sim.errors import SimError
@@ -26,6 +27,11 @@ def test_every_simulated_device_handle_is_a_fault_handle(example: Path, tmp_path
         assert isinstance(handle, FaultHandle), device_id
         assert {"unplug", "replug"} <= set(handle.offers()) <= set(COMMON), device_id
         assert faults_of(handle)[: len(handle.offers())] == handle.offers()
+
+
+def test_the_control_speaks_the_base_s_words_each_once() -> None:
+    assert tuple(control.COMMON) == COMMON
+    assert set(control.COMMON).isdisjoint(control.OWN)
 
 
 def test_a_store_shows_only_unplug_and_replug_and_refuses_the_rest_by_name(tmp_path: Path) -> None:

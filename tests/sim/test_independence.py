@@ -57,6 +57,8 @@ def test_a_family_module_dropped_into_the_simulator_is_found_and_a_broken_one_na
     )
     monkeypatch.setattr(sim, "__path__", [*sim.__path__, str(extra)])
     monkeypatch.setattr(registry, "FAMILIES", dict(registry.FAMILIES))
+    monkeypatch.setattr(registry, "ENDPOINTS", dict(registry.ENDPOINTS))
+    monkeypatch.setattr(registry, "_scanned", set(registry._scanned))  # what this test scans is forgotten after it
     monkeypatch.delitem(sys.modules, "sim.tinyfam", raising=False)
     registry.discover()
     assert registry.FAMILIES["tinyfam"].kinds == frozenset({"indicator"})  # no list was edited
@@ -66,4 +68,16 @@ def test_a_family_module_dropped_into_the_simulator_is_found_and_a_broken_one_na
         registry.discover()
     for name in ("sim.tinyfam", "sim.brokenfam"):
         sys.modules.pop(name, None)
-    registry._scanned.discard("sim.tinyfam")
+
+
+def test_the_families_in_the_simulator_s_packages_are_found_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """VISCA's pieces live under sim/visca/ and USB's under sim/usb/: the scan enters packages."""
+    from sim import registry
+
+    monkeypatch.setattr(registry, "FAMILIES", {})
+    monkeypatch.setattr(registry, "ENDPOINTS", {})
+    monkeypatch.setattr(registry, "_scanned", set())
+    registry.discover()
+    assert {"visca", "visca_ip"} <= set(registry.FAMILIES)
+    assert {"udp://", "usb:"} <= set(registry.ENDPOINTS)
+    assert {"sim.visca.bus", "sim.visca.ip", "sim.usb.room"} <= registry._scanned
