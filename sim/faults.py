@@ -150,3 +150,39 @@ class LineFaults(FaultHandle):
 class _HasEndpoint(Protocol):
     @property
     def endpoint(self) -> Pluggable: ...
+
+
+class ChainMember(FaultHandle):
+    """A device among several on one shared line that can leave it alone (a camera of a VISCA daisy chain, a
+    Pelco dome): ``unplug``/``replug`` take this device off the line and put it back while the line and its
+    other devices stay; ``drop_next_reply`` loses its own next replies. ``slow`` still delays the whole line
+    (``bus.endpoint``). The family's code sends a reply only when ``_passes()``."""
+
+    bus: _HasEndpoint
+    plugged = True
+    _drops = 0
+
+    @property
+    def port(self) -> Pluggable:
+        return self.bus.endpoint
+
+    def unplug(self) -> None:
+        """Take the device off the line: it stops hearing and answering."""
+        self.plugged = False
+
+    def replug(self) -> None:
+        """Put it back on the line."""
+        self.plugged = True
+
+    def drop_next_reply(self, count: int = 1) -> None:
+        """The next ``count`` frames this device sends are lost."""
+        self._drops += count
+
+    def _passes(self) -> bool:
+        """Whether a reply leaves now: plugged, not silent, not dropped (a due drop is used up)."""
+        if not self.plugged or self.faults.silent:
+            return False
+        if self._drops:
+            self._drops -= 1
+            return False
+        return True

@@ -33,7 +33,7 @@ from typing import Literal
 from sim.camera_profile import CameraProfile
 from sim.endpoints import Endpoint
 from sim.errors import SimConfigError
-from sim.faults import FaultHandle, Faults, Pluggable
+from sim.faults import ChainMember, Faults
 from sim.motion import Axis
 from sim.registry import BuiltLine, DeviceSpec, register_family
 
@@ -199,17 +199,17 @@ class PelcoDome:
             self._move("pan", 0)
 
 
-class DomeHandle(FaultHandle):
+class DomeHandle(ChainMember):
     """One dome on a `PelcoBus`: readable state plus the faults of sim/faults.py, acting on this dome only (but
     `slow`, which delays the whole line)."""
+
+    bus: PelcoBus
 
     def __init__(self, bus: PelcoBus, dome: PelcoDome, device_id: str | None = None) -> None:
         self.bus = bus
         self.dome = dome
         self.device_id = device_id
-        self.plugged = True
         self.faults = Faults(garble=garble)
-        self._drops = 0
 
     address = property(lambda self: self.dome.address, doc="Wire address.")
     power = property(lambda self: self.dome.power, doc="Camera power flag.")
@@ -233,33 +233,13 @@ class DomeHandle(FaultHandle):
         """Set the power flag at once (scenario set-up)."""
         self.dome.power = on
 
-    @property
-    def port(self) -> Pluggable:
-        return self.bus.endpoint
-
-    def unplug(self) -> None:
-        """Take the dome off the line: it stops hearing and answering."""
-        self.plugged = False
-
-    def replug(self) -> None:
-        """Put it back on the line."""
-        self.plugged = True
-
-    def drop_next_reply(self, count: int = 1) -> None:
-        """The next `count` frames this dome sends are lost."""
-        self._drops += count
-
     def receive(self, message: bytes, *, broadcast: bool = False) -> None:
         """Four message bytes addressed to this dome arrived (used by the bus)."""
         if not self.plugged:
             return
         for frame in self.dome.handle(message):
-            if broadcast or self.faults.silent:
-                continue
-            if self._drops:
-                self._drops -= 1
-                continue
-            self.bus.send(self.faults.garbled(frame))
+            if not broadcast and self._passes():
+                self.bus.send(self.faults.garbled(frame))
 
 
 @dataclass(frozen=True)

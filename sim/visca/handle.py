@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from sim.faults import FaultHandle, Faults, Pluggable
+from sim.faults import ChainMember, Faults
 from sim.visca.camera import ViscaCamera
 
 if TYPE_CHECKING:
@@ -60,16 +60,16 @@ class CameraView:
         return self.camera.moving
 
 
-class SimCamera(CameraView, FaultHandle):
+class SimCamera(CameraView, ChainMember):
     """One camera on a `ViscaBus`: readable state plus the faults a test can inject."""
+
+    bus: ViscaBus
 
     def __init__(self, bus: ViscaBus, camera: ViscaCamera, device_id: str | None = None) -> None:
         self.bus = bus
         self.camera = camera
         self.device_id = device_id
-        self.plugged = True
         self.faults = Faults(garble=garble)
-        self._drops = 0
         self._timer: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -92,22 +92,9 @@ class SimCamera(CameraView, FaultHandle):
 
     # -- faults ---------------------------------------------------------------------------------------
 
-    @property
-    def port(self) -> Pluggable:
-        """The line's endpoint (what `slow` delays); unplug and replug act on this camera alone."""
-        return self.bus.endpoint
-
-    def unplug(self) -> None:
-        """Take the camera off the line: it stops hearing and answering."""
-        self.plugged = False
-
     def replug(self) -> None:
         """Put it back on the line (no Network change is sent; call `send_network_change()` for one)."""
         self.plugged = True
-
-    def drop_next_reply(self, count: int = 1) -> None:
-        """The next `count` frames this camera sends are lost."""
-        self._drops += count
 
     def send_network_change(self) -> None:
         """Send `z0 38 FF`, as a camera does at power-up or when the chain changes."""
@@ -135,12 +122,8 @@ class SimCamera(CameraView, FaultHandle):
             self._timer = None
 
     def _send(self, frame: bytes) -> None:
-        if not self.plugged or self.faults.silent:
-            return
-        if self._drops:
-            self._drops -= 1
-            return
-        self.bus.send(self.faults.garbled(frame))
+        if self._passes():
+            self.bus.send(self.faults.garbled(frame))
 
     def _schedule(self) -> None:
         self.cancel_timer()
