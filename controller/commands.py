@@ -2,7 +2,10 @@
 
 A command that passed its checks takes a place in its device's queue before it is journaled; it goes to the
 device when it reaches the head and one of the device's ``SLOTS`` is free (a slot is a command handed to the
-driver: two let a ``stop`` reach a camera while a long move runs, as a VISCA camera's two sockets do).
+driver: two let a ``stop`` reach a camera while a long move runs, as a VISCA camera's two sockets do). A
+coalescing action (a move) takes the second slot only when no other move runs: behind a running move it
+waits in the queue, where a newer move can still replace it and its deadline still holds, instead of in the
+driver, where it would start whenever the running move ends, however late that is.
 
 - A full queue (``depth`` commands of clients waiting or running) refuses at once with ``BUSY``.
 - A command whose deadline passes while it waits is answered ``EXPIRED`` and never reaches the wire.
@@ -138,6 +141,8 @@ class CommandQueue:
 
     def _pump(self) -> None:
         while self._waiting and len(self._running) < self.slots and self._waiting[0].ready:
+            if self._waiting[0].coalesce and any(q.coalesce for q in self._running):
+                break  # a move waits here, where a newer one replaces it and its deadline holds, not in the driver
             entry = self._waiting.popleft()
             if entry.timer is not None:
                 entry.timer.cancel()

@@ -70,6 +70,7 @@ from controller.mqtt.inbound import (
     received_at,
     reply_topic,
 )
+from controller.mqtt.memory import BurstTrimmer
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
@@ -81,7 +82,7 @@ MAX_HANDLERS = 256  # inbound messages served at once; the next ones wait, stamp
 METER_MAX_HZ = 10.0
 MAX_INFLIGHT = 200  # QoS 1 publishes awaiting their PUBACK (paho's default, 20, throttles a burst of replies)
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
-PUBLISH_WINDOW = 100  # messages awaiting their PUBACK at once
+PUBLISH_WINDOW = MAX_INFLIGHT  # messages awaiting their PUBACK at once (all of paho's window: none queued in it)
 SUMMARY_DELAY_S = 0.05  # availability changes within this long share one $ctl/state (and $ctl/devices)
 
 
@@ -129,6 +130,7 @@ class MqttBridge:
         self._handlers: set[asyncio.Task[None]] = set()
         self._slot_free = asyncio.Event()  # set when a handler ends
         self._queued = 0  # inbound messages of this connection in the client's queue or about to be served from it
+        self._trimmer = BurstTrimmer()  # the C heap's free pages back to the system after a burst
         self._stopping = False
         self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
         self._devices_dirty = False
@@ -313,6 +315,10 @@ class MqttBridge:
         bridge = self
 
         class Inbound(StampedQueue):
+            def put_nowait(self, item: Any) -> None:
+                bridge._trimmer.note()
+                super().put_nowait(item)
+
             def overflow(self, item: Any) -> bool:
                 return bridge._refuse_overflow(item)
 
@@ -403,6 +409,7 @@ class MqttBridge:
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
         self._stopping = True
+        self._trimmer.close()
         if self._summary_timer is not None:  # the final $ctl/state below says it all
             self._summary_timer.cancel()
             self._summary_timer = None
@@ -593,6 +600,7 @@ class MqttBridge:
                     "serving": len(self._handlers),
                     "publishing": len(self._in_flight),
                     "missed_events": len(self._missed),
+                    "memory_trims": self._trimmer.trims,
                 },
             }
         if op == "reload":
