@@ -96,15 +96,21 @@ class CommandQueue:
                 )
         entry = Queued(action, coalesce, protected, deadline)
         self._waiting.append(entry)
-        if deadline is not None:
-            delay = max(0.0, deadline - time.time())
-            entry.timer = asyncio.get_running_loop().call_later(delay, self._expire, entry)
+        if self._waiting[0] is not entry or len(self._running) >= self.slots:
+            self._expire_at_deadline(entry)  # it will wait (one that can go at once gets no timer: ready())
         return entry
 
     def ready(self, entry: Queued) -> None:
         """The command is journaled: it may go to the device when its turn comes."""
         entry.ready = True
         self._pump()
+        if entry.timer is None and not entry.turn.done() and entry in self._waiting:
+            self._expire_at_deadline(entry)
+
+    def _expire_at_deadline(self, entry: Queued) -> None:
+        if entry.deadline is not None and entry.timer is None:
+            delay = max(0.0, entry.deadline - time.time())
+            entry.timer = asyncio.get_running_loop().call_later(delay, self._expire, entry)
 
     async def wait_turn(self, entry: Queued) -> None:
         """Until the command may go to the device; raises Superseded or Expired when it never will."""

@@ -70,7 +70,7 @@ from controller.mqtt.inbound import (
     reply_topic,
 )
 from controller.mqtt.memory import BurstTrimmer
-from controller.mqtt.outbox import Outbound, Outbox
+from controller.mqtt.outbox import Outbound, Outbox, write_now
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
@@ -155,13 +155,15 @@ class MqttBridge:
         qos: int = 1,
         retain: bool = False,
         props: Properties | None = None,
+        *,
+        now: bool = False,
     ) -> None:
         """Publish without waiting, in call order (``outbox.py``): handed to the MQTT client at once when the
         window of messages awaiting their PUBACK has room. Nothing is sent while disconnected: the whole
         retained set goes out again on the next connect."""
         if self._client is None or not self.connected.is_set():
             return
-        self._outbox.send(Outbound(topic, payload.encode(), qos, retain, props))
+        self._outbox.send(Outbound(topic, payload.encode(), qos, retain, props), now=now)
 
     def _controller_state(self, state: str | None = None) -> ControllerState:
         offline = self.room.offline_devices()
@@ -462,7 +464,7 @@ class MqttBridge:
             log.exception("inbound message on %.200s", topic)
             reply = _error_reply(request_id, "INTERNAL", f"{type(exc).__name__}: {exc}"[:400])
         try:
-            self._send(to, reply, props=reply_props)
+            self._send(to, reply, props=reply_props, now=True)  # on the wire before anything else of this turn
         except Exception as exc:  # a reply that cannot be encoded (a lone surrogate in its id): answer without it
             log.warning("reply on %.200s cannot be sent: %s", to, exc)
             self._send(to, _error_reply(None, "BAD_REQUEST", "the request's id cannot be echoed"), props=reply_props)
@@ -581,17 +583,7 @@ def _write_soon(client: aiomqtt.Client) -> None:
             if original is not None:
                 original(write_client, _userdata, sock)
             return
-        loop.call_soon(write_now, sock)
-
-    def write_now(sock: Any) -> None:
-        try:
-            paho.loop_write()  # writes what it can; registered -> unregistered once the queue is empty
-        except Exception as exc:  # a broken connection: the client's connection loop ends, as with its own writer
-            if not client._disconnected.done():
-                client._disconnected.set_exception(exc)
-            return
-        if paho.want_write() and original is not None:  # the socket took part of it: the rest when writable
-            original(paho, paho.user_data_get(), sock)
+        loop.call_soon(write_now, client)
 
     paho.on_socket_register_write = write
 

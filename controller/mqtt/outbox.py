@@ -35,6 +35,23 @@ class Outbound:
     properties: Properties | None = None
 
 
+def write_now(client: aiomqtt.Client) -> None:
+    """Write what the client has queued, as far as the socket takes it (the rest when it is writable, through
+    the client's own writer); a broken connection ends the client's connection loop, as its writer does."""
+    paho: Any = client._client
+    try:
+        paho.loop_write()
+    except Exception as exc:
+        if not client._disconnected.done():
+            client._disconnected.set_exception(exc)
+        return
+    if paho.want_write():
+        writer = client._on_socket_register_write
+        sock = paho.socket()
+        if sock is not None:
+            writer(paho, paho.user_data_get(), sock)
+
+
 class _Acked:
     """Stands in the client's pending publishes for one message: its ``set()`` is the PUBACK."""
 
@@ -71,14 +88,19 @@ class Outbox:
         self._unacked = 0
         self._idle.set()
 
-    def send(self, item: Outbound) -> None:
-        if self._client is None:
+    def send(self, item: Outbound, *, now: bool = False) -> None:
+        """Publish in call order; with ``now`` (a reply, from a handler's task, never from inside one of the
+        client's callbacks) write the client's queue to the socket at once instead of on the next loop turn."""
+        client = self._client
+        if client is None:
             return
         if self._waiting or (item.qos and self._unacked >= self.window):
             self._waiting.append(item)
             self._idle.clear()
             return
-        self._publish(self._client, item)
+        self._publish(client, item)
+        if now:
+            write_now(client)
 
     async def drain(self) -> None:
         """Until every message sent so far is acknowledged (or the connection is gone)."""

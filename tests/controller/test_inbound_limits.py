@@ -47,7 +47,9 @@ class Capturing(MqttBridge):
 
     sent: list[tuple[str, Reply]]
 
-    def _send(self, topic: str, payload: Any, qos: int = 1, retain: bool = False, props: Any = None) -> None:
+    def _send(
+        self, topic: str, payload: Any, qos: int = 1, retain: bool = False, props: Any = None, *, now: bool = False
+    ) -> None:
         payload.encode()  # a reply that cannot be encoded fails here as it would on the wire
         self.sent.append((topic, payload))
 
