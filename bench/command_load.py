@@ -176,6 +176,7 @@ async def main(rate: float, seconds: float, settle_s: float, bursts: int) -> dic
             all_in = asyncio.Event()
             expected = [total]  # replies expected by the end of the present burst
             diag: dict[str, Any] = {}  # the daemon's MQTT backlog when the offered load ends
+            settled_diag: dict[str, Any] = {}  # and after the settling time (memory_trims: heap trims so far)
             async with client(broker.port, "bench-replies") as listener:
                 await listener.subscribe(f"{root}/+/reply/+", qos=1)
 
@@ -183,8 +184,9 @@ async def main(rate: float, seconds: float, settle_s: float, bursts: int) -> dic
                     async for m in listener.messages:
                         now = time.perf_counter()
                         body = json.loads(m.payload)  # type: ignore[arg-type]
-                        if body["id"] == "diag":
-                            diag.update(body["data"]["mqtt"] if body["status"] == "ok" else body["error"])
+                        if body["id"] in ("diag", "diag-settled"):
+                            into = diag if body["id"] == "diag" else settled_diag
+                            into.update(body["data"]["mqtt"] if body["status"] == "ok" else body["error"])
                             continue
                         code = "ok" if body["status"] == "ok" else body["error"]["code"]
                         replies[str(body["id"])] = (now, code)
@@ -237,12 +239,27 @@ async def main(rate: float, seconds: float, settle_s: float, bursts: int) -> dic
                     cpu_load = cpu_s(daemon.pid) - cpu_before
                     await asyncio.sleep(settle_s)
                     rss_settled = rss_mb(daemon.pid)
+                    await listener.publish(
+                        f"{root}/$ctl/request/diagnostics", json.dumps({"id": "diag-settled"}), qos=1
+                    )
                     settled.append(rss_settled)
+                await asyncio.sleep(1)  # the last diagnostics reply
                 collector.cancel()
                 await asyncio.gather(collector, return_exceptions=True)
     finally:
         broker.stop()
     codes = Counter(code for _, code in replies.values())
+    rng = random.Random(11)  # the senders' sequence again: which action each request id was
+    actions = [command(rng)[1] for _ in range(int(rate * seconds))]
+    by_action: dict[str, Any] = {}
+    for action in sorted(set(actions)):
+        mine = [r for r in sent if actions[int(r.rsplit("L", 1)[1])] == action]
+        done = [(replies[r][0] - sent[r]) * 1000 for r in mine if r in replies and replies[r][1] == "ok"]
+        by_action[action] = {
+            "replies": dict(Counter(replies[r][1] for r in mine if r in replies).most_common()),
+            "executed_p50_ms": pct(done, 0.5),
+            "executed_p99_ms": pct(done, 0.99),
+        }
     executed = [(replies[r][0] - t) * 1000 for r, t in sent.items() if r in replies and replies[r][1] == "ok"]
     answered = [(replies[r][0] - t) * 1000 for r, t in sent.items() if r in replies]
     return {
@@ -264,12 +281,14 @@ async def main(rate: float, seconds: float, settle_s: float, bursts: int) -> dic
         "all_answered_after_s": round(load_s, 1),
         "daemon_cpu_s_during_load": round(cpu_load, 1),
         "daemon_backlog_at_end": diag,
+        "daemon_after_settling": settled_diag,
         "rss_before_mb": rss_before,
         "rss_after_mb": rss_after,
         "rss_settled_mb": rss_settled,
         "settle_s": settle_s,
         "rss_growth_settled_mb": round(rss_settled - rss_before, 1),
         "rss_settled_after_each_burst_mb": settled,
+        "by_action": by_action,
     }
 
 

@@ -2,7 +2,10 @@
 
 A command that passed its checks takes a place in its device's queue before it is journaled; it goes to the
 device when it reaches the head and one of the device's ``SLOTS`` is free (a slot is a command handed to the
-driver: two let a ``stop`` reach a camera while a long move runs, as a VISCA camera's two sockets do).
+driver: two let a ``stop`` reach a camera while a long move runs, as a VISCA camera's two sockets do). A
+coalescing action (a move) takes the second slot only when no other move runs: behind a running move it
+waits in the queue, where a newer move can still replace it and its deadline still holds, instead of in the
+driver, where it would start whenever the running move ends, however late that is.
 
 - A full queue (``depth`` commands of clients waiting or running) refuses at once with ``BUSY``.
 - A command whose deadline passes while it waits is answered ``EXPIRED`` and never reaches the wire.
@@ -93,15 +96,21 @@ class CommandQueue:
                 )
         entry = Queued(action, coalesce, protected, deadline)
         self._waiting.append(entry)
-        if deadline is not None:
-            delay = max(0.0, deadline - time.time())
-            entry.timer = asyncio.get_running_loop().call_later(delay, self._expire, entry)
+        if self._waiting[0] is not entry or len(self._running) >= self.slots:
+            self._expire_at_deadline(entry)  # it will wait (one that can go at once gets no timer: ready())
         return entry
 
     def ready(self, entry: Queued) -> None:
         """The command is journaled: it may go to the device when its turn comes."""
         entry.ready = True
         self._pump()
+        if entry.timer is None and not entry.turn.done() and entry in self._waiting:
+            self._expire_at_deadline(entry)
+
+    def _expire_at_deadline(self, entry: Queued) -> None:
+        if entry.deadline is not None and entry.timer is None:
+            delay = max(0.0, entry.deadline - time.time())
+            entry.timer = asyncio.get_running_loop().call_later(delay, self._expire, entry)
 
     async def wait_turn(self, entry: Queued) -> None:
         """Until the command may go to the device; raises Superseded or Expired when it never will."""
@@ -138,6 +147,8 @@ class CommandQueue:
 
     def _pump(self) -> None:
         while self._waiting and len(self._running) < self.slots and self._waiting[0].ready:
+            if self._waiting[0].coalesce and any(q.coalesce for q in self._running):
+                break  # a move waits here, where a newer one replaces it and its deadline holds, not in the driver
             entry = self._waiting.popleft()
             if entry.timer is not None:
                 entry.timer.cancel()

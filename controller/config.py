@@ -69,7 +69,7 @@ class BrokerConfig(_Strict):
     operators: dict[str, OperatorConfig] = Field(default_factory=dict)
     clock_skew_s: float = Field(10.0, ge=0, le=3600)  # a command whose ts is further ahead is refused
     # a device command not on its way to the device this long after the daemon read it is EXPIRED, never sent
-    command_max_wait_s: float = Field(1.0, gt=0, le=60)
+    command_max_wait_s: float = Field(0.5, gt=0, le=60)
 
     def password(self) -> str | None:
         """The password, read from its file when the daemon connects (never kept in the config)."""

@@ -4,9 +4,10 @@ A device command must be in the journal before it is sent and before its ``ok`` 
 wait for a database transaction in the writer thread (a thread hop there and back, then SQLite: about a
 millisecond, more on a busy machine). So ``Journal.log_ahead`` writes the row as one line to this plain file,
 with one ``write()`` from the event loop (the page cache: a few microseconds, and a kill -9 of the daemon
-cannot take it back), and the writer thread moves it into the database with the next transaction. The
-database remembers, in the same transaction, the number of the last line it holds (table ``ahead``), so a
-line is never written twice; once every line is in the database the file is emptied.
+cannot take it back); the journal's syncer thread fdatasyncs it while the command is on the wire (``sync``), and
+the writer thread moves it into the database with the next batch. The database remembers, in the same
+transaction, the number of the last line it holds (table ``ahead``), so a line is never written twice; once
+every line is in the database, on disk, the file is emptied.
 
 The file belongs to the process that holds its lock (``flock``): the daemon's writer. Whoever opens the
 journal for writing while nobody holds it (the daemon at its next start, ``courtroom journal`` after a crash)
@@ -93,6 +94,16 @@ class AheadLog:
             raise JournalWriteFailed(f"journal ahead log {self.path}: cannot append a {row.kind} row: {exc}") from None
         if written != len(data):  # a full disk mid-line: the line is torn, so it never counts
             raise JournalWriteFailed(f"journal ahead log {self.path}: only {written} of {len(data)} bytes written")
+
+    def sync(self) -> None:
+        """fdatasync the lines written so far (the syncer thread); JournalWriteFailed when the disk refuses."""
+        fd = self._fd
+        if fd is None:
+            return
+        try:
+            os.fdatasync(fd)
+        except OSError as exc:
+            raise JournalWriteFailed(f"journal ahead log {self.path}: cannot sync: {exc}") from None
 
     def clear(self) -> None:
         """Empty the file once the database holds every line of it."""

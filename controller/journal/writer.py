@@ -8,7 +8,8 @@ goes on, so the daemon's crash (kill -9) cannot lose it, and the writer fsyncs i
 command is on the wire: a power cut in those milliseconds is all it is exposed to, and no command waits for
 a disk flush (on this project's machines an fsync takes 0.3-10 ms).
 ``log_ahead()`` (device commands) does not wait for the writer at all: the row is one line in the ahead log
-(``ahead.py``) when it returns, and joins the next transaction.
+(``ahead.py``) when it returns, fdatasynced on the next loop turn, and joins the next batch (``BATCH_DELAY_S``
+later, with the command's outcome).
 ``record()`` is for what nobody waits for (link changes, command outcomes): such rows join the next
 transaction, or are written together ``BATCH_DELAY_S`` later. Rows are numbered in the order they were
 asked for. Listeners (``written``) are told of every row once it is on disk and before its ``append()``
@@ -116,6 +117,11 @@ class Journal:
         self._pending: list[_Pending] = []
         self._ahead: AheadLog | None = None  # the ahead log, held while the journal is open
         self._ahead_next = 1
+        self._ahead_unsynced = False  # lines written to the ahead log and not fdatasynced since
+        self._sync_due = False  # a sync of the ahead log is asked for on the next loop turn
+        self._ahead_in_db = 0  # the last ahead line the database holds (committed)
+        self._ahead_kept = 0  # the last ahead line the database holds on disk (committed and synced)
+        self._ahead_lines = False  # the ahead log holds lines (it is emptied once the database keeps them all)
         self._writing = False
         self._idle = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
@@ -227,14 +233,27 @@ class Journal:
             self._set_status("unavailable", str(exc))
             raise
         self._ahead_next += 1
+        self._ahead_lines = self._ahead_unsynced = True
         self._pending.append(_Pending(row, None, ahead=number))
-        self._kick(now=True)
+        # The line goes to disk on the next loop turn, once the command is on the wire, in the syncer thread
+        # (a system call: it hardly holds the interpreter); the database takes it with the next batch,
+        # BATCH_DELAY_S later or with any transaction before: a transaction (Python and SQLite in the writer
+        # thread) started now would compete with the command for the interpreter while it is on the wire, and
+        # the command's outcome row joins the same batch.
+        if not self._sync_due:
+            self._sync_due = True
+            asyncio.get_running_loop().call_soon(self._sync_ahead)
+        self._kick(now=False)
+
+    def _sync_ahead(self) -> None:
+        self._sync_due = False
+        self._sync_soon()
 
     async def flush(self) -> None:
         """Write (and fsync) every row held now, when the journal can, and wait until the writer is idle."""
         while self._file is not None:
             self._kick(now=True)
-            if self._unsynced and self.available and not self._writing:
+            if (self._unsynced or self._ahead_unsynced) and self.available and not self._writing:
                 self._sync_soon()
             if not (self._writing or self._syncing):
                 return
@@ -295,16 +314,19 @@ class Journal:
         error = done.exception() if not done.cancelled() else JournalError("journal write cancelled")
         if error is None:
             entries, state = done.result()
+            ahead_upto = max((p.ahead for p in batch if p.ahead is not None), default=None)
+            if ahead_upto is not None:
+                self._ahead_in_db = ahead_upto
             if entries:
                 self._unsynced = not any(p.full for p in batch)
+                if not self._unsynced:  # fsynced in the transaction
+                    self._ahead_kept = self._ahead_in_db
             self._tell(entries)
             for pending, entry in zip(batch, entries[len(entries) - len(batch) :], strict=True):
                 if pending.waiter is not None and not pending.waiter.done():
                     pending.waiter.set_result(entry)
             self._space_state(state)
-            ahead_done = any(p.ahead is not None for p in batch)
-            if ahead_done and self._ahead is not None and not any(p.ahead is not None for p in self._pending):
-                self._ahead.clear()  # the database holds every line of it
+            self._clear_ahead()
         else:
             failure = error.error if isinstance(error, _WriteFailed) else JournalError(f"journal: {error}")
             if isinstance(error, _WriteFailed):
@@ -318,28 +340,54 @@ class Journal:
         self._idle.set()
         if self.available or any(p.waiter is not None for p in self._pending):
             self._kick(now=False)
-        if self._unsynced and not self._writing:
+        if (self._unsynced and not self._writing) or self._ahead_unsynced:
             self._sync_soon()
 
     def _sync_soon(self) -> None:
         """fsync what was written without it, in a thread of its own: a slow disk flush never holds up the
-        next row (fsync from any descriptor flushes the whole file)."""
+        next row (fsync from any descriptor flushes the whole file): the ahead log's new lines, and the
+        database's transactions written without fsync (not while one is being written: it is synced after)."""
         if self._syncing or self._file is None:
             return
-        self._syncing, self._unsynced = True, False
+        ahead = self._ahead if self._ahead_unsynced else None
+        database = self._unsynced and not self._writing
+        if ahead is None and not database:
+            return
+        self._syncing, self._ahead_unsynced = True, False
+        if database:
+            self._unsynced = False
+        kept = self._ahead_in_db if database else None
         self._idle.clear()
-        future = asyncio.get_running_loop().run_in_executor(self._syncer, self._file.sync)
-        future.add_done_callback(self._synced)
+        future = asyncio.get_running_loop().run_in_executor(self._syncer, self._sync, ahead, database)
+        future.add_done_callback(functools.partial(self._synced, kept))
 
-    def _synced(self, done: asyncio.Future[None]) -> None:
+    def _sync(self, ahead: AheadLog | None, database: bool) -> None:
+        """Syncer thread: the ahead log's lines, then the database."""
+        if ahead is not None:
+            ahead.sync()
+        if database and self._file is not None:
+            self._file.sync()
+
+    def _synced(self, kept: int | None, done: asyncio.Future[None]) -> None:
         self._syncing = False
         error = done.exception() if not done.cancelled() else None
         if error is not None:
-            self._unsynced = True
+            self._unsynced = self._ahead_unsynced = True
             self._set_status("unavailable", str(error))
-        elif self._unsynced and not self._writing:  # rows written while this sync was queued
-            self._sync_soon()
+        else:
+            if kept is not None:
+                self._ahead_kept = max(self._ahead_kept, kept)
+                self._clear_ahead()
+            if (self._unsynced and not self._writing) or self._ahead_unsynced:  # written while this sync ran
+                self._sync_soon()
         self._idle.set()
+
+    def _clear_ahead(self) -> None:
+        """Empty the ahead log once the database holds every line of it on disk (a power cut after the
+        emptying must not find the lines in neither place)."""
+        if self._ahead_lines and self._ahead is not None and self._ahead_kept >= self._ahead_next - 1:
+            self._ahead.clear()
+            self._ahead_lines = False
 
     def _tell(self, entries: list[Entry]) -> None:
         if not entries:

@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiomqtt
@@ -71,6 +70,8 @@ from controller.mqtt.inbound import (
     reply_topic,
 )
 from controller.mqtt.link import CentralLink
+from controller.mqtt.memory import BurstTrimmer
+from controller.mqtt.outbox import Outbound, Outbox, write_now
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
@@ -82,7 +83,7 @@ MAX_HANDLERS = 256  # inbound messages served at once; the next ones wait, stamp
 METER_MAX_HZ = 10.0
 MAX_INFLIGHT = 200  # QoS 1 publishes awaiting their PUBACK (paho's default, 20, throttles a burst of replies)
 MISSED_MEMORY = 1000  # events kept while the broker is unreachable
-PUBLISH_WINDOW = 100  # messages awaiting their PUBACK at once
+PUBLISH_WINDOW = 100  # messages awaiting their PUBACK at once (paho scans them all at every PUBACK)
 SUMMARY_DELAY_S = 0.05  # availability changes within this long share one $ctl/state (and $ctl/devices)
 
 
@@ -94,15 +95,6 @@ class RoomService(Protocol):
     def state(self) -> Payload: ...
 
     async def execute(self, action: str, params: Mapping[str, Any], actor: Actor | str = ...) -> dict[str, Any]: ...
-
-
-@dataclass
-class _Outbound:
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-    properties: Properties | None = None
 
 
 class MqttBridge:
@@ -126,16 +118,16 @@ class MqttBridge:
         self.connected = asyncio.Event()
         self.connects = 0
         self._client: aiomqtt.Client | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._outbox = Outbox(PUBLISH_WINDOW)
         self._seen = DuplicateMemory()
         self._handlers: set[asyncio.Task[None]] = set()
         self._slot_free = asyncio.Event()  # set when a handler ends
         self._queued = 0  # inbound messages of this connection in the client's queue or about to be served from it
+        self._trimmer = BurstTrimmer()  # the C heap's free pages back to the system after a burst
         self._stopping = False
         self._entries: dict[str, DeviceEntry] = {d: room.device_entry(d) for d in room.device_ids()}  # as published
         self._devices_dirty = False
         self._summary_timer: asyncio.TimerHandle | None = None
-        self._window = asyncio.Semaphore(PUBLISH_WINDOW)
         bus = room.bus
         bus.subscribe("mqtt", AvailabilityChanged, lambda e: self._availability_changed(e.device_id))
         bus.subscribe("mqtt", StateChanged, lambda e: self._state_changed(e.device_id))
@@ -165,17 +157,15 @@ class MqttBridge:
         qos: int = 1,
         retain: bool = False,
         props: Properties | None = None,
+        *,
+        now: bool = False,
     ) -> None:
-        """Publish without waiting: each message is a task, and tasks start in creation order, handing their
-        message to paho in their first step, so the wire order is the call order while PUBACK waits overlap.
-        Nothing is sent while disconnected: the whole retained set goes out again on the next connect."""
-        client = self._client
-        if client is None or not self.connected.is_set():
+        """Publish without waiting, in call order (``outbox.py``): handed to the MQTT client at once when the
+        window of messages awaiting their PUBACK has room. Nothing is sent while disconnected: the whole
+        retained set goes out again on the next connect."""
+        if self._client is None or not self.connected.is_set():
             return
-        item = _Outbound(topic, payload.encode(), qos, retain, props)
-        task = asyncio.create_task(self._publish_one(client, item))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        self._outbox.send(Outbound(topic, payload.encode(), qos, retain, props), now=now)
 
     def _controller_state(self, state: str | None = None) -> ControllerState:
         offline = self.room.offline_devices()
@@ -317,6 +307,10 @@ class MqttBridge:
         bridge = self
 
         class Inbound(StampedQueue):
+            def put_nowait(self, item: Any) -> None:
+                bridge._trimmer.note()
+                super().put_nowait(item)
+
             def overflow(self, item: Any) -> bool:
                 return bridge._refuse_overflow(item)
 
@@ -363,6 +357,7 @@ class MqttBridge:
                 async with client:
                     self.session.next()  # a session is a connection the broker accepted, not an attempt
                     self._client = client
+                    self._outbox.attach(client)
                     delays = Backoff().delays()  # connected: a later loss starts again from the short first wait
                     failures = 0
                     await self._serve(client)
@@ -372,6 +367,7 @@ class MqttBridge:
                 log.log(level, "MQTT: %s; reconnecting (attempt %d)", exc, failures)
             finally:
                 self._client = None
+                self._outbox.attach(None)
                 self.connected.clear()
             await asyncio.sleep(delays())
 
@@ -388,30 +384,14 @@ class MqttBridge:
             await client.subscribe(topic_filter, options=SubscribeOptions(qos=1, retainAsPublished=True))
         await self.link.watch(client)
         log.info("MQTT: connected to %s:%d, session %d", self.broker.host, self.broker.port, self.session.value)
-        try:
-            async for message in client.messages:
-                if not self.link.take(message):
-                    await self._serve_one(message)
-        finally:
-            for task in list(self._in_flight):
-                task.cancel()
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
-
-    async def _publish_one(self, client: aiomqtt.Client, item: _Outbound) -> None:
-        # At most PUBLISH_WINDOW messages await their PUBACK at once: aiomqtt looks through every pending call
-        # on each publish, so the whole retained set of a 1000-device room in flight would cost N^2 steps.
-        # The semaphore hands out places in arrival order, so the wire order stays the call order.
-        async with self._window:
-            try:
-                await client.publish(
-                    item.topic, item.payload, qos=item.qos, retain=item.retain, properties=item.properties
-                )
-            except aiomqtt.MqttError as exc:  # the connection loop notices the loss and republishes on reconnect
-                log.debug("MQTT: publish to %s failed: %s", item.topic, exc)
+        async for message in client.messages:
+            if not self.link.take(message):
+                await self._serve_one(message)
 
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
         self._stopping = True
+        self._trimmer.close()
         if self._summary_timer is not None:  # the final $ctl/state below says it all
             self._summary_timer.cancel()
             self._summary_timer = None
@@ -420,24 +400,14 @@ class MqttBridge:
         client = self._client
         if client is not None and self.connected.is_set():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._drain(), 5)
+                await asyncio.wait_for(self._outbox.drain(), 5)
                 # devices the room's stop has not already published offline (all of them when the room still
                 # runs): every PUBACK awaited together, not one round trip after the other
-                last = [
-                    self._publish_one(
-                        client,
-                        _Outbound(
-                            self.topics.availability(device_id),
-                            availability.model_copy(update={"state": "offline", "reason": STOPPED}).encode(),
-                            1,
-                            True,
-                            None,
-                        ),
-                    )
-                    for device_id in self.room.device_ids()
-                    if (availability := self.room.availability(device_id)).reason != STOPPED
-                ]
-                await asyncio.wait_for(asyncio.gather(*last), 5)
+                for device_id in self.room.device_ids():
+                    if (availability := self.room.availability(device_id)).reason != STOPPED:
+                        offline = availability.model_copy(update={"state": "offline", "reason": STOPPED})
+                        self._outbox.send(Outbound(self.topics.availability(device_id), offline.encode(), 1, True))
+                await asyncio.wait_for(self._outbox.drain(), 5)
                 await client.publish(
                     self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
                 )
@@ -448,10 +418,6 @@ class MqttBridge:
             log.warning("MQTT: the connection loop did not end within 5 s of the stop; leaving it")
         elif not run_task.cancelled() and run_task.exception() is not None:
             log.warning("MQTT: the connection loop ended with %r", run_task.exception())
-
-    async def _drain(self) -> None:
-        while self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     # -- inbound ---------------------------------------------------------------------------------------------
     async def _serve_one(self, message: aiomqtt.Message) -> None:
@@ -507,7 +473,7 @@ class MqttBridge:
             log.exception("inbound message on %.200s", topic)
             reply = _error_reply(request_id, "INTERNAL", f"{type(exc).__name__}: {exc}"[:400])
         try:
-            self._send(to, reply, props=reply_props)
+            self._send(to, reply, props=reply_props, now=True)  # on the wire before anything else of this turn
         except Exception as exc:  # a reply that cannot be encoded (a lone surrogate in its id): answer without it
             log.warning("reply on %.200s cannot be sent: %s", to, exc)
             self._send(to, _error_reply(None, "BAD_REQUEST", "the request's id cannot be echoed"), props=reply_props)
@@ -600,9 +566,10 @@ class MqttBridge:
                 "mqtt": {
                     "remembered_ids": len(self._seen),
                     "serving": len(self._handlers),
-                    "publishing": len(self._in_flight),
+                    "publishing": len(self._outbox),
                     "missed_events": len(self._missed),
                     "central_link": self.link.diagnostics(),
+                    "memory_trims": self._trimmer.trims,
                 },
             }
         if op == "reload":
@@ -626,17 +593,7 @@ def _write_soon(client: aiomqtt.Client) -> None:
             if original is not None:
                 original(write_client, _userdata, sock)
             return
-        loop.call_soon(write_now, sock)
-
-    def write_now(sock: Any) -> None:
-        try:
-            paho.loop_write()  # writes what it can; registered -> unregistered once the queue is empty
-        except Exception as exc:  # a broken connection: the client's connection loop ends, as with its own writer
-            if not client._disconnected.done():
-                client._disconnected.set_exception(exc)
-            return
-        if paho.want_write() and original is not None:  # the socket took part of it: the rest when writable
-            original(paho, paho.user_data_get(), sock)
+        loop.call_soon(write_now, client)
 
     paho.on_socket_register_write = write
 

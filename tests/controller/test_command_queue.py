@@ -65,3 +65,31 @@ async def test_newest_wins_but_never_over_a_hearing_step() -> None:
         await asyncio.wait_for(queue.wait_turn(entry), 5)
         queue.release(entry)
     assert len(queue) == 0 and queue.refused == {"BUSY": 0, "EXPIRED": 0, "SUPERSEDED": 2}
+
+
+async def test_a_move_waits_in_the_queue_behind_a_running_move_where_it_can_expire_or_be_replaced() -> None:
+    queue = CommandQueue("cam", depth=4, slots=2)
+    moving = queue.admit("preset_recall", coalesce=True, protected=False, deadline=None)
+    queue.ready(moving)
+    await queue.wait_turn(moving)
+    stop = queue.admit("pan_tilt_stop", coalesce=False, protected=False, deadline=None)
+    queue.ready(stop)
+    await asyncio.wait_for(queue.wait_turn(stop), 5)  # the second slot: a stop reaches a moving camera
+    queue.release(stop)
+    late = queue.admit("zoom_to", coalesce=True, protected=False, deadline=time.time() + 0.1)
+    queue.ready(late)
+    with pytest.raises(Expired):  # not handed to the driver behind the move: its deadline held
+        await asyncio.wait_for(queue.wait_turn(late), 5)
+    queue.release(late)
+    older = queue.admit("preset_recall", coalesce=True, protected=False, deadline=None)
+    queue.ready(older)
+    newer = queue.admit("preset_recall", coalesce=True, protected=False, deadline=None)
+    queue.ready(newer)
+    with pytest.raises(Superseded):
+        await queue.wait_turn(older)
+    queue.release(older)
+    assert not newer.turn.done()
+    queue.release(moving)
+    await asyncio.wait_for(queue.wait_turn(newer), 5)  # the newest move runs once the camera is free
+    queue.release(newer)
+    assert len(queue) == 0 and queue.refused == {"BUSY": 0, "EXPIRED": 1, "SUPERSEDED": 1}

@@ -15,6 +15,7 @@ import pytest
 from controller.journal import Journal, JournalError, JournalFile, Kind
 from controller.journal.ahead import AheadLog, ahead_path
 from controller.journal.store import Row
+from controller.journal.writer import BATCH_DELAY_S
 
 ROOM = "b2-cr104"
 
@@ -90,6 +91,31 @@ async def test_a_running_journal_keeps_rows_ahead_then_in_the_database_and_numbe
         assert ahead_path(path).read_bytes() == b""  # emptied once the database held every line
         await journal.close()
     assert _refs(path) == [f"{r}-{n}" for r in range(2) for n in range(30)]
+
+
+async def test_a_command_row_joins_the_next_batch_with_its_outcome_instead_of_a_transaction_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """No transaction runs in the writer thread while the command is on the wire: its row is on disk in the
+    ahead log (fdatasynced by the syncer thread), and the database takes it with its outcome, in one batch."""
+    path = tmp_path / "journal.sqlite"
+    journal = Journal(path, ROOM)
+    await journal.open()
+    try:
+        await journal.flush()
+        commits = journal.commits
+        journal.log_ahead(Kind.DEVICE_COMMAND, {"device": "cam-judge", "ref": "a1", "command": "1.1"})
+        await asyncio.sleep(0)
+        journal.record(Kind.DEVICE_COMMAND_OUTCOME, {"device": "cam-judge", "command": "1.1", "outcome": "ok"})
+        assert journal.commits == commits  # nothing written to the database while the command ran
+        assert len(ahead_path(path).read_bytes().splitlines()) == 1  # but its row is kept
+        await asyncio.sleep(BATCH_DELAY_S * 4)
+        assert journal.commits == commits + 1  # the row and its outcome: one transaction
+        await journal.flush()
+        assert ahead_path(path).read_bytes() == b""  # emptied once the database kept both on disk
+    finally:
+        await journal.close()
+    assert _refs(path) == ["a1"]
 
 
 async def test_a_second_writer_is_refused_while_the_first_holds_the_journal(tmp_path: Path) -> None:
