@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
@@ -114,8 +114,9 @@ class LinkCore(SharedLink, Generic[F, R]):
                 return
             await self.transport.open()
             self.splitter.reset()
-            if isinstance(self.transport, PushStream):
-                self.transport.set_receiver(self._feed)
+            push = _push_stream(self.transport)
+            if push is not None:
+                push.set_receiver(self._feed)
                 self._pushed = True
             else:
                 self._reader = asyncio.create_task(self._read_loop(), name=f"reader {self.name}")
@@ -145,8 +146,10 @@ class LinkCore(SharedLink, Generic[F, R]):
         tasks = [t for t in (self._reader, *self._tasks) if t is not None and t is not current]
         self._reader = None
         self._tasks.clear()
-        if self._pushed and isinstance(self.transport, PushStream):
-            self.transport.set_receiver(None)
+        if self._pushed:
+            push = _push_stream(self.transport)
+            if push is not None:
+                push.set_receiver(None)
         self._pushed = False
         for task in tasks:
             task.cancel()
@@ -327,6 +330,11 @@ class LinkCore(SharedLink, Generic[F, R]):
     def _route(self, frame: F) -> None:
         """Hand one received frame to what waits for it (on the reader task)."""
         raise NotImplementedError
+
+
+def _push_stream(transport: ByteStream) -> PushStream | None:
+    """The transport as a PushStream when it can hand over what it receives (see PushStream)."""
+    return cast(PushStream, transport) if callable(getattr(transport, "set_receiver", None)) else None
 
 
 _REPLY = "reply"

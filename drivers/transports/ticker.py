@@ -67,12 +67,16 @@ class Ticker:
 
 
 _tickers: WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = WeakKeyDictionary()
+_last: list[Ticker] = []  # the one asked for last: a WeakKeyDictionary lookup makes a weak reference each time
 
 
 def ticker() -> Ticker:
     """The running loop's shared Ticker (made at first use)."""
     loop = asyncio.get_running_loop()
+    if _last and _last[0]._loop is loop:
+        return _last[0]
     found = _tickers.get(loop)
     if found is None:
         found = _tickers[loop] = Ticker(loop)
+    _last[:] = [found]
     return found

@@ -116,7 +116,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         ack_s = limit_s(ack_timeout_s, self.timing.ack_timeout_ms)
         done_s = limit_s(completion_timeout_s, self.timing.completion_timeout_ms)
         _check_address(address)
-        await self.ensure_open()
+        if not self.is_open:
+            await self.ensure_open()
         async with self.lock("command"):
             sequence, pending = await self._exchange(PayloadType.COMMAND, frame, ack_s, "ACK")
             try:
@@ -137,7 +138,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         """Send an inquiry and return the answer's data bytes (between ``90 50`` and FF)."""
         _check_address(address)
         timeout = limit_s(timeout_s, self.timing.inquiry_timeout_ms)
-        await self.ensure_open()
+        if not self.is_open:
+            await self.ensure_open()
         sequence, pending = await self._exchange(PayloadType.INQUIRY, frame, timeout, "answer")
         self.forget(sequence, pending)
         answer = pending.first.result()
