@@ -41,6 +41,9 @@ class PushStream(ByteStream, Protocol):
     def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
         """Call ``receiver(chunk)`` for every chunk received from now on (None: queue them for ``read()``)."""
 
+    def write_now(self, data: bytes) -> None:
+        """``write()`` without waiting (a datagram goes out whole at once); TransportLost when the link is down."""
+
 
 class SharedLink:
     """Reference counting for a line several devices share: it closes when the last device lets go."""
