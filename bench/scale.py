@@ -7,7 +7,7 @@ process of its own; a private mosquitto; the daemon (``courtroom run``) with the
 - ``online_s``: from starting the daemon's process to the last camera's ``availability`` online on the broker
   (``first_online_s``: to the first one, about the interpreter's start-up);
 - ``cpu_pct``: the daemon's CPU time (user + system, /proc) over ``--window`` seconds of steady polling, in % of
-  one core;
+  one core (``user_pct`` and ``system_pct`` its two parts);
 - ``shutdown_s``: from SIGTERM to the process's exit (every device published offline first), and whether every
   camera's retained availability on the broker then says offline.
 
@@ -16,8 +16,11 @@ Goals (issue 11): 1000 devices at 1 Hz under 15 % of one core, 600 online in und
 loaded, the journal open) to the last camera online: the start-up cost that grows with the devices, without the
 interpreter's imports and the config's parsing.
 
-Prints one JSON object. Usage: ``.venv/bin/python bench/scale.py [--n 300,600,1000] [--window 20]`` (about a
-minute per N).
+The daemon runs on the event loop ``courtroom run`` picks (uvloop when installed); ``--loop asyncio`` runs it on
+asyncio's own, to compare.
+
+Prints one JSON object. Usage: ``.venv/bin/python bench/scale.py [--n 300,600,1000] [--window 20]
+[--loop auto|uvloop|asyncio]`` (about a minute per N).
 """
 
 from __future__ import annotations
@@ -62,9 +65,14 @@ def room(n: int) -> dict[str, Any]:
     return {"room": {"id": ROOM_ID}, "devices": devices}
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of ``pid``."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS  # utime, stime
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
 
 
 class Availability:
@@ -114,7 +122,7 @@ def room_started(log: Path) -> float:
     raise RuntimeError(f"no start line in {log}")
 
 
-async def one(n: int, window_s: float, work: Path) -> dict[str, Any]:
+async def one(n: int, window_s: float, work: Path, loop: str = "auto") -> dict[str, Any]:
     profiles = work / "profiles"
     shutil.copytree(REPO / "firmware_profiles", profiles)
     proto = profiles / "protocols" / "visca_ip.yaml"
@@ -145,15 +153,15 @@ async def one(n: int, window_s: float, work: Path) -> dict[str, Any]:
         log = (work / "daemon.log").open("wb")
         started = time.monotonic()
         daemon = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "controller.cli", "--log-level", "INFO", "run", str(config),
+            sys.executable, "-m", "controller.cli", "--log-level", "INFO", "run", str(config), "--loop", loop,
             stdout=log, stderr=log,
         )  # fmt: skip
         all_online = await watch.until(lambda: watch.count("online") == n, 120, "every camera online")
         all_online_wall = time.time()
         await asyncio.sleep(5)  # past the start-up burst
-        cpu0, t0 = cpu_seconds(daemon.pid), time.monotonic()
+        (user0, sys0), t0 = cpu_times(daemon.pid), time.monotonic()
         await asyncio.sleep(window_s)
-        cpu1, t1 = cpu_seconds(daemon.pid), time.monotonic()
+        (user1, sys1), t1 = cpu_times(daemon.pid), time.monotonic()
         still_online = watch.count("online")
         stop = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
@@ -167,7 +175,9 @@ async def one(n: int, window_s: float, work: Path) -> dict[str, Any]:
             "first_online_s": round(watch.first_online - started, 3),
             "online_s": round(all_online - started, 3),
             "room_start_to_online_s": round(all_online_wall - room_started(work / "daemon.log"), 3),
-            "cpu_pct": round(100 * (cpu1 - cpu0) / (t1 - t0), 2),
+            "cpu_pct": round(100 * (user1 + sys1 - user0 - sys0) / (t1 - t0), 2),
+            "user_pct": round(100 * (user1 - user0) / (t1 - t0), 2),
+            "system_pct": round(100 * (sys1 - sys0) / (t1 - t0), 2),
             "online_during_window": still_online,
             "shutdown_s": round(stopped - stop, 3),
             "exit_code": code,
@@ -188,21 +198,22 @@ async def one(n: int, window_s: float, work: Path) -> dict[str, Any]:
             await sim.wait()
 
 
-async def run(ns: list[int], window_s: float) -> dict[str, Any]:
+async def run(ns: list[int], window_s: float, loop: str = "auto") -> dict[str, Any]:
     results = []
     for n in ns:
         with tempfile.TemporaryDirectory(prefix=f"scale-{n}-") as tmp:
-            results.append(await one(n, window_s, Path(tmp)))
-    return {"poll_hz": 1.0, "window_s": window_s, "runs": results}
+            results.append(await one(n, window_s, Path(tmp), loop))
+    return {"poll_hz": 1.0, "window_s": window_s, "loop": loop, "runs": results}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", default="300,600,1000", help="device counts, comma-separated")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of steady polling to measure CPU over")
+    parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto", help="the daemon's event loop")
     args = parser.parse_args()
     ns = [int(x) for x in args.n.split(",")]
-    print(json.dumps(asyncio.run(run(ns, args.window))))
+    print(json.dumps(asyncio.run(run(ns, args.window, args.loop))))
 
 
 if __name__ == "__main__":

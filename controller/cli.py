@@ -35,9 +35,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from controller import eventloop
     from controller.daemon import run_daemon
 
-    return asyncio.run(run_daemon(args.config))
+    try:
+        return eventloop.run(run_daemon(args.config), args.loop)
+    except eventloop.LoopUnavailable as exc:
+        print(f"courtroom run: {exc}", file=sys.stderr)
+        return 2
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
@@ -152,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the daemon for one room")
     p.add_argument("config", type=Path)
+    p.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="event loop: uvloop when installed (auto, the default), or asyncio's own",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("check", help="validate a room configuration and the profiles it uses")

@@ -151,6 +151,7 @@ class DeviceSupervisor:
         self._set_online(False, str(exc) or type(exc).__name__)
 
     async def _poll_loop(self) -> None:
+        clock = ticker()
         while True:
             # Poll only a device that has been quiet for a whole interval: one that answered a command just
             # now is alive and fresh, and on a shared 9600-baud line every poll delays someone's command.
@@ -159,7 +160,7 @@ class DeviceSupervisor:
             # at 1 Hz this loop is the daemon's main cost.
             wait_s = self.device.poll_interval_s - (time.monotonic() - self.device.last_heard)
             if wait_s > POLL_EARLY_S:
-                await ticker().sleep(wait_s)
+                await clock.sleep(wait_s)
                 continue
             try:
                 await self.device.poll()

@@ -93,6 +93,8 @@ class Exchange(Generic[R]):
     accept: Callable[[R], bool] | None = None  # which frame answers it, where the key alone does not say
     inquiry: bool = False  # VISCA: an inquiry (an answer comes) rather than a command (ACK, then Completion)
     detached: bool = False  # its sender stopped waiting for the end: a late Completion or error is absorbed
+    wait_s: float = 0.0  # how long each send waits for the first reply (the link's timer)
+    resends: int = 0  # sends left after the one waiting now
     _done: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property

@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from drivers.errors import CourtroomError, DecodeError, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
@@ -72,6 +72,8 @@ class LinkCore(SharedLink, Generic[F, R]):
         self._ready = False
         self._reader: asyncio.Task[None] | None = None
         self._pushed = False  # the transport hands received chunks to _feed (no reader task)
+        self._write_now: Callable[[bytes], None] | None = None  # a PushStream's write that does not wait
+        self._expire_cb = self._expired  # made once: a bound method per request would be one more object
         self._tasks: set[asyncio.Task[None]] = set()  # background work of the line, cancelled at teardown
         self._open_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
@@ -114,9 +116,11 @@ class LinkCore(SharedLink, Generic[F, R]):
                 return
             await self.transport.open()
             self.splitter.reset()
-            if isinstance(self.transport, PushStream):
-                self.transport.set_receiver(self._feed)
+            push = _push_stream(self.transport)
+            if push is not None:
+                push.set_receiver(self._feed)
                 self._pushed = True
+                self._write_now = push.write_now
             else:
                 self._reader = asyncio.create_task(self._read_loop(), name=f"reader {self.name}")
             try:
@@ -145,9 +149,12 @@ class LinkCore(SharedLink, Generic[F, R]):
         tasks = [t for t in (self._reader, *self._tasks) if t is not None and t is not current]
         self._reader = None
         self._tasks.clear()
-        if self._pushed and isinstance(self.transport, PushStream):
-            self.transport.set_receiver(None)
+        if self._pushed:
+            push = _push_stream(self.transport)
+            if push is not None:
+                push.set_receiver(None)
         self._pushed = False
+        self._write_now = None
         for task in tasks:
             task.cancel()
         if tasks:
@@ -178,16 +185,37 @@ class LinkCore(SharedLink, Generic[F, R]):
         stop), 0 without one (the transport's pace is enough)."""
         return len(data) * 10 / self.baudrate if self.baudrate else 0.0
 
+    def _sent_now(self, data: bytes) -> bool:
+        """Write ``data`` at once when nothing needs waiting for: the line is quiet, no writer waits, and the
+        transport's write does not wait (a datagram); False when ``_send`` must do it. No other writer can come in
+        between, so the lock need not be taken: one coroutine or two less for every request of every poll.
+        TransportLost when the write fails (the caller tears the link down)."""
+        write_now = self._write_now
+        if write_now is None or self._write_lock.locked():
+            return False
+        now = asyncio.get_running_loop().time()
+        if self._free_at > now:
+            return False
+        write_now(data)
+        self._free_at = now + self.wire_time(data) + self.timing.inter_frame_gap_ms / 1000
+        return True
+
     async def _send(self, data: bytes) -> None:
         """Write ``data`` once the line is quiet; a failed write tears the link down (the next use reopens)."""
         loop = asyncio.get_running_loop()
+        lock = self._write_lock
         try:
-            async with self._write_lock:
+            if self._sent_now(data):
+                return
+            await lock.acquire()
+            try:
                 wait = self._free_at - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
                 await self.transport.write(data)
                 self._free_at = loop.time() + self.wire_time(data) + self.timing.inter_frame_gap_ms / 1000
+            finally:
+                lock.release()
         except TransportLost as exc:
             await self._lost(exc)
             raise
@@ -203,7 +231,7 @@ class LinkCore(SharedLink, Generic[F, R]):
         key: Hashable,
         data: bytes,
         timeout_s: float,
-        timed_out: Callable[[], CourtroomError],
+        timed_out: Callable[[], Exception],
         *,
         accept: Callable[[R], bool] | None = None,
         inquiry: bool = False,
@@ -220,10 +248,17 @@ class LinkCore(SharedLink, Generic[F, R]):
         self.exchanges[key] = exchange
         answered = False
         try:
-            await self._send(data)
+            try:
+                sent = self._sent_now(data)
+            except TransportLost as exc:
+                await self._lost(exc)
+                raise
+            if not sent:
+                await self._send(data)
             first = exchange.first
             if not first.done():
-                self._watch(exchange, timeout_s / sends, sends - 1)
+                exchange.wait_s, exchange.resends = timeout_s / sends, sends - 1
+                ticker().call_later(exchange.wait_s, self._expire_cb, exchange)
             await first  # a refusal raises here; so does TimeoutError once every send went unanswered
             answered = True
             return exchange
@@ -265,24 +300,21 @@ class LinkCore(SharedLink, Generic[F, R]):
         exchange.first.set_result(reply)
         return True
 
-    def _watch(self, exchange: Exchange[R], wait_s: float, resends: int) -> None:
-        """After ``wait_s`` without a first reply, send the request again (``resends`` more times), and after the
-        last wait fail it with TimeoutError. One shared coarse timer (drivers/transports/ticker.py), not a loop
-        timer and a waiter per request: most requests are answered long before and cost it nothing more."""
-
-        def expired() -> None:
-            first = exchange.first
-            if first.done():  # answered, refused, failed at teardown, or its sender gave up (cancelled)
-                return
-            if resends <= 0:
-                fail(first, TimeoutError())
-                return
-            self.retransmitted += 1
-            log.info("%s: no reply, sending again: %s", self.name, exchange.data.hex(" "))
-            self.start(self._resend(exchange.data), "resend")
-            self._watch(exchange, wait_s, resends - 1)
-
-        ticker().call_later(wait_s, expired)
+    def _expired(self, exchange: Exchange[R]) -> None:
+        """An exchange's wait for its first reply is up: send it again while it has sends left, else fail it with
+        TimeoutError. Run by the shared coarse timer (drivers/transports/ticker.py), not a loop timer and a waiter
+        per request: most requests are answered long before and cost it nothing more."""
+        first = exchange.first
+        if first.done():  # answered, refused, failed at teardown, or its sender gave up (cancelled)
+            return
+        if exchange.resends <= 0:
+            fail(first, TimeoutError())
+            return
+        exchange.resends -= 1
+        self.retransmitted += 1
+        log.info("%s: no reply, sending again: %s", self.name, exchange.data.hex(" "))
+        self.start(self._resend(exchange.data), "resend")
+        ticker().call_later(exchange.wait_s, self._expire_cb, exchange)
 
     async def _resend(self, data: bytes) -> None:
         """Send again (a failed write tears the link down, which fails the request)."""
@@ -327,6 +359,11 @@ class LinkCore(SharedLink, Generic[F, R]):
     def _route(self, frame: F) -> None:
         """Hand one received frame to what waits for it (on the reader task)."""
         raise NotImplementedError
+
+
+def _push_stream(transport: ByteStream) -> PushStream | None:
+    """The transport as a PushStream when it can hand over what it receives (see PushStream)."""
+    return cast(PushStream, transport) if callable(getattr(transport, "set_receiver", None)) else None
 
 
 _REPLY = "reply"

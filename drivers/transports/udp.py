@@ -68,6 +68,10 @@ class UdpTransport:
 
     async def write(self, data: bytes) -> None:
         """Send one datagram; TransportLost when the socket is closed."""
+        self.write_now(data)
+
+    def write_now(self, data: bytes) -> None:
+        """Send one datagram at once; TransportLost when the socket is closed."""
         socket = self._socket
         if socket is None:
             raise TransportLost(f"{self.name}: link closed")

@@ -66,6 +66,7 @@ class ViscaCamera(Camera):
         self._pt_driving = False
         self._zoom_driving = False
         self._refresh: asyncio.Task[None] | None = None
+        self._inquiries: dict[Callable[[int], bytes], bytes] = {}  # each inquiry's frame, made once (polls reuse)
 
     @property
     def preset_count(self) -> int:
@@ -136,7 +137,10 @@ class ViscaCamera(Camera):
 
     async def _inquire(self, encode: Callable[[int], bytes]) -> bytes:
         timeout = self.profile.protocol.timing.inquiry_timeout_ms / 1000
-        answer = await self.line.inquire(self.address, encode(self.address), timeout_s=timeout)
+        frame = self._inquiries.get(encode)
+        if frame is None:
+            frame = self._inquiries[encode] = encode(self.address)
+        answer = await self.line.inquire(self.address, frame, timeout_s=timeout)
         self._heard()
         return answer
 

@@ -37,6 +37,9 @@ class PayloadType(IntEnum):
     CONTROL_REPLY = 0x0201
 
 
+_TYPES: dict[object, PayloadType] = {t.value: t for t in PayloadType}
+
+
 @dataclass(frozen=True)
 class Message:
     """One VISCA-over-IP datagram: its payload type, sequence number and payload bytes."""
@@ -73,9 +76,11 @@ def next_sequence(sequence: int) -> int:
 def encode(payload_type: PayloadType, sequence: int, payload: bytes) -> bytes:
     """Header plus payload; InvalidArgument for an unknown type, a sequence outside 32 bits or a bad length."""
     try:
-        kind = PayloadType(payload_type)
-    except ValueError:
-        raise InvalidArgument(f"payload_type: {payload_type!r} is not a VISCA-over-IP payload type") from None
+        kind = _TYPES.get(payload_type)  # a dict, not PayloadType(...): this runs for every request of every poll
+    except TypeError:  # unhashable
+        kind = None
+    if kind is None:
+        raise InvalidArgument(f"payload_type: {payload_type!r} is not a VISCA-over-IP payload type")
     if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence < SEQUENCE_LIMIT:
         raise InvalidArgument(f"sequence: {sequence!r} is outside 0..0xFFFFFFFF")
     if not isinstance(payload, bytes | bytearray) or not 1 <= len(payload) <= MAX_PAYLOAD:
@@ -105,10 +110,9 @@ def decode(datagram: bytes) -> Message:
     if len(data) < HEADER_LEN + 1:
         raise DecodeError(f"datagram {data.hex(' ') or '(empty)'}: {len(data)} bytes is shorter than a header")
     raw_type = int.from_bytes(data[0:2], "big")
-    try:
-        kind = PayloadType(raw_type)
-    except ValueError:
-        raise DecodeError(f"datagram {data[:HEADER_LEN].hex(' ')}: unknown payload type {raw_type:04x}") from None
+    kind = _TYPES.get(raw_type)
+    if kind is None:
+        raise DecodeError(f"datagram {data[:HEADER_LEN].hex(' ')}: unknown payload type {raw_type:04x}")
     length = int.from_bytes(data[2:4], "big")
     if not 1 <= length <= MAX_PAYLOAD:
         raise DecodeError(f"datagram {data[:HEADER_LEN].hex(' ')}: payload length {length} is outside 1..16")

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from drivers.errors import ConfigError, CourtroomError, DecodeError, DeviceNak, DeviceTimeout, TransportLost
+from drivers.errors import ConfigError, DecodeError, DeviceNak, DeviceTimeout, TransportLost
 from drivers.profiles import Timing
 from drivers.transports.link import Exchange, LinkCore, limit_s
 from drivers.transports.udp import UdpTransport
@@ -116,7 +116,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         ack_s = limit_s(ack_timeout_s, self.timing.ack_timeout_ms)
         done_s = limit_s(completion_timeout_s, self.timing.completion_timeout_ms)
         _check_address(address)
-        await self.ensure_open()
+        if not self.is_open:
+            await self.ensure_open()
         async with self.lock("command"):
             sequence, pending = await self._exchange(PayloadType.COMMAND, frame, ack_s, "ACK")
             try:
@@ -137,7 +138,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
         """Send an inquiry and return the answer's data bytes (between ``90 50`` and FF)."""
         _check_address(address)
         timeout = limit_s(timeout_s, self.timing.inquiry_timeout_ms)
-        await self.ensure_open()
+        if not self.is_open:
+            await self.ensure_open()
         sequence, pending = await self._exchange(PayloadType.INQUIRY, frame, timeout, "answer")
         self.forget(sequence, pending)
         answer = pending.first.result()
@@ -152,29 +154,29 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
 
         One request waits for its first reply at a time, so the numbers reach the camera in order.
         """
-        async with self.lock("exchange"):
+        lock = self.lock("exchange")
+        await lock.acquire()  # not ``async with``: two coroutines less for every request of every poll
+        try:
             for attempt in range(2):
                 self._sequence = header.next_sequence(self._sequence)
                 sequence = self._sequence
-
-                def timed_out(sequence: int = sequence) -> CourtroomError:
-                    if self.udp.refused:
-                        return TransportLost(f"{self.name}: the camera's port refuses datagrams")
-                    return DeviceTimeout(
-                        f"{self.name}: no {what} within {timeout_s * 1000:.0f} ms for {frame.hex(' ')} "
-                        f"(sequence {sequence}, {self.retransmits + 1} sends)"
-                    )
-
                 try:
                     pending = await self.exchange(
                         sequence,
                         header.encode(kind, sequence, frame),
                         timeout_s,
-                        timed_out,
+                        TimeoutError,  # turned into the error below: no closure made for every request
                         sends=self.retransmits + 1,
                         keep=True,
                     )
                     return sequence, pending
+                except TimeoutError:
+                    if self.udp.refused:
+                        raise TransportLost(f"{self.name}: the camera's port refuses datagrams") from None
+                    raise DeviceTimeout(
+                        f"{self.name}: no {what} within {timeout_s * 1000:.0f} ms for {frame.hex(' ')} "
+                        f"(sequence {sequence}, {self.retransmits + 1} sends)"
+                    ) from None
                 except _SequenceError:
                     if attempt:
                         raise DeviceNak(
@@ -184,6 +186,8 @@ class ViscaIpLink(LinkCore[Message, Reply | Message]):
                     if not await self._reset():
                         raise DeviceTimeout(f"{self.name}: RESET after a sequence error was not answered") from None
             raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            lock.release()
 
     async def _reset(self) -> bool:
         """Send RESET (sequence 0) until answered; True when the camera confirmed it."""

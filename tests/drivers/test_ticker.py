@@ -17,7 +17,7 @@ async def test_callbacks_run_on_the_first_tick_at_or_after_their_time() -> None:
     ran: list[tuple[str, float]] = []
     start = loop.time()
     for name, delay in (("a", 0.05), ("b", 0.001), ("c", 0.051)):
-        clock.call_later(delay, lambda name=name: ran.append((name, loop.time() - start)))
+        clock.call_later(delay, lambda name: ran.append((name, loop.time() - start)), name)
     assert len(clock) == 3
     await asyncio.sleep(0.2)
     assert [name for name, _ in ran] == ["b", "a", "c"]
@@ -40,8 +40,8 @@ async def test_callbacks_due_in_the_same_tick_share_one_loop_timer(monkeypatch: 
 async def test_a_failing_callback_does_not_stop_its_tick(caplog: pytest.LogCaptureFixture) -> None:
     clock = Ticker(asyncio.get_running_loop(), 0.01)
     ran: list[int] = []
-    clock.call_later(0.0, lambda: 1 / 0)  # type: ignore[func-returns-value]
-    clock.call_later(0.0, lambda: ran.append(1))
+    clock.call_later(0.0, lambda n: n / 0, 1)
+    clock.call_later(0.0, ran.append, 1)
     await asyncio.sleep(0.05)
     assert ran == [1]
     assert "timer callback" in caplog.text
