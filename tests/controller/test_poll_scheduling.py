@@ -18,7 +18,7 @@ from controller.config import load_config, load_profiles
 from controller.room import Room
 from controller.supervisor import STOPPED
 from sim.room import SimulatedRoom
-from sim.visca_ip import ViscaIpCameraSim
+from sim.visca.ip import ViscaIpCameraSim
 from tests.conftest import REPO
 
 N = 60
