@@ -11,16 +11,23 @@ from controller.mqtt.memory import BurstTrimmer, malloc_trim
 
 async def test_a_burst_then_quiet_trims_once_in_a_worker_thread() -> None:
     threads: list[int] = []
-    trimmer = BurstTrimmer(lambda: threads.append(threading.get_ident()), min_messages=100, quiet_s=0.1)
+    loop = asyncio.get_running_loop()
+    trimmed = asyncio.Event()
+
+    def trim() -> None:
+        threads.append(threading.get_ident())
+        loop.call_soon_threadsafe(trimmed.set)
+
+    trimmer = BurstTrimmer(trim, min_messages=100, quiet_s=1.0)
     for _ in range(300):  # the burst
         trimmer.note()
     await asyncio.sleep(0.05)
     trimmer.note()  # still going: the quiet spell starts again
-    await asyncio.sleep(0.08)
+    await asyncio.sleep(0.1)  # well inside the quiet spell, also on a loaded machine
     assert threads == []
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(trimmed.wait(), 10)  # the quiet spell, then the worker thread's turn
     assert len(threads) == 1 and threads[0] != threading.get_ident()
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.3)
     assert len(threads) == 1 and trimmer.trims == 1 and trimmer.count == 0
 
 
