@@ -362,6 +362,38 @@ CATALOGUE.update(
     }
 )
 
+# The live stream's own reasons (controller/streaming/service.py journals ``reason_key`` and ``reason_fields``
+# beside its raw English ``reason``, which stays for the technician): ``stream_reason()`` fills one.
+CATALOGUE.update(
+    {
+        "stream.reason.start": ("首次开始", "start"),
+        "stream.reason.resumed": ("恢复直播", "back on the air"),
+        "stream.reason.stopped": ("手动停止", "stopped"),
+        "stream.reason.close": ("闭庭", "the hearing closed"),
+        "stream.reason.ended": ("直播自行中断（原因见详情）", "the stream ended by itself (see the details)"),
+        "stream.refused.role": (
+            "只有{starters}可以开始直播（发送者的角色：{role}）",
+            "only {starters} may start the live stream (sender's role: {role})",
+        ),
+        "stream.refused.phase": ("庭审未在进行中（{phase}）", "the hearing is not in session ({phase})"),
+        "stream.refused.publicity_unknown": (
+            "案件是否公开未知（请从案件系统开庭或填写公开情况）",
+            "the case's publicity is not known (open it from the case system or give publicity)",
+        ),
+        "stream.refused.not_public": ("案件不公开：{why}", "case not public: {why}"),
+        "stream.refused.not_recording": ("{recorder}未在录像", "{recorder} is not recording"),
+        "stream.publicity.state_secret": ("国家秘密", "state secret"),
+        "stream.publicity.privacy": ("个人隐私", "privacy"),
+        "stream.publicity.minor": ("未成年人", "minor"),
+        "stream.publicity.other": ("其他", "other"),
+        "stream.publicity.not_public": ("不公开", "not public"),
+        "stream.protect.on": ("{seat}：已遮挡", "{seat}: protected"),
+        "stream.protect.off": ("{seat}：取消遮挡", "{seat}: not protected"),
+        "stream.role_unknown": ("未知", "unknown"),
+        "stream.or": ("或", " or "),
+    }
+)
+
 # device actions, as the journal table and the record name them
 for _action, _pair in {
     "record": ("开始录像", "record"),
@@ -513,6 +545,17 @@ def explain(raw: str | None, lang: Lang, device: str = "") -> str:
         tkey = f"transport.{fields['transport']}"
         fields["transport"] = text(tkey, lang) if tkey in CATALOGUE else fields["transport"]
     return text(key, lang, device=device, **fields).strip("：: ")
+
+
+def stream_reason(key: str, fields: dict[str, object], lang: Lang) -> str:
+    """A live-stream reason in words: a field naming a catalogue key (or a list of them) is said in ``lang``."""
+
+    def say(value: object) -> str:
+        if isinstance(value, list):
+            return text("stream.or", lang).join(say(v) for v in value)
+        return text(value, lang) if isinstance(value, str) and value in CATALOGUE else str(value)
+
+    return text(key, lang, **{name: say(value) for name, value in fields.items()})
 
 
 def mark_text(mark: str, actor: str | None, lang: Lang) -> str:
