@@ -328,7 +328,9 @@ class StreamState(Payload):
     ``refused`` (the last start was refused: ``reason`` says why), with who did it and the protected seats."""
 
     state: Literal["off", "live", "cut", "refused"]
-    reason: str | None  # why it is cut, stopped or refused
+    reason: str | None  # why it is cut, stopped or refused (the controller's English, or the clerk's words of a cut)
+    reason_key: str | None = None  # the catalogue's key of a reason of the stream's own (None: a cut's words)
+    reason_fields: dict[str, Any] = Field(default_factory=dict)  # its fields (texts.stream_reason)
     by: str | None  # who started, cut or stopped it (``hearing`` when a transition stopped it)
     since_ts: int
     case_no: str | None

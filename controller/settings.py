@@ -4,9 +4,11 @@ scene macros, and voice-follow parameters. Part of the room config (controller/c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from controller.texts import CATALOGUE
 
 Role = Literal[
     "judge",
@@ -25,12 +27,9 @@ Role = Literal[
     "other",
 ]
 Reason = Literal["recess", "non_public_evidence", "mediation", "fault"]
-REASON_LABELS: dict[str, tuple[str, str]] = {
-    "recess": ("休庭", "recess"),
-    "non_public_evidence": ("不公开举证质证", "non-public evidence"),
-    "mediation": ("不宜录制的调解", "mediation not suitable for recording"),
-    "fault": ("设备故障", "equipment fault"),
-}
+# An interruption's reason in words, (zh-CN, en): the catalogue's ``reason.*`` (controller/texts.py is the home of
+# words), here for the hearing and the console, which name it by reason.
+REASON_LABELS: dict[str, tuple[str, str]] = {reason: CATALOGUE[f"reason.{reason}"] for reason in get_args(Reason)}
 
 
 DEFAULT_REQUIRED_ROLES: tuple[Role, ...] = ("judge", "plaintiff", "defendant", "witness", "panorama")

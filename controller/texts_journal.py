@@ -1,10 +1,13 @@
-"""The journal's words for the catalogue (controller/texts.py): what `courtroom journal verify` finds.
+"""The journal's words for the catalogue (controller/texts.py): its rows by kind (the journal table, `courtroom
+ctl`) and what `courtroom journal verify` finds.
 
 Kept apart from the console's words only to keep each module a few screens long; ``texts.CATALOGUE`` holds
 them all, and ``texts.text()`` reads them as it reads any other key.
 """
 
 from __future__ import annotations
+
+from controller.journal.kinds import Kind
 
 VERIFY: dict[str, tuple[str, str]] = {
     "verify.intact": ("日志 {path}：共 {rows} 行，哈希链完整", "journal {path}: {rows} rows, chain intact"),
@@ -59,4 +62,52 @@ VERIFY: dict[str, tuple[str, str]] = {
         "检查点的签名校验失败（被伪造或改动）",
         "the checkpoint's signature does not verify (it was forged or altered)",
     ),
+}
+
+# Journal rows by kind, as the journal table and ``courtroom ctl`` name them.
+KIND_TEXTS: dict[str, tuple[str, str]] = {
+    Kind.DAEMON_STARTED: ("中控启动", "controller started"),
+    Kind.CONTROLLER_STOPPING: ("中控正在停止", "controller stopping"),
+    Kind.DAEMON_STOPPED: ("中控已停止", "controller stopped"),
+    Kind.CONTROLLER_GAP: ("中控停止运行的时段", "controller not running"),
+    Kind.CHECKPOINT: ("日志签名", "journal signed"),
+    Kind.JOURNAL_UNAVAILABLE: ("日志无法写入", "journal cannot write"),
+    Kind.JOURNAL_AVAILABLE: ("日志恢复写入", "journal writes again"),
+    Kind.JOURNAL_SPACE_LOW: ("日志空间不足", "journal space low"),
+    Kind.JOURNAL_SPACE_OK: ("日志空间恢复", "journal space ok"),
+    Kind.DEVICE_ONLINE: ("设备上线", "device online"),
+    Kind.DEVICE_OFFLINE: ("设备离线", "device offline"),
+    Kind.DEVICE_COMMAND: ("设备命令", "device command"),
+    Kind.DEVICE_COMMAND_OUTCOME: ("设备命令结果", "device command result"),
+    Kind.DEVICE_COMMAND_REFUSED: ("设备命令被拒绝", "device command refused"),
+    Kind.RECORDER_REPORTED: ("录像机状态", "recorder state"),
+    Kind.RECORDING_SEGMENT: ("录像片段封存", "recording segment sealed"),
+    Kind.RECORDING_BACKUP: ("录像备份", "recording backed up"),
+    Kind.HEARING_CHECK: ("庭前检查", "pre-hearing check"),
+    Kind.HEARING_OPEN_REFUSED: ("开庭被拒（检查未通过）", "opening refused (check failed)"),
+    Kind.CHECK_OVERRIDE: ("强制开庭", "opened despite the check"),
+    Kind.HEARING_OPENED: ("开庭", "hearing opened"),
+    Kind.HEARING_INTERRUPTED: ("中断", "interrupted"),
+    Kind.HEARING_RESUMED: ("恢复", "resumed"),
+    Kind.HEARING_CLOSED: ("闭庭", "hearing closed"),
+    Kind.HEARING_REFUSED: ("操作被拒绝", "operation refused"),
+    Kind.MARK: ("标记", "mark"),
+    Kind.VOICE_FOLLOW: ("声像联动", "voice-follow"),
+    Kind.SHOT: ("切换镜头", "shot"),
+    Kind.SHOT_FAILED: ("切换镜头失败", "shot failed"),
+    Kind.ALARM_BUTTON: ("告警按钮", "alarm button"),
+    Kind.ALARM_RAISED: ("告警", "alarm"),
+    Kind.ALARM_CLEARED: ("告警解除", "alarm cleared"),
+    Kind.RECOVERY_ATTEMPT: ("录像恢复尝试", "recording recovery attempt"),
+    Kind.MACRO_STEP_FAILED: ("场景步骤失败", "scene step failed"),
+    Kind.CONSOLE_LOGIN: ("登录", "login"),
+    Kind.CONSOLE_LOGIN_FAILED: ("登录失败", "failed login"),
+    Kind.CONSOLE_LOGOUT: ("退出登录", "logout"),
+    "alarm_acknowledged": ("告警已确认", "alarm acknowledged"),
+    # the live stream's rows (controller/streaming, issue 16)
+    "stream_started": ("开始直播", "stream started"),
+    "stream_cut": ("暂停直播", "stream cut"),
+    "stream_stopped": ("停止直播", "stream stopped"),
+    "stream_refused": ("直播被拒绝", "stream refused"),
+    "stream_protect": ("直播遮挡席位", "seat protected on the stream"),
 }

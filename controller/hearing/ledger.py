@@ -129,8 +129,10 @@ class StreamEvent:
 
     ts: int
     kind: str  # started | cut | stopped | refused | protect
-    reason: str
+    reason: str  # the row's raw words (the controller's English, or a cut's words as typed)
     by: Actor
+    reason_key: str | None = None  # the catalogue's words for it (texts.stream_reason), if the row names them
+    reason_fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -480,11 +482,14 @@ class HearingLedger:
 def _stream(ledger: HearingLedger, e: Entry, by: Actor) -> None:
     kind = str(e.kind).removeprefix("stream_")
     d = e.data
+    key, fields = d.get("reason_key"), d.get("reason_fields")
     if kind == "protect":
         reason = f"{d.get('seat')}: {'protected' if d.get('protected') else 'not protected'}"
+        key, fields = f"stream.protect.{'on' if d.get('protected') else 'off'}", {"seat": d.get("seat")}
     else:
         reason = str(d.get("reason") or "")
-    ledger.streams.append(StreamEvent(e.ts_ms, kind, reason, by))
+    known = str(key) if isinstance(key, str) else None
+    ledger.streams.append(StreamEvent(e.ts_ms, kind, reason, by, known, fields if isinstance(fields, dict) else {}))
 
 
 _ALWAYS = frozenset({Kind.HEARING_CHECK, Kind.HEARING_OPEN_REFUSED, Kind.HEARING_OPENED})

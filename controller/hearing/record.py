@@ -22,7 +22,14 @@ from zoneinfo import ZoneInfo
 from controller import texts
 from controller.hearing.ledger import HearingLedger
 from controller.hearing.record_faults import RecordContext
-from controller.hearing.record_sections import case_source, publicity, statement, stream_label, verification_section
+from controller.hearing.record_sections import (
+    case_source,
+    publicity,
+    statement,
+    stream_label,
+    stream_reason,
+    verification_section,
+)
 from controller.hearing.record_text import (
     CATALOGUE_LANG,
     Lang,
@@ -228,7 +235,7 @@ def build_record(
                 "at": when_json(x.ts, zone),
                 "kind": x.kind,
                 "label": stream_label(x.kind, lang),
-                "reason": x.reason,
+                "reason": stream_reason(x, lang),
                 "by": r.who(x.by),
             }
             for x in ledger.streams

@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from controller import texts
-from controller.hearing.ledger import HearingLedger
+from controller.hearing.ledger import HearingLedger, StreamEvent
 from controller.hearing.record_faults import RecordContext
-from controller.hearing.record_text import Lang, duration_text, label, say, when_json, when_text
+from controller.hearing.record_text import CATALOGUE_LANG, Lang, duration_text, label, say, when_json, when_text
 from controller.journal import JournalFile, Kind
 from controller.journal.checkpoint import Checkpoint, Verification
 
@@ -24,6 +24,14 @@ def _known(key: str, lang: Lang, fallback: str) -> str:
 def stream_label(kind: str, lang: Lang) -> str:
     """A live stream row's kind in words."""
     return _known(f"stream.{kind}", lang, kind)
+
+
+def stream_reason(event: StreamEvent, lang: Lang) -> str:
+    """A live stream row's reason in the reader's language: the catalogue's words when the row names them (a
+    reason of the stream's own), else its raw words (a cut's reason as the clerk typed it, an older row)."""
+    if event.reason_key is not None and event.reason_key in texts.CATALOGUE:
+        return texts.stream_reason(event.reason_key, event.reason_fields, CATALOGUE_LANG[lang])
+    return event.reason
 
 
 def case_source(ledger: HearingLedger, lang: Lang) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,6 +34,23 @@ from drivers.recording.stream import Region, StreamSink, StreamSpec, redact_url
 log = logging.getLogger(__name__)
 
 REASON_TEXT = {"state_secret": "state secret", "privacy": "privacy", "minor": "minor", "other": "other"}
+
+
+@dataclass(frozen=True)
+class Why:
+    """A reason of the stream's own: its raw English (for the technician) and its catalogue key and fields (a
+    field naming a catalogue key, or a list of them, is said in the reader's language: texts.stream_reason)."""
+
+    raw: str
+    key: str
+    fields: dict[str, Any] = dc_field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        """The journal row's words: ``reason``, ``reason_key`` and, if any, ``reason_fields``."""
+        out: dict[str, Any] = {"reason": self.raw, "reason_key": self.key}
+        if self.fields:
+            out["reason_fields"] = dict(self.fields)
+        return out
 
 
 class StreamPolicy(CourtroomError):
@@ -78,6 +97,7 @@ class StreamService:
         self.state_listeners: list[Callable[[], None]] = []
         self.status: Literal["off", "live", "cut", "refused"] = "off"
         self.reason: str | None = None
+        self.why: Why | None = None
         self.by: str | None = None
         self.since_ts = now_ms()
         self.case_no: str | None = None
@@ -149,6 +169,8 @@ class StreamService:
         return StreamState(
             state=self.status,
             reason=self.reason,
+            reason_key=self.why.key if self.why is not None and self.why.key else None,
+            reason_fields=dict(self.why.fields) if self.why is not None else {},
             by=self.by,
             since_ts=self.since_ts,
             case_no=self.case_no,
@@ -158,8 +180,9 @@ class StreamService:
             frames=sink.counters.sent_frames if sink is not None else 0,
         )
 
-    def _set(self, status: Literal["off", "live", "cut", "refused"], reason: str | None, by: str) -> None:
-        self.status, self.reason, self.by, self.since_ts = status, reason, by, now_ms()
+    def _set(self, status: Literal["off", "live", "cut", "refused"], reason: Why | None, by: str) -> None:
+        self.status, self.why, self.by, self.since_ts = status, reason, by, now_ms()
+        self.reason = reason.raw if reason is not None else None
         for listener in list(self.state_listeners):
             listener()
 
@@ -188,33 +211,50 @@ class StreamService:
             await getattr(self, f"_do_{action}")(parsed, who)
         return self.state().model_dump()
 
-    def _refusal(self, who: Actor) -> str | None:
+    def _refusal(self, who: Actor) -> Why | None:
         """The first rule a start breaks, or None."""
         assert self.config is not None
         if who.role not in self.config.starters:
             role = who.role or "unknown"
-            return f"only {' or '.join(self.config.starters)} may start the live stream (sender's role: {role})"
+            starters = list(self.config.starters)
+            return Why(
+                f"only {' or '.join(starters)} may start the live stream (sender's role: {role})",
+                "stream.refused.role",
+                {
+                    "starters": [f"role.{r}" for r in starters],
+                    "role": f"role.{who.role}" if who.role else "stream.role_unknown",
+                },
+            )
         if self.hearing.phase != "in_session":
-            return f"the hearing is not in session ({self.hearing.phase})"
+            phase = self.hearing.phase
+            return Why(f"the hearing is not in session ({phase})", "stream.refused.phase", {"phase": f"phase.{phase}"})
         case = self.hearing.ledger.case
         publicity, why = case.get("publicity"), case.get("publicity_reason")
         if publicity != "public" or why is not None:
             if publicity is None:
-                return "the case's publicity is not known (open it from the case system or give publicity)"
-            return f"case not public: {REASON_TEXT.get(str(why), str(why or 'not public'))}"
+                raw = "the case's publicity is not known (open it from the case system or give publicity)"
+                return Why(raw, "stream.refused.publicity_unknown")
+            said = f"stream.publicity.{why}" if why is not None else "stream.publicity.not_public"
+            return Why(
+                f"case not public: {REASON_TEXT.get(str(why), str(why or 'not public'))}",
+                "stream.refused.not_public",
+                {"why": said},
+            )
         if self.recorder.engine is None or self.recorder.state.transport != "record":
-            return f"{self.config.recorder} is not recording"
+            recorder = self.config.recorder
+            return Why(f"{recorder} is not recording", "stream.refused.not_recording", {"recorder": recorder})
         return None
 
     async def _do_start(self, _: StartParams, who: Actor) -> None:
         refused = self._refusal(who)
         if refused is not None:
-            await self._journal(Kind.STREAM_REFUSED, {"reason": refused}, who)
+            await self._journal(Kind.STREAM_REFUSED, refused.data(), who)
             self._set("refused", refused, who.id)
-            raise StreamPolicy(f"live stream refused: {refused}")
+            raise StreamPolicy(f"live stream refused: {refused.raw}")
         self.case_no = self.hearing.case_no
         if self.status == "cut" and self.sink is not None:
-            await self._journal(Kind.STREAM_STARTED, {"resumed": True, "reason": "back on the air"}, who)
+            resumed = Why("back on the air", "stream.reason.resumed")
+            await self._journal(Kind.STREAM_STARTED, {"resumed": True, **resumed.data()}, who)
             self.sink.resume()
             self._set("live", None, who.id)
             return
@@ -226,7 +266,7 @@ class StreamService:
             "delay_s": self.spec.delay_s,
             "protected": self.protected,
             "case_no": self.case_no,
-            "reason": "start",
+            **Why("start", "stream.reason.start").data(),
         }
         await self._journal(Kind.STREAM_STARTED, data, who)
         self.sink = await self.recorder.start_stream(self.spec, self.regions(), self._ended)
@@ -237,13 +277,14 @@ class StreamService:
             raise StreamPolicy(f"nothing to cut: the stream is {self.status}")
         await self._journal(Kind.STREAM_CUT, {"reason": p.reason}, who)
         self.sink.cut()
-        self._set("cut", p.reason, who.id)
+        self._set("cut", Why(p.reason, ""), who.id)  # the clerk's own words: no catalogue key
 
     async def _do_stop(self, _: StartParams, who: Actor) -> None:
+        stopped = Why("stopped", "stream.reason.stopped")
         if self.sink is None:
-            self._set("off", "stopped", who.id)
+            self._set("off", stopped, who.id)
             return
-        await self._stop("stopped", who)
+        await self._stop(stopped, who)
 
     async def _do_protect(self, p: ProtectParams, who: Actor) -> None:
         assert self.config is not None
@@ -254,11 +295,11 @@ class StreamService:
         self.protected = sorted({*self.protected, p.seat} if p.protected else set(self.protected) - {p.seat})
         if self.sink is not None:
             self.sink.set_regions(self.regions())
-        self._set(self.status, self.reason, self.by or who.id)
+        self._set(self.status, self.why, self.by or who.id)
 
-    async def _stop(self, reason: str, who: Actor | str) -> None:
+    async def _stop(self, reason: Why, who: Actor | str) -> None:
         """Journal the stop, then end the stream (the recording goes on)."""
-        await self._journal(Kind.STREAM_STOPPED, {"reason": reason}, who)
+        await self._journal(Kind.STREAM_STOPPED, reason.data(), who)
         sink, self.sink = self.sink, None
         self._set("off", reason, Actor.of(who).id)
         if sink is not None:
@@ -271,9 +312,10 @@ class StreamService:
             if entry.kind in (Kind.HEARING_INTERRUPTED, Kind.HEARING_CLOSED) and self.sink is not None:
                 reason = "close" if entry.kind == Kind.HEARING_CLOSED else str(entry.data.get("reason"))
                 label = REASON_LABELS.get(reason, ("闭庭", reason))[0]
-                self._spawn(self._stop_by_hearing(f"{reason} ({label})"))
+                key = "stream.reason.close" if reason == "close" else f"reason.{reason}"
+                self._spawn(self._stop_by_hearing(Why(f"{reason} ({label})", key)))
 
-    async def _stop_by_hearing(self, reason: str) -> None:
+    async def _stop_by_hearing(self, reason: Why) -> None:
         async with self._lock:
             if self.sink is not None:
                 await self._stop(reason, "hearing")
@@ -286,8 +328,9 @@ class StreamService:
         async with self._lock:
             if self.sink is not None and self.recorder.stream is None:
                 self.sink = None
-                await self._journal(Kind.STREAM_STOPPED, {"reason": why}, "system")
-                self._set("off", why, "system")
+                ended = Why(why, "stream.reason.ended")
+                await self._journal(Kind.STREAM_STOPPED, ended.data(), "system")
+                self._set("off", ended, "system")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro, name="stream-rule")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import get_args
 
 import pytest
 
 from controller import texts
 from controller.ctl import Target, format_status, reply_text
 from controller.journal.kinds import Kind
+from controller.settings import REASON_LABELS, Reason
 from drivers.errors import InvalidArgument
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -28,6 +30,13 @@ def test_every_key_has_both_languages_with_the_same_fields() -> None:
 def test_every_journal_kind_has_a_text() -> None:
     missing = [kind for kind in Kind if f"journal.{kind}" not in texts.CATALOGUE]
     assert missing == []
+
+
+def test_the_interruption_reasons_words_are_the_catalogues_own() -> None:
+    # one home for the words: settings.REASON_LABELS is read from the catalogue's reason.*, not a copy of it
+    assert set(REASON_LABELS) == set(get_args(Reason))
+    for reason, pair in REASON_LABELS.items():
+        assert pair is texts.CATALOGUE[f"reason.{reason}"], reason
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,11 @@ async def test_one_press_opens_todays_case_puts_it_on_the_air_and_cuts_it(
         assert seen < 3.0
         await expect(page.get_by_test_id("stream-state")).to_contain_text("证人为未成年人")
         assert stream.state().by == "console:clerk1"
+        # the stream's own reasons in the page's language, the raw English only under 详情
+        await page.get_by_test_id("stream-stop").click()
+        await expect(page.get_by_test_id("stream-state")).to_have_text("未直播（手动停止）", timeout=10000)
+        await page.locator("#lang-toggle").click()
+        await expect(page.get_by_test_id("stream-state")).to_have_text("off the air (stopped)", timeout=10000)
         errors.check()
         await page.context.close()
         await court.hearing.execute("close", {}, "clerk")

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from controller import texts
 from controller.hearing.record import build_record
 from controller.hearing.record_render import render_markdown
 from controller.journal import Actor, JournalFile, Kind
@@ -50,6 +51,10 @@ async def test_a_private_case_a_wrong_role_and_a_closed_hearing_are_refused(
     with pytest.raises(StreamPolicy, match="case not public: privacy"):
         await stream.execute("start", {}, CLERK)
     assert stream.state().state == "refused" and stream.state().reason == "case not public: privacy"
+    assert (stream.state().reason_key, stream.state().reason_fields) == (
+        "stream.refused.not_public",
+        {"why": "stream.publicity.privacy"},
+    )
     assert court.recorder.stream is None  # nothing of it applied
     await court.hearing.execute("close", {}, CLERK)
     await court.hearing.execute("open", {**PUBLIC, "case_no": "(2026)京0105民初1111号"}, CLERK)
@@ -68,6 +73,32 @@ async def test_a_private_case_a_wrong_role_and_a_closed_hearing_are_refused(
         "the case's publicity is not known (open it from the case system or give publicity)",
     ]
     assert refused[1][0] == "console:zhao"
+    # the same reasons in the reader's language, from the keys the rows carry beside the raw English
+    said = {
+        lang: [texts.stream_reason(d["reason_key"], d.get("reason_fields", {}), lang) for _, _, d in rows]
+        for lang in texts.LANGS
+        for rows in [[r for r in stream_rows(court) if r[0] == Kind.STREAM_REFUSED]]
+    }
+    assert said["zh-CN"] == [
+        "庭审未在进行中（未开庭）",
+        "案件不公开：个人隐私",
+        "只有法官或书记员可以开始直播（发送者的角色：运维）",
+        "案件是否公开未知（请从案件系统开庭或填写公开情况）",
+    ]
+    assert said["en"] == [
+        "the hearing is not in session (Idle)",
+        "case not public: privacy",
+        "only Judge or Clerk may start the live stream (sender's role: Technician)",
+        "the case's publicity is not known (open it from the case system or give publicity)",
+    ]
+    file = JournalFile(court.room.config.state_dir / "journal.sqlite", court.room.room_id)
+    try:
+        hearing_id = file.hearings(PRIVATE["case_no"])[0][0]
+        zh, en = (build_record(file, hearing_id, lang) for lang in ("zh", "en"))
+    finally:
+        file.close()
+    assert [(x["label"], x["reason"]) for x in zh["live_stream"]] == [("拒绝直播", "案件不公开：个人隐私")]
+    assert [(x["label"], x["reason"]) for x in en["live_stream"]] == [("refused", "case not public: privacy")]
 
 
 async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_recess(
@@ -125,14 +156,16 @@ async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_rece
     try:
         hearing_id = file.hearings(PUBLIC["case_no"])[0][0]
         record = build_record(file, hearing_id)
+        english = build_record(file, hearing_id, "en")
     finally:
         file.close()
     assert [(x["label"], x["reason"], x["by"]) for x in record["live_stream"]] == [
-        ("开始直播", "start", "赵书记员（书记员）"),
-        ("暂停直播", "证人情绪激动", "赵书记员（书记员）"),
-        ("开始直播", "back on the air", "赵书记员（书记员）"),
-        ("停止直播", "recess (休庭)", "控制系统"),  # the hearing's transition, not a person
+        ("开始直播", "首次开始", "赵书记员（书记员）"),
+        ("暂停直播", "证人情绪激动", "赵书记员（书记员）"),  # the clerk's own words, as typed
+        ("开始直播", "恢复直播", "赵书记员（书记员）"),
+        ("停止直播", "休庭", "控制系统"),  # the hearing's transition, not a person
     ]
+    assert [x["reason"] for x in english["live_stream"]] == ["start", "证人情绪激动", "back on the air", "recess"]
     assert record["publicity"] == "公开审理" and record["case_source"] == "书记员手工录入"
     markdown = render_markdown(record)
     assert "## 庭审直播" in markdown and "证人情绪激动" in markdown

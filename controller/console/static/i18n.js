@@ -516,6 +516,16 @@ export function todoFor(raw, device = "") {
   return t(TODO_BY_PROBLEM[key] || "check.todo.other", { device });
 }
 
+// A reason of the live stream's own from its catalogue key and fields (a field naming a catalogue key, or a list
+// of them, is said in the chosen language: texts.stream_reason), or the fallback (a cut's words as typed).
+export function streamReason(key, fields, fallback = "") {
+  if (!key || !has(key)) return fallback || "";
+  const say = (v) => (Array.isArray(v) ? v.map(say).join(t("stream.or")) : typeof v === "string" && has(v) ? t(v) : String(v));
+  const vars = {};
+  for (const [name, value] of Object.entries(fields || {})) vars[name] = say(value);
+  return t(key, vars);
+}
+
 // An error reply ({code, message}) in plain words.
 export function errorText(code, message) {
   if (code === "LOCKED") {

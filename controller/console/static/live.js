@@ -2,7 +2,7 @@
 // below the hearing panel. Polls /api/cases and /api/stream every two seconds. Every word comes from the
 // catalogue (i18n.js, texts.js); the case system's own words (case numbers, causes, names) are shown as given.
 import { act, api, can, h, rawDetail, replace, seatName } from "/static/core.js";
-import { P, t, tOr } from "/static/i18n.js";
+import { P, streamReason, t, tOr } from "/static/i18n.js";
 
 let root = null;
 let box = null;
@@ -44,8 +44,11 @@ function casesStatus(cases) {
 
 function streamState(stream) {
   const label = tOr("live.state." + stream.state, stream.state);
-  // a cut's reason is the clerk's own words; the others (a refusal, a stop) are the controller's, for the technician
-  return stream.state === "cut" && stream.reason ? label + P.paren(stream.reason) : label;
+  // a cut's reason is the clerk's own words; the others (a refusal, a stop) in the catalogue's words, their raw
+  // English under 详情 for the technician
+  const fallback = stream.state === "cut" ? stream.reason : "";
+  const why = streamReason(stream.reason_key, stream.reason_fields, fallback);
+  return why ? label + P.paren(why) : label;
 }
 
 function render(cases, stream) {

@@ -1,6 +1,6 @@
 // The record: marks, the current hearing's journal, the case-file export, and the technician's diagnostics
 // (supervisors, device details, the room's audit trail, the raw device command).
-import { errorText, explain, getLanguage, markText, P, t, tOr } from "/static/i18n.js";
+import { errorText, explain, getLanguage, markText, P, streamReason, t, tOr } from "/static/i18n.js";
 import {
   act, actorName, alarmText, api, can, deviceName, fmtDate, fmtDuration, fmtTime, h, on, rawDetail, replace, seatName, store,
 } from "/static/core.js";
@@ -84,6 +84,13 @@ export function describe(row) {
       const what = [dev, actionName(d.action)].filter(Boolean).join(" · ");
       return d.error ? `${what}${P.colon}${explain(d.error, dev)}` : what;
     }
+    case "stream_started":
+    case "stream_cut":
+    case "stream_stopped":
+    case "stream_refused":
+      return streamReason(d.reason_key, d.reason_fields, row.kind === "stream_cut" ? d.reason : "");
+    case "stream_protect":
+      return d.seat ? t(d.protected ? "stream.protect.on" : "stream.protect.off", { seat: seatName(d.seat) }) : "";
     case "console_login":
     case "console_login_failed":
     case "console_logout":
