@@ -97,6 +97,9 @@ class JournalFile:
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
+            # rows are appended at the end of the table, so a small page cache serves the writer as well as the
+            # default 2 MB would; readers go through the OS page cache (keeps the daemon's memory flat, issue 11)
+            self.db.execute("PRAGMA cache_size=-256")
             if create:
                 self.db.executescript(SCHEMA)
                 self.db.execute(AHEAD_TABLE)
