@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import ssl
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -71,7 +70,7 @@ from controller.mqtt.inbound import (
 )
 from controller.mqtt.link import CentralLink
 from controller.mqtt.memory import BurstTrimmer
-from controller.mqtt.outbox import Outbound, Outbox, write_now
+from controller.mqtt.outbox import Outbound, Outbox, write_soon
 from controller.mqtt.session import SessionCounter
 from controller.room import Room
 from controller.supervisor import STOPPED, Backoff
@@ -300,7 +299,7 @@ class MqttBridge:
         )
         # Publishes are pipelined (see _send): the whole retained set is in flight at once after a connect.
         client.pending_calls_threshold = 1000
-        _write_soon(client)
+        write_soon(client)
         return client
 
     def _inbound_queue(self) -> type[StampedQueue]:
@@ -575,27 +574,6 @@ class MqttBridge:
         if op == "reload":
             raise Unsupported("reload is not implemented yet: restart the service to load a new config")
         raise RequestError("NOT_FOUND", f"unknown request '{op}' (known: republish, diagnostics, reload)")
-
-
-def _write_soon(client: aiomqtt.Client) -> None:
-    """Hand what the MQTT client queues to its socket on the next loop turn. The client's own way (it may be
-    called from its connect thread) is ``call_soon_threadsafe(add_writer)``: a wake-up write, two ``epoll_ctl``
-    and two loop turns before every reply, PUBACK and state message is on the wire. From the event loop's own
-    thread the queue is written by a plain ``call_soon``; only a socket that takes part of it (a full buffer)
-    waits for writability, as before."""
-    paho = client._client
-    original = paho.on_socket_register_write
-    loop = asyncio.get_running_loop()
-    loop_thread = threading.get_ident()
-
-    def write(write_client: Any, _userdata: Any, sock: Any) -> None:
-        if threading.get_ident() != loop_thread or original is None:
-            if original is not None:
-                original(write_client, _userdata, sock)
-            return
-        loop.call_soon(write_now, client)
-
-    paho.on_socket_register_write = write
 
 
 def _error_reply(request_id: Any, code: ErrorCode, message: str) -> Reply:

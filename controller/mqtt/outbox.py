@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,27 @@ def write_now(client: aiomqtt.Client) -> None:
         sock = paho.socket()
         if sock is not None:
             writer(paho, paho.user_data_get(), sock)
+
+
+def write_soon(client: aiomqtt.Client) -> None:
+    """Hand what the MQTT client queues to its socket on the next loop turn. The client's own way (it may be
+    called from its connect thread) is ``call_soon_threadsafe(add_writer)``: a wake-up write, two ``epoll_ctl``
+    and two loop turns before every reply, PUBACK and state message is on the wire. From the event loop's own
+    thread the queue is written by a plain ``call_soon``; only a socket that takes part of it (a full buffer)
+    waits for writability, as before."""
+    paho = client._client
+    original = paho.on_socket_register_write
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+
+    def write(write_client: Any, _userdata: Any, sock: Any) -> None:
+        if threading.get_ident() != loop_thread or original is None:
+            if original is not None:
+                original(write_client, _userdata, sock)
+            return
+        loop.call_soon(write_now, client)
+
+    paho.on_socket_register_write = write
 
 
 class _Acked:
