@@ -12,8 +12,7 @@ import pytest
 
 from controller.localbroker import LocalBroker
 from controller.mqtt import NO_DELAY
-from controller.mqtt.bridge import _write_soon
-from controller.mqtt.outbox import Outbound, Outbox
+from controller.mqtt.outbox import Outbound, Outbox, write_soon
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ async def test_messages_go_out_in_call_order_within_the_window(broker: LocalBrok
     received: list[tuple[str, bytes]] = []
     async with _client(broker.port, "outbox-reader") as reader, _client(broker.port, "outbox-writer") as writer:
         await reader.subscribe("t/#", qos=1)
-        _write_soon(writer)  # as the bridge's client: written on the next loop turn
+        write_soon(writer)  # as the bridge's client: written on the next loop turn
         outbox = Outbox(window=10)
         outbox.attach(writer)
         most = 0
