@@ -66,8 +66,11 @@ async def test_a_full_state_dir_refuses_without_applying_and_raises_the_alarm(
     ctl = await watcher.wait_for("$ctl/state", lambda p: p["journal"] == "unavailable", 5, start)
     assert ctl["state"] == "degraded"
 
+    # Only a $ctl/state published after the space is back may count: one published between the fill and the
+    # first refusal (the journal had not looked at the disk yet) still says "ok" and would be read as recovery.
+    freed = len(watcher.messages)
     filler.unlink()
-    await watcher.wait_for("$ctl/state", lambda p: p["journal"] == "ok", 10, start)
+    await watcher.wait_for("$ctl/state", lambda p: p["journal"] == "ok", 10, freed)
     assert (await watcher.request("hearing", "mark", {"id": "m2", "text": "恢复之后"}))["status"] == "ok"
     assert (await watcher.request("cam-judge", "home", {"id": "h2"}))["status"] == "ok"
     assert (await watcher.request("hearing", "close", {"id": "x1"}))["status"] == "ok"
