@@ -130,8 +130,10 @@ async def test_usb_camera_microphones_and_pictures_over_mqtt(av_daemon: Simulate
     assert sim.device("rec-light").on  # type: ignore[attr-defined]
 
     # a pulled USB camera goes offline on MQTT and comes back at the same name
+    mark = len(watcher.messages)  # each change waited for comes after what causes it: "online" is there already
     cam.unplug()
-    await watcher.wait_for("cam-usb/availability", lambda p: p["state"] == "offline", timeout=10)
+    await watcher.wait_for("cam-usb/availability", lambda p: p["state"] == "offline", timeout=10, start=mark)
+    mark = len(watcher.messages)
     cam.replug()
-    await watcher.wait_for("cam-usb/availability", lambda p: p["state"] == "online", timeout=15)
+    await watcher.wait_for("cam-usb/availability", lambda p: p["state"] == "online", timeout=15, start=mark)
     assert (await watcher.request("hearing", "close", {"id": "c1"}))["status"] == "ok"

@@ -75,8 +75,9 @@ async def test_killed_mid_hearing_the_daemon_restores_it_and_journals_the_gap(
     )
     assert restored["interruption"]["reason"] == "fault" and "rec-backup" in restored["interruption"]["note"]
     await watcher.wait_for("hearing/event", lambda p: p["event"] == "controller_gap", 5, start)
+    resumed = len(watcher.messages)  # the state from before the kill also said recording
     assert (await watcher.request("hearing", "resume", {"id": "r1"}))["status"] == "ok"
-    await watcher.wait_for("hearing/state", lambda p: p["recording"] == "recording", 10)
+    await watcher.wait_for("hearing/state", lambda p: p["recording"] == "recording", 10, resumed)
     assert (await watcher.request("hearing", "close", {"id": "x1"}))["status"] == "ok"
     await daemon.stop()
 
