@@ -89,7 +89,11 @@ async def test_a_clean_stop_mid_hearing_is_the_controllers_gap_not_a_recording_f
     assert last["state"] == "in_session" and not last["alarms"] and last["hearing_id"] == state["hearing_id"]
     assert (await watcher.request("hearing", "close", {"id": "x1"}))["status"] == "ok"
     await watcher.wait_for("$ctl/journal", lambda p: p["seq"] > 0, 10, start)
+    stopping = len(watcher.messages)
     assert await daemon.stop("TERM") == 0
+    # the process's exit may be seen before the watcher has read its last messages: the stop's checkpoint is
+    # published before its $ctl/state offline, so once that is in, so is the checkpoint
+    await watcher.wait_for("$ctl/state", lambda p: p["state"] == "offline", 10, stopping)
     checkpoint = watcher.on("$ctl/journal")[-1]  # signed at the stop: the anchor the platform holds now
 
     code, out, err = await _courtroom("journal", "export", "T-1", "--format", "json", "--source", str(room_config))
