@@ -174,10 +174,20 @@ async def test_the_retained_notice_is_read_again_at_every_connect(rig: Rig) -> N
     await notice(rig, b"0")
     await until(lambda: rig.bridge.link.state == "down", "the retained 0")
     connects, since = rig.bridge.connects, rig.bridge.link.since_ms
+    # "down" is the state from before the reconnect too, and the new connection is counted before the link is
+    # set unknown and subscribed: only a notice applied after the takeover shows the retained 0 read again
+    link, applied = rig.bridge.link, []
+    real_apply = link.apply
+
+    def apply(payload: bytes) -> None:
+        applied.append(payload)
+        real_apply(payload)
+
+    link.apply = apply  # type: ignore[method-assign]
     # another client under the daemon's client id: the broker drops the daemon's connection, the daemon reconnects
     async with client(rig, ROOM, f"courtroom-{ROOM}"):
         await until(lambda: not rig.bridge.connected.is_set(), "the daemon's connection taken over")
-    await until(lambda: rig.bridge.connects > connects and rig.bridge.link.state == "down", "the reconnect")
+    await until(lambda: rig.bridge.connects > connects and applied and link.state == "down", "the reconnect")
     # unknown at the connect, then down again from the retained notice: the same outage, counted once
     assert (rig.bridge.link.outages, rig.bridge.link.since_ms) == (1, since)
     # a notice that found the inbound queue full is kept (refusing it would answer BUSY on the notice's topic)
