@@ -160,5 +160,5 @@ DEMO: dict[str, tuple[str, str]] = {
         "   直播中：{url}（可用 ffplay 或 vlc 打开该地址观看）",
         "   on the air: {url}  (watch: ffplay or vlc on that address)",
     ),
-    "demo.live.refused": ("   直播被拒绝：{plain} | {message}", "   stream refused: {message}"),
+    "demo.live.refused": ("   直播被拒绝：{why}", "   stream refused: {why}"),
 }

@@ -29,6 +29,17 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def refusal_text(error: dict[str, Any], stream_state: Any, lang: texts.Lang) -> str:
+    """Why a stream start was refused, in ``lang``: the stream's own reason from its retained state when that
+    names a catalogue entry (``reason_key``), else the error code's words and the reply's raw message."""
+    said = stream_state if isinstance(stream_state, dict) else {}
+    key = said.get("reason_key")
+    if said.get("state") == "refused" and isinstance(key, str) and key in texts.CATALOGUE:
+        fields = said.get("reason_fields")
+        return texts.stream_reason(key, fields if isinstance(fields, dict) else {}, lang)
+    return f"{texts.error_text(str(error.get('code', '')), lang)} ({error.get('message', '')})"
+
+
 def _publicity(case: dict[str, Any], lang: texts.Lang) -> str:
     """A scheduled case's publicity in words (the record's words for the reasons)."""
     if case["publicity"] == "public":
@@ -118,9 +129,9 @@ class LiveDemo:
         state = await ctl.send(target, "stream", "start", {})  # once: a refusal is a journal row
         if state["status"] == "ok":
             say(t("on_air", url=self.rtmp.url(STREAM_KEY)))
-        else:
-            error = state["error"]
-            say(t("refused", plain=texts.error_text(error["code"], lang), message=error["message"]))
+        else:  # the reply's message is the technician's English; the stream's state names its reason's words
+            retained = await ctl.read_retained(target)
+            say(t("refused", why=refusal_text(state["error"], retained.get("stream/state"), lang)))
         return str(opened["data"]["hearing_id"])
 
     async def _until_recording(self, target: ctl.Target, timeout_s: float = 10.0) -> None:

@@ -5,6 +5,7 @@ start, stopped at recess and not resumed with the hearing; every step journaled 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from controller import texts
 from controller.hearing.record import build_record
 from controller.hearing.record_render import render_markdown
 from controller.journal import Actor, JournalFile, Kind
+from controller.streaming.demo import refusal_text
 from controller.streaming.local_server import LocalRtmpServer
 from controller.streaming.service import StreamPolicy, StreamService
 from tests.recording.conftest import RecordingCourt
@@ -48,13 +50,22 @@ async def test_a_private_case_a_wrong_role_and_a_closed_hearing_are_refused(
     with pytest.raises(StreamPolicy, match="not in session"):
         await stream.execute("start", {}, CLERK)
     await court.hearing.execute("open", PRIVATE, CLERK)
-    with pytest.raises(StreamPolicy, match="case not public: privacy"):
+    with pytest.raises(StreamPolicy, match="case not public: privacy") as refusal:
         await stream.execute("start", {}, CLERK)
     assert stream.state().state == "refused" and stream.state().reason == "case not public: privacy"
     assert (stream.state().reason_key, stream.state().reason_fields) == (
         "stream.refused.not_public",
         {"why": "stream.publicity.privacy"},
     )
+    # what `courtroom demo` prints for it: the retained state's reason, in the reader's language
+    error = {"code": refusal.value.code, "message": str(refusal.value)}
+    retained = json.loads(stream.state().model_dump_json())
+    assert refusal_text(error, retained, "zh-CN") == "案件不公开：个人隐私"  # no English left in the Chinese line
+    assert refusal_text(error, retained, "en") == "case not public: privacy"
+    # a state that names no catalogue entry (an older daemon): the reply's own message
+    older = {**retained, "reason_key": None}
+    plain = texts.error_text("STREAM_POLICY", "zh-CN")
+    assert refusal_text(error, older, "zh-CN") == f"{plain} (live stream refused: case not public: privacy)"
     assert court.recorder.stream is None  # nothing of it applied
     await court.hearing.execute("close", {}, CLERK)
     await court.hearing.execute("open", {**PUBLIC, "case_no": "(2026)京0105民初1111号"}, CLERK)
