@@ -189,17 +189,29 @@ class Session:
 
 @dataclass
 class SessionStore:
-    """Live sessions by token (the login limits are controller/console/limits.py)."""
+    """Live sessions by token (the login limits are controller/console/limits.py).
+
+    Bounded by age (``lifetime_s``) and by count: a user keeps at most ``per_user`` live sessions and the console
+    at most ``total``; a login beyond either ends the oldest session of that user (or of anybody, for the total),
+    so logging in again and again from a script cannot grow the daemon, and the newest login always works.
+    """
 
     lifetime_s: float
     clock: Callable[[], float] = time.monotonic
-    _sessions: dict[str, Session] = field(default_factory=dict)
+    per_user: int = 16
+    total: int = 512
+    _sessions: dict[str, Session] = field(default_factory=dict)  # insertion order = oldest first
 
     def _now(self) -> float:
         return self.clock()
 
     def create(self, user: str, role: ConsoleRole, display_name: str = "") -> Session:
         self._prune()
+        mine = [token for token, s in self._sessions.items() if s.user == user]
+        for token in mine[: max(0, len(mine) - self.per_user + 1)]:
+            del self._sessions[token]
+        while len(self._sessions) >= self.total:
+            del self._sessions[next(iter(self._sessions))]
         session = Session(secrets.token_urlsafe(32), user, role, self._now() + self.lifetime_s, display_name)
         self._sessions[session.token] = session
         return session

@@ -106,3 +106,19 @@ def test_sessions_expire() -> None:
     assert sessions.get(session.token) is None
     assert sessions.count() == 0
     assert sessions.get(None) is None
+
+
+def test_sessions_are_bounded_by_count_per_user_and_in_total() -> None:
+    sessions = SessionStore(3600.0, per_user=3, total=5)
+    li = [sessions.create("li", "judge") for _ in range(10)]
+    # the newest three of li's logins live; the seven before were ended, oldest first
+    assert [sessions.get(s.token) is not None for s in li] == [False] * 7 + [True] * 3
+    assert sessions.count() == 3
+    others = [sessions.create(f"user{i}", "clerk") for i in range(4)]
+    # five at most: li's oldest live session went first, then li's next
+    assert sessions.count() == 5
+    assert all(sessions.get(s.token) is not None for s in others)
+    assert [sessions.get(s.token) is not None for s in li[-3:]] == [False, False, True]
+    for i in range(100_000):
+        sessions.create(f"name{i}", "viewer")
+    assert sessions.count() == 5
