@@ -112,6 +112,38 @@ async def test_a_private_case_a_wrong_role_and_a_closed_hearing_are_refused(
     assert [(x["label"], x["reason"]) for x in en["live_stream"]] == [("refused", "case not public: privacy")]
 
 
+async def test_every_reason_the_rules_name_refuses_even_on_a_case_marked_public(
+    court: RecordingCourt, stream: StreamService
+) -> None:
+    """State secrets, privacy, minors and the court's other reasons: each refused, not public or public with
+    the reason set (a case system that says public and minor is not trusted with the public half)."""
+    cases = [
+        ("not_public", "state_secret", "国家秘密"),
+        ("not_public", "minor", "未成年人"),
+        ("not_public", "other", "其他"),
+        ("not_public", None, "不公开"),
+        ("public", "minor", "未成年人"),
+        ("public", "state_secret", "国家秘密"),
+    ]
+    for n, (publicity, why, words) in enumerate(cases):
+        case = {"case_no": f"(2026)京0105刑初{300 + n}号", "title": "案件", "publicity": publicity}
+        if why is not None:
+            case["publicity_reason"] = why
+        await court.hearing.execute("open", case, CLERK)
+        with pytest.raises(StreamPolicy, match="case not public") as refusal:
+            await stream.execute("start", {}, CLERK)
+        assert stream.state().state == "refused", case
+        said = refusal_text({"code": refusal.value.code, "message": str(refusal.value)},
+                            json.loads(stream.state().model_dump_json()), "zh-CN")
+        assert said.startswith("案件不公开") and words in said, (case, said)
+        assert court.recorder.stream is None, case  # nothing of it applied
+        await court.hearing.execute("close", {}, CLERK)
+    await court.journal.flush()
+    refused = [d["reason"] for kind, _, d in stream_rows(court) if kind == Kind.STREAM_REFUSED]
+    assert len(refused) == len(cases) and all(r.startswith("case not public") for r in refused)
+    assert not [kind for kind, _, _ in stream_rows(court) if kind == Kind.STREAM_STARTED]
+
+
 async def test_a_public_case_is_streamed_cut_within_a_second_and_stopped_at_recess(
     court: RecordingCourt, stream: StreamService, nginx: LocalRtmpServer
 ) -> None:
