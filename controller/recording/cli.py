@@ -8,16 +8,21 @@ times. HEARING is a hearing id or a case number.
 from __future__ import annotations
 
 import argparse
-import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from controller import texts
 from controller.recording.manifest import RecordingError, find_manifests, load_manifest, verify
 from controller.recording.stores import recording_stores
 
 
-def _fmt(ts: object) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts / 1000)) if isinstance(ts, int) else "—"
+def _fmt(ts: object, zone: ZoneInfo) -> str:
+    """A segment's time in the room's zone (the record's rule), not the machine's: the zone is named once above."""
+    if not isinstance(ts, int):
+        return "—"
+    return datetime.fromtimestamp(ts / 1000, zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _manifests(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Path, Path | None, dict[str, Any]]]]:
@@ -35,15 +40,38 @@ def _manifests(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Path, Pat
 
 
 def cmd_recording(args: argparse.Namespace) -> int:
+    lang = texts.language(args.lang)
     config, found = _manifests(args)
     if args.recording_command == "list":
+        zone = config.room.zone
+        offset = datetime.now(zone).strftime("%z")
         for recorder, store, _backup, manifest in found:
-            print(f"hearing {manifest['hearing_id']} ({manifest.get('case_no')}) on {recorder}, store {store}")
+            print(
+                texts.text(
+                    "verify.rec.hearing",
+                    lang,
+                    hearing=manifest["hearing_id"],
+                    case=manifest.get("case_no"),
+                    recorder=recorder,
+                    store=store,
+                )
+            )
+            print(
+                texts.text("verify.rec.times", lang, zone=config.room.timezone, offset=f"UTC{offset[:3]}:{offset[3:]}")
+            )
             for s in manifest["segments"]:
-                backed = "backup verified" if s.get("backup") else "no backup copy yet"
+                backed = texts.text("verify.rec.backed" if s.get("backup") else "verify.rec.not_backed", lang)
                 print(
-                    f"  {s['file']}  {_fmt(s['start_ts'])} - {_fmt(s['end_ts'])}  {s['bytes']} bytes  "
-                    f"sha256 {s['sha256'][:16]}…  {backed}"
+                    texts.text(
+                        "verify.rec.segment",
+                        lang,
+                        file=s["file"],
+                        start=_fmt(s["start_ts"], zone),
+                        end=_fmt(s["end_ts"], zone),
+                        bytes=s["bytes"],
+                        sha=s["sha256"][:16],
+                        backup=backed,
+                    )
                 )
         return 0
     from controller.signing import RoomKey
@@ -54,12 +82,32 @@ def cmd_recording(args: argparse.Namespace) -> int:
         stores = {"store": store} if backup is None else {"store": store, "backup": backup}
         checked, bad = verify(manifest, public, stores)
         if bad is None:
-            where = ", ".join(stores)
-            print(f"{recorder}: hearing {manifest['hearing_id']}: signature ok, {checked} files match ({where})")
+            where = texts.text("verify.join", lang).join(texts.text(f"verify.rec.{s}", lang) for s in stores)
+            print(
+                texts.text(
+                    "verify.rec.ok",
+                    lang,
+                    recorder=recorder,
+                    hearing=manifest["hearing_id"],
+                    checked=checked,
+                    where=where,
+                )
+            )
             continue
         status = 1
-        where = f"{bad.where} {bad.file}" if bad.file else bad.where
-        print(f"{recorder}: hearing {manifest['hearing_id']}: {where}: {bad.problem} ({checked} files before it match)")
+        place = texts.text(f"verify.rec.{bad.where}", lang)
+        problem = texts.text(f"verify.rec.problem.{bad.reason}", lang, **bad.fields) if bad.reason else bad.problem
+        print(
+            texts.text(
+                "verify.rec.bad",
+                lang,
+                recorder=recorder,
+                hearing=manifest["hearing_id"],
+                where=f"{place} {bad.file}" if bad.file else place,
+                problem=problem,
+                checked=checked,
+            )
+        )
     return status
 
 
@@ -73,6 +121,7 @@ def add_recording_parser(sub: Any) -> None:
     ):
         r = rec_sub.add_parser(name, help=text)
         r.add_argument("hearing", help="hearing id or case number")
+        r.add_argument("--lang", help="zh or en for what it prints (default: from LANG)")
         r.add_argument(
             "--config", type=Path, default=Path("/etc/courtroom/room.yaml"), help="room config (its recorders' stores)"
         )

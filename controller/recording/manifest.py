@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,14 +113,18 @@ class Mismatch:
 
     where: str  # "signature", or the store's name
     file: str | None
-    problem: str
+    problem: str  # in English, for logs and the technician
+    reason: str = ""  # signature | unreadable | hash | size: the key of its words in the catalogue (verify.rec.*)
+    fields: dict[str, object] = field(default_factory=dict)
 
 
 def verify(manifest: dict[str, Any], public: Ed25519PublicKey, stores: dict[str, Path]) -> tuple[int, Mismatch | None]:
     """Check the signature, then every segment in every store: (files checked, the first mismatch or None)."""
     signature = manifest.get("signature")
     if not isinstance(signature, str) or not verify_signature(public, canonical(manifest), signature):
-        return 0, Mismatch("signature", None, "the manifest's signature does not verify with the room's key")
+        return 0, Mismatch(
+            "signature", None, "the manifest's signature does not verify with the room's key", "signature"
+        )
     checked = 0
     for segment in manifest["segments"]:
         for name, store in stores.items():
@@ -128,10 +132,18 @@ def verify(manifest: dict[str, Any], public: Ed25519PublicKey, stores: dict[str,
             try:
                 digest, size = sha256_file(path)
             except OSError as exc:
-                return checked, Mismatch(name, segment["file"], f"cannot read {path}: {exc.strerror or exc}")
+                error = exc.strerror or str(exc)
+                return checked, Mismatch(
+                    name, segment["file"], f"cannot read {path}: {error}", "unreadable", {"path": path, "error": error}
+                )
             if digest != segment["sha256"]:
-                return checked, Mismatch(name, segment["file"], f"SHA-256 {digest} differs from the manifest's")
+                return checked, Mismatch(
+                    name, segment["file"], f"SHA-256 {digest} differs from the manifest's", "hash", {"digest": digest}
+                )
             if size != segment["bytes"]:
-                return checked, Mismatch(name, segment["file"], f"{size} bytes, the manifest says {segment['bytes']}")
+                return checked, Mismatch(
+                    name, segment["file"], f"{size} bytes, the manifest says {segment['bytes']}", "size",
+                    {"size": size, "expected": segment["bytes"]},
+                )
             checked += 1
     return checked, None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import av
 import numpy as np
@@ -89,9 +91,18 @@ async def test_a_hearing_leaves_sealed_segments_a_signed_manifest_and_a_verified
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0x01
     victim.write_bytes(bytes(data))
-    assert main(["recording", "verify", "(2026)京0105民初1234号", "--config", str(court.config_path)]) == 1
+    case_no = "(2026)京0105民初1234号"
+    assert main(["recording", "verify", case_no, "--config", str(court.config_path), "--lang", "en"]) == 1
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert f"backup {segments[-1]['file']}: SHA-256" in out
-    assert main(["recording", "list", hearing_id, "--config", str(court.config_path)]) == 0
-    assert segments[0]["file"] in capsys.readouterr().out  # type: ignore[attr-defined]
+    assert main(["recording", "verify", case_no, "--config", str(court.config_path), "--lang", "zh"]) == 1
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert f"备份存储 {segments[-1]['file']}：SHA-256" in out and "与清单不符" in out
+    assert main(["recording", "list", hearing_id, "--config", str(court.config_path), "--lang", "zh"]) == 0
+    listed = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert segments[0]["file"] in listed
+    # times in the room's zone whatever the machine's TZ (the record's rule), the zone named
+    start = datetime.fromtimestamp(segments[0]["start_ts"] / 1000, ZoneInfo("Asia/Shanghai"))  # type: ignore[operator]
+    assert "时间：Asia/Shanghai（UTC+08:00）" in listed and "备份已校验" in listed
+    assert start.strftime("%Y-%m-%d %H:%M:%S") in listed
     assert json.loads(manifest_path(rec.backup, hearing_id).read_text())["hearing_id"] == hearing_id  # type: ignore[arg-type]
