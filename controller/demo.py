@@ -25,6 +25,7 @@ from controller.console.users import add_user
 from controller.daemon import run_daemon
 from controller.fleet.demo import fleet_for_demo, mqtt_users
 from controller.localbroker import LocalBroker
+from controller.recording import demo as recording_demo
 from controller.streaming.demo import LiveDemo
 from drivers.errors import CourtroomError
 
@@ -299,6 +300,9 @@ async def _tour_steps(
     await _send(target, "hearing", "mark", text="质证结束")
     await _send(target, "hearing", "close")
     state = await tap.until("closed", lambda s: s.get("state") == "closed")
+    software = "rec-soft" in {d["id"] for d in devices}
+    # the last segments are sealed and copied after the close: the record and the listing wait for them
+    sealed = await recording_demo.wait_settled(config_path, state["hearing_id"]) if software else False
 
     _say(_t("demo.step7"))
     retained = await ctl.read_retained(target)
@@ -312,8 +316,15 @@ async def _tour_steps(
     for line in record_md.splitlines():
         _say(f"   {line}")
     _say(_t("demo.pdf", pdf=pdf))
-    if "rec-soft" in {d["id"] for d in devices}:
+    if software:
         _say(_t("demo.soft1"))
+        if not sealed:
+            _say(_t("demo.soft_unsettled"))
+        for verb in ("list", "verify"):
+            code, lines = await recording_demo.recording_command(config_path, verb, state["hearing_id"], LANG[0])
+            _say(f"   $ courtroom recording {verb} {state['hearing_id']}  (exit {code})")
+            for line in lines:
+                _say(f"   {line}")
         _say(_t("demo.soft2", hearing=state["hearing_id"]))
     _say(_t("demo.step9"))
     _say(ctl.format_status(target, await ctl.read_retained(target), LANG[0]))

@@ -107,9 +107,13 @@ DEMO: dict[str, tuple[str, str]] = {
         "   The software recording: sealed segments per camera, the composite and the seat tracks, listed from\n"
         "   the hearing's signed manifest and checked in both stores (courtroom recording list|verify):",
     ),
+    "demo.soft_unsettled": (
+        "   （20 秒内仍有片段未封存或未备份完毕；以下为当前状态）",
+        "   (some segments were not yet sealed or backed up after 20 s; this is how they stand)",
+    ),
     "demo.soft2": (
-        "   .venv/bin/courtroom recording verify {hearing} --config <中控的 room.yaml>",
-        "   .venv/bin/courtroom recording verify {hearing} --config <the daemon's room.yaml>",
+        "   （自己运行：.venv/bin/courtroom recording verify {hearing} --config <中控的 room.yaml>）",
+        "   (to run it yourself: .venv/bin/courtroom recording verify {hearing} --config <the daemon's room.yaml>)",
     ),
     "demo.step9": (
         "\n9. 中控平台看到的房间（courtroom ctl status）：",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -209,6 +210,12 @@ async def test_demo_tour_runs_end_to_end() -> None:
     assert (await asyncio.to_thread(_take, pdf)).startswith(b"%PDF")
     assert "room b2-cr104" in out and "online" in out and "hearing: Closed" in out
     assert "mosquitto_sub -h 127.0.0.1 -p" in out and "The clerk console: http://127.0.0.1:" in out
+    # today's first case opened from the simulated case system and put on the air at the local RTMP server
+    assert "from the case system: b2-cr104-" in out and "on the air: rtmp://127.0.0.1:" in out
+    # the software recording sealed, signed, backed up and verified by the real commands; the replay view
+    assert re.search(r"rec-soft: hearing \S+: signature ok, \d+ files match \(store, backup\)", out), out
+    assert "backup verified" in out and "no backup copy yet" not in out and "(exit 0)" in out
+    assert "The replay view (pick the hearing, click a mark): http://127.0.0.1:" in out
 
 
 async def test_commands_and_faults_are_journaled_with_who_asked(
