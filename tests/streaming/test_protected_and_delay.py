@@ -1,5 +1,6 @@
 """A protected seat is pixelated in the live stream and never in the recording; with a broadcast delay, nothing
-goes out before the delay and a cut drops what it held, the slate still on the air within a second."""
+goes out before the delay and a cut drops what it held, the slate still on the air at once (how soon:
+bench/streaming.py)."""
 
 from __future__ import annotations
 
