@@ -76,7 +76,7 @@ async def check_layout(page: Page, size: str, role: str) -> None:
             await artefact(page, f"{size}-{role}-{view}")
 
 
-@pytest.mark.parametrize("role", ["clerk", "technician"])
+@pytest.mark.parametrize("role", ["clerk", "judge", "technician"])
 async def test_three_layouts_keep_the_state_on_the_first_screen(
     browser: Browser, live_rig: ConsoleRig, role: str
 ) -> None:
