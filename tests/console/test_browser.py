@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from tests.console.conftest import SCREENSHOTS, USERS, ConsoleRig
+from tests.console.looks import box_in_view
 
 VIEWPORT = {"width": 1280, "height": 800}
 CASE_NO = "(2025)京0105民初1234号"
@@ -256,6 +257,11 @@ async def test_not_recording_raises_the_banner(browser: Browser, mqtt_rig: Conso
     errors.check()
 
 
+def _is_red(css: str) -> bool:
+    r, g, b = (int(x) for x in re.findall(r"\d+", css)[:3])
+    return r > 150 and g < 100 and b < 120
+
+
 async def test_a_failed_check_is_overridden_with_a_reason(browser: Browser, mqtt_rig: ConsoleRig) -> None:
     rig = mqtt_rig
     rig.sim.camera("cam-witness").unplug()
@@ -269,6 +275,12 @@ async def test_a_failed_check_is_overridden_with_a_reason(browser: Browser, mqtt
     await expect(failed).to_contain_text("证人摄像机")  # failures first, in plain words, with what to do
     await expect(failed).to_contain_text("处理：")
     await expect(page.get_by_test_id("check-item").first).to_have_attribute("data-ok", "false")
+    # the failure on the first screen, in red (the passed items folded below it), not under a scroll box's fold
+    await box_in_view(page, "check-failed")
+    first = page.get_by_test_id("check-failed").get_by_test_id("check-item").first
+    colour, border = await first.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).borderLeftColor]")
+    assert colour == border and colour.startswith("rgb(") and _is_red(colour), (colour, border)
+    await expect(page.locator("details.check-ok-more")).not_to_have_attribute("open", "")
     await expect(page.locator("#toasts")).not_to_contain_text("override_reason")
     await page.get_by_test_id("btn-override").click()
     dialog = page.get_by_test_id("override-dialog")  # the reason is asked for in the dialog itself
