@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,6 +73,22 @@ async def test_a_full_state_dir_refuses_without_applying_and_raises_the_alarm(
     await watcher.wait_for("$ctl/state", lambda p: p["journal"] == "ok", 10, freed)
     assert (await watcher.request("hearing", "mark", {"id": "m2", "text": "恢复之后"}))["status"] == "ok"
     assert (await watcher.request("cam-judge", "home", {"id": "h2"}))["status"] == "ok"
+
+    # in recess when the disk fills again: the resume is refused and the recorders stay stopped
+    assert (await watcher.request("hearing", "interrupt", {"id": "i2", "reason": "recess"}))["status"] == "ok"
+    for rec in ("rec-main", "rec-backup"):
+        await _until(lambda rec=rec: sim_room.device(rec).transport != "record", f"{rec} stopped for the recess")
+    filler = await asyncio.to_thread(_fill_state_disk, room_config)
+    reply = await watcher.request("hearing", "resume", {"id": "full-resume"})
+    assert reply["error"]["code"] == "JOURNAL_ERROR", reply
+    await asyncio.sleep(0.5)  # time enough for a resume that slipped through to reach the decks
+    for rec in ("rec-main", "rec-backup"):
+        assert sim_room.device(rec).transport != "record", rec  # type: ignore[attr-defined]
+    freed = len(watcher.messages)
+    filler.unlink()
+    await watcher.wait_for("$ctl/state", lambda p: p["journal"] == "ok", 10, freed)
+    assert (await watcher.request("hearing", "resume", {"id": "r2"}))["status"] == "ok"
+    await watcher.wait_for("hearing/state", lambda p: p["state"] == "in_session", 10, freed)
     assert (await watcher.request("hearing", "close", {"id": "x1"}))["status"] == "ok"
     assert await daemon.stop() == 0
 
@@ -84,6 +100,13 @@ async def test_a_full_state_dir_refuses_without_applying_and_raises_the_alarm(
     assert proc.returncode == 0, err.decode()
     record = json.loads(out)
     assert [m["text"] for m in record["marks"]] == ["满盘之前", "恢复之后"]
-    assert record["interruptions"] == []
+    assert [i["reason"] for i in record["interruptions"]] == ["recess"]  # the refused resume left it one recess
     full = [f for f in record["faults"] if f["kind"] == "journal_unavailable"]
-    assert len(full) == 1 and full[0]["text"] == "控制系统日志无法写入" and full[0]["to"] is not None, full
+    assert len(full) == 2 and all(f["text"] == "控制系统日志无法写入" and f["to"] is not None for f in full), full
+
+
+async def _until(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
