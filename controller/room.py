@@ -232,11 +232,12 @@ class Room:
         try:
             self._commands += 1
             command = record["command"] = f"{self._run}.{self._commands}"  # what its outcome row names
+            ahead: int | None = None
             if self.journal is not None:
                 if self.config.journal.command_sync == "full":
                     await self.journal.append(Kind.DEVICE_COMMAND, record, actor=who)
                 else:  # in the journal's ahead log at once: no wait for a transaction, and a crash cannot lose it
-                    self.journal.log_ahead(Kind.DEVICE_COMMAND, record, actor=who)
+                    ahead = self.journal.log_ahead(Kind.DEVICE_COMMAND, record, actor=who)
             outcome: dict[str, Any] = {"command": command, "device": device_id, "action": action}
             supervisor.queue.ready(place)
             try:
@@ -248,6 +249,8 @@ class Room:
         finally:
             supervisor.queue.release(place)
         self._record(Kind.DEVICE_COMMAND_OUTCOME, {**outcome, "outcome": "ok"}, who)
+        if ahead is not None and self.journal is not None:
+            await self.journal.durable(ahead)  # fsynced while the command was on the wire, as a rule: no wait
         return result
 
     def _record(self, kind: Kind, data: dict[str, Any], actor: Actor | str = "system") -> None:

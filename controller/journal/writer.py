@@ -5,11 +5,13 @@ the next one, so a burst of commands in the same millisecond shares one transact
 ``full`` (the default: hearing operations) the transaction is fsynced before ``append()`` returns; without
 it (device commands, unless ``journal.command_sync: full``) the row is in the journal file before the caller
 goes on, so the daemon's crash (kill -9) cannot lose it, and the writer fsyncs it right after, while the
-command is on the wire: a power cut in those milliseconds is all it is exposed to, and no command waits for
-a disk flush (on this project's machines an fsync takes 0.3-10 ms).
+command is on the wire: no command waits for a disk flush before it is sent (on this project's machines an
+fsync takes 0.3-10 ms), and its ``ok`` waits for ``durable()``, so no reply says ok for a row a power cut
+could still take.
 ``log_ahead()`` (device commands) does not wait for the writer at all: the row is one line in the ahead log
 (``ahead.py``) when it returns, fdatasynced on the next loop turn, and joins the next batch (``BATCH_DELAY_S``
-later, with the command's outcome).
+later, with the command's outcome); ``durable(number)`` returns once that line (or the database holding it)
+is on disk.
 ``record()`` is for what nobody waits for (link changes, command outcomes): such rows join the next
 transaction, or are written together ``BATCH_DELAY_S`` later. Rows are numbered in the order they were
 asked for. Listeners (``written``) are told of every row once it is on disk and before its ``append()``
@@ -121,6 +123,8 @@ class Journal:
         self._sync_due = False  # a sync of the ahead log is asked for on the next loop turn
         self._ahead_in_db = 0  # the last ahead line the database holds (committed)
         self._ahead_kept = 0  # the last ahead line the database holds on disk (committed and synced)
+        self._ahead_synced = 0  # the last ahead line fdatasynced in the ahead log itself
+        self._durable_waiters: list[tuple[int, asyncio.Future[None]]] = []  # durable(): line number, waiter
         self._ahead_lines = False  # the ahead log holds lines (it is emptied once the database keeps them all)
         self._writing = False
         self._idle = asyncio.Event()
@@ -148,6 +152,7 @@ class Journal:
 
     async def close(self) -> None:
         await self.flush()
+        self._wake_durable(everyone=True)
         if self._pending:  # the journal could not write them, and the process is ending: say what is lost
             log.error("journal: %d rows could not be written before the stop", len(self._pending))
         if self._probe is not None:
@@ -216,10 +221,11 @@ class Journal:
 
     def log_ahead(
         self, kind: Kind, data: dict[str, Any], *, actor: Actor | str = "system", hearing_id: str | None = None
-    ) -> None:
+    ) -> int:
         """Keep one row at once, without waiting for the writer: one line in the ahead log (a crash of the
         daemon cannot lose it), moved into the database with the next transaction and fsynced right after.
         For device commands: their row is kept before they are sent, and no command waits for a transaction.
+        Returns the line's number, for :meth:`durable`.
         JournalError when the journal cannot write: do not go on with what it records."""
         if self._file is None or self._ahead is None:
             raise JournalError(f"journal {self.path} is not open")
@@ -244,6 +250,34 @@ class Journal:
             self._sync_due = True
             asyncio.get_running_loop().call_soon(self._sync_ahead)
         self._kick(now=False)
+        return number
+
+    async def durable(self, number: int) -> None:
+        """Return once ahead line ``number`` is on disk (its own fdatasync, or the database's synced
+        transaction that took it); at once when it already is, which is the rule for a command whose wire time
+        covered the sync. A sync that fails makes the journal unavailable (its alarm) and ends the wait."""
+        if number <= self._durable_upto() or self._file is None:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._durable_waiters.append((number, waiter))
+        if self._ahead_unsynced and not self._sync_due:
+            self._sync_soon()
+        await waiter
+
+    def _durable_upto(self) -> int:
+        return max(self._ahead_synced, self._ahead_kept)
+
+    def _wake_durable(self, everyone: bool = False) -> None:
+        if not self._durable_waiters:
+            return
+        upto, waiting = self._durable_upto(), []
+        for number, waiter in self._durable_waiters:
+            if everyone or number <= upto:
+                if not waiter.done():
+                    waiter.set_result(None)
+            else:
+                waiting.append((number, waiter))
+        self._durable_waiters = waiting
 
     def _sync_ahead(self) -> None:
         self._sync_due = False
@@ -321,6 +355,7 @@ class Journal:
                 self._unsynced = not any(p.full for p in batch)
                 if not self._unsynced:  # fsynced in the transaction
                     self._ahead_kept = self._ahead_in_db
+                    self._wake_durable()
             self._tell(entries)
             for pending, entry in zip(batch, entries[len(entries) - len(batch) :], strict=True):
                 if pending.waiter is not None and not pending.waiter.done():
@@ -357,9 +392,10 @@ class Journal:
         if database:
             self._unsynced = False
         kept = self._ahead_in_db if database else None
+        lines = self._ahead_next - 1 if ahead is not None else None  # every line written so far
         self._idle.clear()
         future = asyncio.get_running_loop().run_in_executor(self._syncer, self._sync, ahead, database)
-        future.add_done_callback(functools.partial(self._synced, kept))
+        future.add_done_callback(functools.partial(self._synced, kept, lines))
 
     def _sync(self, ahead: AheadLog | None, database: bool) -> None:
         """Syncer thread: the ahead log's lines, then the database."""
@@ -368,16 +404,20 @@ class Journal:
         if database and self._file is not None:
             self._file.sync()
 
-    def _synced(self, kept: int | None, done: asyncio.Future[None]) -> None:
+    def _synced(self, kept: int | None, lines: int | None, done: asyncio.Future[None]) -> None:
         self._syncing = False
         error = done.exception() if not done.cancelled() else None
         if error is not None:
             self._unsynced = self._ahead_unsynced = True
             self._set_status("unavailable", str(error))
+            self._wake_durable(everyone=True)  # the row is written, not known on disk: the alarm says so
         else:
+            if lines is not None:
+                self._ahead_synced = max(self._ahead_synced, lines)
             if kept is not None:
                 self._ahead_kept = max(self._ahead_kept, kept)
                 self._clear_ahead()
+            self._wake_durable()
             if (self._unsynced and not self._writing) or self._ahead_unsynced:  # written while this sync ran
                 self._sync_soon()
         self._idle.set()

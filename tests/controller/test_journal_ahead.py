@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,29 @@ def test_a_torn_last_line_is_dropped_and_a_damaged_line_is_named(tmp_path: Path)
     ahead_path(path).write_bytes(b"".join(lines))
     with pytest.raises(JournalError, match=r"journal\.sqlite-ahead: line 2 cannot be read"):
         JournalFile(path, ROOM)
+
+
+async def test_a_commands_row_is_durable_before_its_ok_and_waits_for_nobody_once_synced(tmp_path: Path) -> None:
+    """``durable()`` (what a device command's ok waits for) returns only after the fdatasync that covers its
+    line: here the syncer thread is held, so the row is written but not known on disk, and the ok must wait."""
+    journal = Journal(tmp_path / "journal.sqlite", ROOM)
+    await journal.open()
+    gate = threading.Event()
+    held = asyncio.get_running_loop().run_in_executor(journal._syncer, gate.wait)  # the disk flush cannot run
+    try:
+        number = journal.log_ahead(Kind.DEVICE_COMMAND, {"device": "cam-judge", "ref": "d1"}, actor="mqtt")
+        waiting = asyncio.create_task(journal.durable(number))
+        await asyncio.sleep(BATCH_DELAY_S * 4)  # the batch's transaction is written meanwhile, without fsync
+        assert not waiting.done(), "durable() returned before any fsync of the row"
+    finally:
+        gate.set()
+    await asyncio.wait_for(waiting, 5)
+    await held
+    # synced on the next loop turn, as a command's row is while the command is on the wire: no wait at all
+    later = journal.log_ahead(Kind.DEVICE_COMMAND, {"device": "cam-judge", "ref": "d2"}, actor="mqtt")
+    await asyncio.sleep(0.3)  # longer than any fdatasync seen here: the wire time of a serial command
+    task = asyncio.create_task(journal.durable(later))
+    await asyncio.sleep(0)  # one step: a line already on disk does not make the ok wait for anything
+    assert task.done() and task.exception() is None
+    await journal.close()
+    assert _refs(tmp_path / "journal.sqlite") == ["d1", "d2"]
