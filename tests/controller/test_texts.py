@@ -11,9 +11,11 @@ import pytest
 
 from controller import texts
 from controller.ctl import Target, format_status, reply_text
+from controller.hearing.watchdog import VIDEO_ALARMS
 from controller.journal.kinds import Kind
+from controller.model import ALARM_KINDS, Alarm, VideoInputState
 from controller.settings import REASON_LABELS, Reason
-from drivers.errors import InvalidArgument
+from drivers.errors import ERROR_CODES, InvalidArgument
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
@@ -30,6 +32,38 @@ def test_every_key_has_both_languages_with_the_same_fields() -> None:
 def test_every_journal_kind_has_a_text() -> None:
     missing = [kind for kind in Kind if f"journal.{kind}" not in texts.CATALOGUE]
     assert missing == []
+
+
+def test_every_error_code_has_its_own_text_in_both_languages() -> None:
+    # a code without its own text reaches the clerk as "操作失败（CODE）" / "Failed (CODE)"
+    missing = sorted(code for code in ERROR_CODES if f"error.{code}" not in texts.CATALOGUE)
+    assert missing == []
+    for code in ERROR_CODES:
+        zh, en = texts.error_text(code, "zh"), texts.error_text(code, "en")
+        assert CJK.search(zh) and code not in zh, (code, zh)
+        assert en.strip() and not CJK.search(en) and code not in en, (code, en)
+
+
+def test_every_alarm_kind_has_its_own_text_in_both_languages() -> None:
+    # a kind without its own text reaches the clerk as "{device}告警" / "{device}: alarm"
+    missing = sorted(kind for kind in ALARM_KINDS if f"alarm.{kind}" not in texts.CATALOGUE)
+    assert missing == []
+    for kind in ALARM_KINDS:
+        zh, en = texts.CATALOGUE[f"alarm.{kind}"]
+        assert CJK.search(zh) and not CJK.search(en) and en.strip(), kind
+        assert set(re.findall(r"\{(\w+)\}", zh)) <= {"device", "seat"}, kind  # what ctl and the page fill in
+
+
+def test_the_alarm_kinds_are_the_only_ones_an_alarm_can_carry() -> None:
+    # the list the texts are checked against is the one the raising sites must use: another kind does not validate
+    alarm = {"id": "x:cam-1", "severity": "warning", "device": "cam-1", "message": "m", "since_ts": 1}
+    assert Alarm.model_validate({**alarm, "kind": "backup_failed"}).kind == "backup_failed"
+    with pytest.raises(ValueError, match="kind"):
+        Alarm.model_validate({**alarm, "kind": "an_unlisted_kind"})
+    # the watchdog names its audio and video kinds from a device's state: each must be on the list
+    signals = set(get_args(VideoInputState.model_fields["signal"].annotation)) - {"ok", "unknown"}
+    assert set(VIDEO_ALARMS) == signals
+    assert {"audio_silent", "audio_clipping", *VIDEO_ALARMS.values()} <= ALARM_KINDS
 
 
 def test_the_interruption_reasons_words_are_the_catalogues_own() -> None:
