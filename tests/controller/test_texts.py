@@ -16,6 +16,7 @@ from controller.journal.kinds import Kind
 from controller.model import ALARM_KINDS, Alarm, VideoInputState
 from controller.settings import REASON_LABELS, Reason
 from drivers.errors import ERROR_CODES, InvalidArgument
+from tests.conftest import REPO
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
@@ -127,6 +128,18 @@ def test_a_bilingual_name_in_one_language() -> None:
     assert texts.local_name("审判长 Presiding judge", "en") == "Presiding judge"
     assert texts.local_name("第四审判庭 Courtroom 104, building B2", "en") == "Courtroom 104, building B2"
     assert texts.local_name("cam-judge", "zh-CN") == "cam-judge"
+
+
+def test_the_platform_actor_is_the_central_platform_in_both_languages() -> None:
+    # journal rows and alarm acknowledgements by ``mqtt`` / ``mqtt:<user>`` are named by the page's actorName()
+    # (static/core.js) with the catalogue's actor.mqtt: no Python renders them, so the words are checked here and
+    # the page's mapping of the ``mqtt`` head to that key in its source
+    assert texts.text("actor.mqtt", "zh-CN") == "中控平台"
+    assert texts.text("actor.mqtt", "en").lower() == "central platform"
+    js = texts.javascript()
+    assert '"actor.mqtt": "中控平台"' in js and '"actor.mqtt": "Central platform"' in js
+    core = (REPO / "controller" / "console" / "static" / "core.js").read_text(encoding="utf-8")
+    assert re.search(r'if \(head === "mqtt"\) return [^;]*t\("actor\.mqtt"\)', core)
 
 
 def test_the_page_gets_the_same_catalogue_and_patterns() -> None:
