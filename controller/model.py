@@ -9,7 +9,7 @@ is built, so the same object is what the console and the central platform read.
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -223,11 +223,40 @@ class Interruption(BaseModel):
     note: str = ""
 
 
+AlarmKind = Literal[
+    # critical: the hearing's recording (the watchdog) or the journal (hearing/reports.py)
+    "not_recording",
+    "recorder_unreachable",
+    "disk_low",
+    "journal_unavailable",
+    # warnings of the watchdog and the journal
+    "journal_space_low",
+    "device_offline",
+    "display_off",
+    "audio_silent",
+    "audio_clipping",
+    "video_no_signal",
+    "video_black",
+    "video_frozen",
+    # warnings of the software recording (controller/recording/service.py)
+    "backup_failed",
+    "backup_late",
+    "disk_forecast",
+    "recording_input_stalled",
+    "frames_dropped",
+]
+"""Every kind of alarm the controller raises: an alarm of another kind fails validation (and mypy at the site that
+builds it), so the console's and ``courtroom ctl``'s words per kind (``alarm.<kind>`` in the texts) can be
+checked against this one list."""
+
+ALARM_KINDS: frozenset[str] = frozenset(get_args(AlarmKind))
+
+
 class Alarm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str  # "<kind>:<device>", stable while it lasts
-    kind: str  # not_recording, disk_low, device_offline, display_off, ...
+    kind: AlarmKind
     severity: Literal["critical", "warning"]
     device: str | None
     message: str

@@ -123,6 +123,14 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "The journal cannot write: every operation is refused",
     ),
     "alarm.journal_space_low": ("日志存储空间不足", "The journal is low on disk space"),
+    "alarm.backup_failed": ("{device}的录像备份失败（正在重试）", "{device}: the backup copy failed (retrying)"),
+    "alarm.backup_late": ("{device}的录像迟迟未备份", "{device}: the backup copy is late"),
+    "alarm.disk_forecast": ("{device}磁盘按当前速度即将写满", "{device}: at this rate the disk will soon be full"),
+    "alarm.recording_input_stalled": (
+        "{device}有一路输入没有信号，录下的是黑屏或静音",
+        "{device}: an input sends nothing, so black or silence is recorded",
+    ),
+    "alarm.frames_dropped": ("{device}录像丢帧", "{device}: the recording is dropping frames"),
     "alarm.other": ("{device}告警", "{device}: alarm"),
     "alarm.the_software_recording": ("软件录像", "The software recording"),
     # the pre-hearing check
@@ -169,6 +177,33 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "The live stream's rules do not allow this (a case not public, no session, or your role)",
     ),
     "error.CASE_SYSTEM": ("无法从案件系统读取案件，请联系运维", "The case system cannot be read: call the technician"),
+    "error.EXPIRED": ("命令等待过久，未执行，请重试", "The command waited too long and was not carried out: try again"),
+    "error.SUPERSEDED": (
+        "已被随后的同类命令取代，未执行",
+        "Replaced by a newer command of the same kind: not carried out",
+    ),
+    "error.RETAINED": ("请求以保留消息发送，未执行", "The request was sent as a retained message: not carried out"),
+    "error.UNAVAILABLE": (
+        "所需的服务暂时不可用，请稍后再试",
+        "A service this needs is not available now: try again later",
+    ),
+    "error.RECORDING_ERROR": (
+        "录像文件缺失、无法读取或与清单不符，请联系运维",
+        "A recording file is missing, unreadable or does not match its manifest: call the technician",
+    ),
+    "error.SIGNING_ERROR": (
+        "签名密钥无法读取或签名无效，请联系运维",
+        "The signing key cannot be read, or a signature is invalid: call the technician",
+    ),
+    "error.RENDER_ERROR": (
+        "庭审录音录像记录无法生成，请联系运维",
+        "The hearing's record could not be made: call the technician",
+    ),
+    "error.PROFILE_ERROR": (
+        "设备型号配置文件有误，请联系运维",
+        "A device's model profile is wrong: call the technician",
+    ),
+    "error.CONFIG_ERROR": ("房间配置有误，请联系运维", "The room's configuration is wrong: call the technician"),
     "error.other": ("操作失败（{code}）", "Failed ({code})"),
     # courtroom ctl
     "ctl.no_state": (

@@ -17,11 +17,11 @@ from typing import Any, cast
 from pydantic import ValidationError
 
 from controller.journal import Actor, Entry, JournalError, Kind
-from controller.model import CheckResult, HearingPhase
+from controller.model import AlarmKind, CheckResult, HearingPhase
 from controller.settings import REASON_LABELS
 from drivers.validation import validation_lines
 
-RECORDING_ALARMS = frozenset({"not_recording", "recorder_unreachable", "disk_low"})
+RECORDING_ALARMS: frozenset[AlarmKind] = frozenset({"not_recording", "recorder_unreachable", "disk_low"})
 """Alarms that say something about the recording itself (evidence for a ``fault`` interruption)."""
 TIMECODE = re.compile(r"^(\d{2}):(\d{2}):(\d{2})[:;.](\d{2})$")
 CONTINUITY_SLACK_MS = 2000  # a 9-pin deck's timecode may differ this much from the wall clock over a gap

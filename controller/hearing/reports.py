@@ -16,7 +16,7 @@ from typing import Any
 
 from controller.hearing.check import recorder_ids
 from controller.journal import Journal
-from controller.model import Alarm, HearingPhase, RecordingStatus, now_ms
+from controller.model import Alarm, AlarmKind, HearingPhase, RecordingStatus, now_ms
 from controller.room import Room
 from drivers.errors import CourtroomError
 
@@ -104,7 +104,7 @@ def journal_alarm(journal: Journal | None) -> Alarm | None:
     """The journal's own alarm while it cannot write (critical) or is low on space (warning)."""
     if journal is None or journal.status == "ok":
         return None
-    kind = "journal_unavailable" if journal.status == "unavailable" else "journal_space_low"
+    kind: AlarmKind = "journal_unavailable" if journal.status == "unavailable" else "journal_space_low"
     return Alarm.model_validate(
         {
             "id": kind,

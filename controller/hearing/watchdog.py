@@ -18,16 +18,28 @@ from dataclasses import dataclass
 from controller.hearing.check import recorder_ids, recorder_problem
 from controller.hearing.folders import FolderWatch
 from controller.journal import Kind
-from controller.model import Alarm, AudioInputState, DisplayState, RecorderState, VideoInputState, now_ms
+from controller.model import (
+    Alarm,
+    AlarmKind,
+    AudioInputState,
+    DisplayState,
+    RecorderState,
+    VideoInputState,
+    now_ms,
+)
 from controller.room import Room
 
 Report = Callable[[Kind, str, dict[str, object]], None]
 """report(kind, severity, data): journal and publish one watchdog happening."""
 Recover = Callable[[str], Awaitable[str | None]]
 """recover(recorder) -> None on success, else the error message."""
-AlarmSource = Callable[[bool, bool], dict[str, tuple[str, str, str | None, str]]]
-"""source(expect_recording, in_session) -> {alarm id: (kind, severity, device, message)}: alarms another part of
-the controller wants raised (the software recording's backup and disk forecast)."""
+Wanted = dict[str, tuple[AlarmKind, str, str | None, str]]
+"""alarm id -> (kind, severity, device, message): the alarms an evaluation wants raised."""
+AlarmSource = Callable[[bool, bool], Wanted]
+"""source(expect_recording, in_session) -> the alarms another part of the controller wants raised (the software
+recording's backup and disk forecast)."""
+VIDEO_ALARMS: dict[str, AlarmKind] = {"no_signal": "video_no_signal", "black": "video_black", "frozen": "video_frozen"}
+"""A video input's ``signal`` -> the alarm it raises (``ok`` and ``unknown`` raise none)."""
 
 
 @dataclass
@@ -56,7 +68,7 @@ class Watchdog:
 
     def evaluate(self, expect_recording: bool, in_session: bool) -> None:
         """``in_session``: also look at the other devices (warnings); both False after a transition settles."""
-        wanted: dict[str, tuple[str, str, str | None, str]] = {}  # id -> kind, severity, device, message
+        wanted: Wanted = {}
         if expect_recording:
             for rec in recorder_ids(self.room):
                 state = self.room.state(rec)
@@ -97,16 +109,14 @@ class Watchdog:
                 state = self.room.state(dev.id)
                 if isinstance(state, AudioInputState) and self.room.online(dev.id):
                     for alarm in state.alarms:  # "silent:witness", "clipping:judge"
-                        kind, _, seat = alarm.partition(":")
-                        message = f"{dev.id}: seat {seat} {'is silent' if kind == 'silent' else 'is clipping'}"
-                        wanted[f"audio_{kind}:{dev.id}:{seat}"] = (f"audio_{kind}", "warning", dev.id, message)
-                elif (
-                    isinstance(state, VideoInputState)
-                    and self.room.online(dev.id)
-                    and state.signal not in ("ok", "unknown")
-                ):
+                        what, _, seat = alarm.partition(":")
+                        kind: AlarmKind = "audio_silent" if what == "silent" else "audio_clipping"
+                        message = f"{dev.id}: seat {seat} {'is silent' if what == 'silent' else 'is clipping'}"
+                        wanted[f"{kind}:{dev.id}:{seat}"] = (kind, "warning", dev.id, message)
+                elif isinstance(state, VideoInputState) and self.room.online(dev.id) and state.signal in VIDEO_ALARMS:
                     message = f"{dev.id}: picture {state.signal.replace('_', ' ')}"
-                    wanted[f"video_{state.signal}:{dev.id}"] = (f"video_{state.signal}", "warning", dev.id, message)
+                    kind = VIDEO_ALARMS[state.signal]
+                    wanted[f"{kind}:{dev.id}"] = (kind, "warning", dev.id, message)
             for display in self.room.config.hearing.display_inputs:
                 state = self.room.state(display)
                 if self.room.online(display) and isinstance(state, DisplayState) and state.power is False:
@@ -120,7 +130,7 @@ class Watchdog:
             if alarm_id not in self.active:
                 self._raise(alarm_id, kind, severity, device, message)
 
-    def _raise(self, alarm_id: str, kind: str, severity: str, device: str | None, message: str) -> None:
+    def _raise(self, alarm_id: str, kind: AlarmKind, severity: str, device: str | None, message: str) -> None:
         alarm = Alarm.model_validate(
             {
                 "id": alarm_id,

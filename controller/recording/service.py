@@ -22,6 +22,7 @@ from typing import Any
 
 from controller.events import DeviceEventRaised
 from controller.hearing.service import HearingService
+from controller.hearing.watchdog import Wanted
 from controller.journal import Journal, Kind
 from controller.model import DeviceEvent
 from controller.recording.manifest import (
@@ -40,8 +41,6 @@ from drivers.recording.sealer import READ_ONLY, sha256_file
 log = logging.getLogger(__name__)
 
 RETRY_S = 10.0
-Wanted = dict[str, tuple[str, str, str | None, str]]
-"""alarm id -> (kind, severity, device, message), as the watchdog collects them."""
 
 
 def copy_verified(src: Path, dst: Path, sha256: str) -> None:

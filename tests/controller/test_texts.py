@@ -11,9 +11,12 @@ import pytest
 
 from controller import texts
 from controller.ctl import Target, format_status, reply_text
+from controller.hearing.watchdog import VIDEO_ALARMS
 from controller.journal.kinds import Kind
+from controller.model import ALARM_KINDS, Alarm, VideoInputState
 from controller.settings import REASON_LABELS, Reason
-from drivers.errors import InvalidArgument
+from drivers.errors import ERROR_CODES, InvalidArgument
+from tests.conftest import REPO
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
@@ -30,6 +33,38 @@ def test_every_key_has_both_languages_with_the_same_fields() -> None:
 def test_every_journal_kind_has_a_text() -> None:
     missing = [kind for kind in Kind if f"journal.{kind}" not in texts.CATALOGUE]
     assert missing == []
+
+
+def test_every_error_code_has_its_own_text_in_both_languages() -> None:
+    # a code without its own text reaches the clerk as "操作失败（CODE）" / "Failed (CODE)"
+    missing = sorted(code for code in ERROR_CODES if f"error.{code}" not in texts.CATALOGUE)
+    assert missing == []
+    for code in ERROR_CODES:
+        zh, en = texts.error_text(code, "zh"), texts.error_text(code, "en")
+        assert CJK.search(zh) and code not in zh, (code, zh)
+        assert en.strip() and not CJK.search(en) and code not in en, (code, en)
+
+
+def test_every_alarm_kind_has_its_own_text_in_both_languages() -> None:
+    # a kind without its own text reaches the clerk as "{device}告警" / "{device}: alarm"
+    missing = sorted(kind for kind in ALARM_KINDS if f"alarm.{kind}" not in texts.CATALOGUE)
+    assert missing == []
+    for kind in ALARM_KINDS:
+        zh, en = texts.CATALOGUE[f"alarm.{kind}"]
+        assert CJK.search(zh) and not CJK.search(en) and en.strip(), kind
+        assert set(re.findall(r"\{(\w+)\}", zh)) <= {"device", "seat"}, kind  # what ctl and the page fill in
+
+
+def test_the_alarm_kinds_are_the_only_ones_an_alarm_can_carry() -> None:
+    # the list the texts are checked against is the one the raising sites must use: another kind does not validate
+    alarm = {"id": "x:cam-1", "severity": "warning", "device": "cam-1", "message": "m", "since_ts": 1}
+    assert Alarm.model_validate({**alarm, "kind": "backup_failed"}).kind == "backup_failed"
+    with pytest.raises(ValueError, match="kind"):
+        Alarm.model_validate({**alarm, "kind": "an_unlisted_kind"})
+    # the watchdog names its audio and video kinds from a device's state: each must be on the list
+    signals = set(get_args(VideoInputState.model_fields["signal"].annotation)) - {"ok", "unknown"}
+    assert set(VIDEO_ALARMS) == signals
+    assert {"audio_silent", "audio_clipping", *VIDEO_ALARMS.values()} <= ALARM_KINDS
 
 
 def test_the_interruption_reasons_words_are_the_catalogues_own() -> None:
@@ -93,6 +128,18 @@ def test_a_bilingual_name_in_one_language() -> None:
     assert texts.local_name("审判长 Presiding judge", "en") == "Presiding judge"
     assert texts.local_name("第四审判庭 Courtroom 104, building B2", "en") == "Courtroom 104, building B2"
     assert texts.local_name("cam-judge", "zh-CN") == "cam-judge"
+
+
+def test_the_platform_actor_is_the_central_platform_in_both_languages() -> None:
+    # journal rows and alarm acknowledgements by ``mqtt`` / ``mqtt:<user>`` are named by the page's actorName()
+    # (static/core.js) with the catalogue's actor.mqtt: no Python renders them, so the words are checked here and
+    # the page's mapping of the ``mqtt`` head to that key in its source
+    assert texts.text("actor.mqtt", "zh-CN") == "中控平台"
+    assert texts.text("actor.mqtt", "en").lower() == "central platform"
+    js = texts.javascript()
+    assert '"actor.mqtt": "中控平台"' in js and '"actor.mqtt": "Central platform"' in js
+    core = (REPO / "controller" / "console" / "static" / "core.js").read_text(encoding="utf-8")
+    assert re.search(r'if \(head === "mqtt"\) return [^;]*t\("actor\.mqtt"\)', core)
 
 
 def test_the_page_gets_the_same_catalogue_and_patterns() -> None:
