@@ -140,7 +140,45 @@ RECORD: dict[str, tuple[str, str]] = {
     "record.fault.quiet.video_no_signal": ("{device}无画面信号", "{device} had no picture"),
     "record.fault.quiet.video_black": ("{device}画面全黑", "{device}'s picture was black"),
     "record.fault.quiet.video_frozen": ("{device}画面冻结", "{device}'s picture was frozen"),
+    "record.fault.quiet.journal_space_low": (
+        "控制系统日志所在磁盘空间不足",
+        "the controller's journal was short of disk space",
+    ),
+    "record.fault.quiet.backup_failed": (
+        "{device}的录像片段未能复制到备份存储",
+        "{device} could not copy a segment to the backup store",
+    ),
+    "record.fault.quiet.backup_late": (
+        "{device}的录像片段迟迟未复制到备份存储",
+        "{device} was late copying a segment to the backup store",
+    ),
+    "record.fault.quiet.disk_forecast": (
+        "{device}的存储空间按当前码率即将用尽",
+        "{device}'s disk was forecast to run out at the current rate",
+    ),
+    "record.fault.quiet.recording_input_stalled": (
+        "{device}的一路录像输入停止（无画面或声音送入）",
+        "an input of {device} stalled (no pictures or sound came in)",
+    ),
+    "record.fault.quiet.frames_dropped": ("{device}录像丢帧", "{device} dropped frames while recording"),
     "record.fault.quiet.other": ("{device}：{kind}", "{device}: {kind}"),
+    # the effect, where a quiet alarm's is not "no effect on the recording"
+    "record.fault.effect.backup_failed": (
+        "主存储的录像不受影响；该片段的备份副本未完成",
+        "the recording in the main store was not affected; that segment's backup copy was not made",
+    ),
+    "record.fault.effect.backup_late": (
+        "主存储的录像不受影响；备份副本延迟",
+        "the recording in the main store was not affected; its backup copy was late",
+    ),
+    "record.fault.effect.recording_input_stalled": (
+        "该路输入停止期间的画面或声音未录下（见原始信息）",
+        "pictures or sound of that input were not recorded while it stalled (see the raw message)",
+    ),
+    "record.fault.effect.frames_dropped": (
+        "该路录像有丢帧（见原始信息）",
+        "that stream of the recording lost frames (see the raw message)",
+    ),
     "record.fault.unreachable": (
         "与{device}的控制连接中断，录像状态不明",
         "the control line to {device} was down: recording state unknown",

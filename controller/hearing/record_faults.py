@@ -15,6 +15,9 @@ from controller.hearing.ledger import AlarmSpan, FaultRow, GapSpan, HearingLedge
 from controller.hearing.record_text import Lang, action_text, device_name, duration_text, person, say, when_json
 from controller.journal import Actor, Kind
 
+LOST_PICTURE_OR_SOUND = frozenset({"recording_input_stalled", "frames_dropped"})
+"""Warnings of the software recording whose stretch is missing pictures or sound in one of its streams."""
+
 
 class RecordContext:
     """What one build needs at hand (the ledger, the language, the zone, the names, the appendix) and the faults
@@ -104,9 +107,11 @@ class RecordContext:
                 a.kind, None, (a.from_ts, a.to_ts), text, effect, severity="critical", raw=raw, affects=False
             )
         text = self._quiet_text(a, d)
-        effect = self.say("fault.no_effect")
+        own = f"record.fault.effect.{a.kind}" in texts.CATALOGUE
+        effect = self.say(f"fault.effect.{a.kind}" if own else "fault.no_effect")
+        lost = a.kind in LOST_PICTURE_OR_SOUND  # part of a software recording is missing: the Art.4 statement says so
         return self.item(
-            a.kind, a.device, (a.from_ts, a.to_ts), text, effect, severity=a.severity, raw=raw, affects=False
+            a.kind, a.device, (a.from_ts, a.to_ts), text, effect, severity=a.severity, raw=raw, affects=lost
         )
 
     def _quiet_text(self, a: AlarmSpan, d: str) -> str:
