@@ -242,6 +242,11 @@ RECORD: dict[str, tuple[str, str]] = {
         "the hearing was interrupted for an equipment fault ({note}, declared by {by})",
     ),
     "record.statement.no_note": ("未说明", "no note"),
+    "record.note.recording_affected": (
+        "控制系统未运行期间录像受到影响：{recorders}",
+        "recording affected while the controller was not running: {recorders}",
+    ),
+    "record.note.reports": ("{device}报告状态为{transport}", "{device} reports {transport}"),
     "record.statement.kept_running": ("录像继续进行", "the recording was kept running"),
     "record.statement.span": ("{start}至{stop}（{length}）", "{start} to {stop} ({length})"),
     "record.statement.item": ("{span}，{text}；{effect}。", "{span}, {text}; {effect}."),

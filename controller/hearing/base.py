@@ -71,6 +71,7 @@ class HearingBase(ABC):
         actor: Actor | str = "unknown",
         *,
         source: Mapping[str, Any] | None = None,
+        note_words: tuple[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Validate and run one hearing command (``HearingService``)."""
 

@@ -36,6 +36,8 @@ class InterruptionSpan:
     by: Actor
     evidence: list[str] = field(default_factory=list)
     to_ts: int | None = None
+    note_key: str | None = None  # the controller's own note: the catalogue's record.note.<key> ...
+    note_fields: dict[str, Any] = field(default_factory=dict)  # ... and its fields (``note`` is then raw)
 
 
 @dataclass
@@ -288,7 +290,7 @@ class HearingLedger:
 
     def _interrupted(self, e: Entry, by: Actor) -> None:
         reason = str(e.data.get("reason"))
-        evidence = e.data.get("evidence")
+        evidence, key, fields = e.data.get("evidence"), e.data.get("note_key"), e.data.get("note_fields")
         self.interruption = InterruptionSpan(
             reason,
             REASON_LABELS.get(reason, (reason,))[0],
@@ -296,6 +298,8 @@ class HearingLedger:
             str(e.data.get("note", "")),
             by,
             [str(x) for x in evidence] if isinstance(evidence, list) else [],
+            note_key=key if isinstance(key, str) else None,
+            note_fields=dict(fields) if isinstance(fields, dict) else {},
         )
         self.interruptions.append(self.interruption)
         self._enter("interrupted", e.ts_ms)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from controller import texts
-from controller.hearing.ledger import HearingLedger
+from controller.hearing.ledger import HearingLedger, InterruptionSpan
 from controller.hearing.record_faults import RecordContext
 from controller.hearing.record_sections import (
     case_source,
@@ -37,6 +37,7 @@ from controller.hearing.record_text import (
     duration_text,
     ended_text,
     split_name,
+    transport_text,
     when_json,
     when_text,
     zone_text,
@@ -81,6 +82,20 @@ def reason_label(reason: str, lang: Lang) -> str:
     """An interruption's reason in words (the console's and ctl's words for it: the catalogue's ``reason.*``)."""
     key = f"reason.{reason}"
     return texts.text(key, CATALOGUE_LANG[lang]) if key in texts.CATALOGUE else reason
+
+
+def interruption_note(r: RecordContext, i: InterruptionSpan) -> tuple[str, int | None]:
+    """An interruption's note in the record's language, and the appendix number of its raw words: the
+    catalogue's ``record.note.<key>`` with device names when the controller wrote it (its raw English, with the
+    device ids, goes to the appendix); otherwise the note as the person typed it."""
+    if i.note_key is None or f"record.note.{i.note_key}" not in texts.CATALOGUE:
+        return i.note, None
+    listed = i.note_fields.get("recorders")
+    reports = [
+        r.say("note.reports", device=r.dev(str(device)), transport=transport_text(transport, r.lang))
+        for device, transport in (listed.items() if isinstance(listed, dict) else [])
+    ]
+    return r.say(f"note.{i.note_key}", recorders=r.say("and").join(reports)), r.raw(None, i.note)
 
 
 def build_record(
@@ -148,19 +163,24 @@ def build_record(
             }
         )
     faults.sort(key=lambda f: f["from"]["ts"] if f["from"] else 0)
-    interruptions = [
-        {
-            "reason": i.reason,
-            "label": reason_label(i.reason, lang),
-            "from": when_json(i.from_ts, zone),
-            "to": when_json(i.to_ts, zone),
-            "duration_ms": None if i.to_ts is None else i.to_ts - i.from_ts,
-            "note": i.note,
-            "evidence": i.evidence,
-            "by": r.who(i.by),
-        }
-        for i in ledger.interruptions
-    ]
+    interruptions = []
+    for i in ledger.interruptions:
+        note, raw = interruption_note(r, i)
+        interruptions.append(
+            {
+                "reason": i.reason,
+                "label": reason_label(i.reason, lang),
+                "from": when_json(i.from_ts, zone),
+                "to": when_json(i.to_ts, zone),
+                "duration_ms": None if i.to_ts is None else i.to_ts - i.from_ts,
+                "note": note,
+                "note_key": i.note_key,
+                "note_fields": i.note_fields,
+                "raw": raw,
+                "evidence": i.evidence,
+                "by": r.who(i.by),
+            }
+        )
     segments = []
     order = {device: n for n, device in enumerate(names)}  # the room config's order of devices, then time
     for s in sorted(ledger.spans, key=lambda s: (order.get(s.device, len(order)), s.device, s.from_ts)):

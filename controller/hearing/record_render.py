@@ -45,6 +45,13 @@ def _t(when: dict[str, Any] | None) -> str:
     return str(when["at"])[:19].replace("T", " ")
 
 
+def _note(interruption: dict[str, Any], lang: Lang) -> str:
+    """An interruption's note, with where its raw words are (the controller's own note) as the faults have it."""
+    note = str(interruption["note"] or "")
+    raw = interruption.get("raw")
+    return note + (say("raw_note", lang, n=raw) if raw is not None else "")
+
+
 def blocks(record: dict[str, Any]) -> list[Block]:
     """The record laid out once, for every format."""
     lang: Lang = record["lang"]
@@ -106,7 +113,7 @@ def blocks(record: dict[str, Any]) -> list[Block]:
     if record["interruptions"]:
         headers = [label(k, lang) for k in ("reason", "seg_from", "seg_to", "seg_len", "note", "by")]
         rows = [
-            [i["label"], _t(i["from"]), _t(i["to"]), duration_text(i["duration_ms"]), i["note"] or "", i["by"]]
+            [i["label"], _t(i["from"]), _t(i["to"]), duration_text(i["duration_ms"]), _note(i, lang), i["by"]]
             for i in record["interruptions"]
         ]
         out.append(Block("table", headers=headers, rows=rows))

@@ -118,6 +118,12 @@ def action_text(action: str | None, lang: Lang) -> str:
     return say(f"action.{action}", lang) if f"record.action.{action}" in texts.CATALOGUE else action
 
 
+def transport_text(transport: object, lang: Lang) -> str:
+    """A recorder's transport (``stopped``, ``play`` ...) in words: the console's ``transport.*``."""
+    key = f"transport.{transport}"
+    return texts.text(key, CATALOGUE_LANG[lang]) if key in texts.CATALOGUE else str(transport)
+
+
 def label(key: str, lang: Lang) -> str:
     return say(key, lang)
 

@@ -81,12 +81,14 @@ async def _verify(service: HearingService, timeout_s: float) -> None:
         if all(room.online(r) and isinstance(room.state(r), RecorderState) for r in recorders):
             break
         await asyncio.sleep(0.2)
-    stopped = []
+    stopped: dict[str, str | None] = {}
     for rec in recorders:
         state = room.state(rec)
         if room.online(rec) and isinstance(state, RecorderState) and state.transport != "record":
-            stopped.append(f"{rec} reports {state.transport}")
+            stopped[rec] = state.transport
     if not stopped or service.phase != "in_session":
         return
-    note = f"recording affected while the controller was not running: {', '.join(stopped)}"
-    await service.execute("interrupt", {"reason": "fault", "note": note}, actor="system")
+    reports = ", ".join(f"{rec} reports {transport}" for rec, transport in stopped.items())
+    note = f"recording affected while the controller was not running: {reports}"  # the raw line (the appendix)
+    words = ("recording_affected", {"recorders": stopped})  # what the record says, in its language
+    await service.execute("interrupt", {"reason": "fault", "note": note}, actor="system", note_words=words)

@@ -89,6 +89,7 @@ class HearingService(DeviceReactions):
         self._stopping = False
         self._seq = 0  # rows numbered in memory when there is no journal (benchmarks)
         self._source: dict[str, Any] | None = None  # where the case being opened comes from (see ``execute``)
+        self._note_words: tuple[str, dict[str, Any]] | None = None  # the controller's own note (see ``execute``)
         self.manual_source: Callable[[], dict[str, Any]] = lambda: {}  # the case system's state at a hand entry
         room.bus.subscribe("hearing", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
         room.bus.subscribe("hearing", AvailabilityChanged, lambda e: self._device_changed(e.device_id))
@@ -123,9 +124,13 @@ class HearingService(DeviceReactions):
         actor: Actor | str = "unknown",
         *,
         source: Mapping[str, Any] | None = None,
+        note_words: tuple[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Validate and run one hearing command; CourtroomError subclasses name what was wrong. ``source``: where
-        an opened case comes from (the case system's hearing), journaled with it; None: typed by hand."""
+        an opened case comes from (the case system's hearing), journaled with it; None: typed by hand.
+        ``note_words``: an interruption the controller declares itself, its note as the catalogue's
+        ``record.note.<key>`` and its fields (device ids, not names), journaled as ``note_key``/``note_fields``
+        beside the note's raw English, so the record reads it in its own language."""
         who = Actor.of(actor)
         model = COMMANDS.get(action)
         if model is None:
@@ -152,10 +157,11 @@ class HearingService(DeviceReactions):
                 raise InvalidState(f"cannot {action}: the hearing became {self.phase} meanwhile")
             self._settling_until = float("inf")
             self._source = dict(source) if source is not None else None
+            self._note_words = (note_words[0], dict(note_words[1])) if note_words is not None else None
             try:
                 result = await getattr(self, f"_do_{action}")(parsed, who)
             finally:
-                self._source = None
+                self._source = self._note_words = None
                 self._settling_until = time.monotonic() + SETTLE_S
                 self._arm_evaluate(SETTLE_S)
             return result
@@ -215,7 +221,9 @@ class HearingService(DeviceReactions):
                 self._record(Kind.HEARING_REFUSED, refused, who)
                 raise
         label = REASON_LABELS[p.reason][0]
-        data = {"reason": p.reason, "label": label, "note": p.note, "evidence": evidence}
+        data: dict[str, Any] = {"reason": p.reason, "label": label, "note": p.note, "evidence": evidence}
+        if self._note_words is not None:
+            data["note_key"], data["note_fields"] = self._note_words
         await self._journal(Kind.HEARING_INTERRUPTED, data, who)
         self.voice.set_enabled(False)
         steps = await self._macro("interrupt", who, reason=p.reason)

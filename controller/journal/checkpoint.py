@@ -92,8 +92,9 @@ def sign(key: RoomKey, room_id: str, head: Entry, signed_ts: int) -> Checkpoint:
 
 
 class Checkpointer:
-    """Signs the journal's head after every hearing transition and every ``interval_s`` while rows come in;
-    ``listeners`` hear each checkpoint once it is on disk (the MQTT bridge publishes it)."""
+    """Signs the journal's head after every hearing transition and every ``interval_s`` while rows come in (a
+    tick with nothing new since the last checkpoint writes nothing); ``listeners`` hear each checkpoint once it
+    is on disk (the MQTT bridge publishes it)."""
 
     def __init__(self, journal: Journal, key: RoomKey, interval_s: float = INTERVAL_S) -> None:
         self.journal = journal
@@ -135,8 +136,14 @@ class Checkpointer:
             self.sign_soon()
 
     def _unsigned(self) -> Entry | None:
+        """The head, unless a checkpoint already covers it (or one is asked for): nothing new, nothing signed.
+        A checkpoint row covers the head only when it is the head and signs the row just before it; one that
+        signs an older row (a transition or other rows landed between the signing and the checkpoint's row,
+        written in the same batch) leaves those rows to be signed, the checkpoint row with them."""
         head = self.journal.head
-        if head is None or head.kind == Kind.CHECKPOINT or head.seq <= self._asked_for:
+        if head is None or head.seq <= self._asked_for:
+            return None
+        if head.kind == Kind.CHECKPOINT and head.data.get("seq") == head.seq - 1:
             return None
         return head
 

@@ -248,3 +248,80 @@ def test_a_checkpoint_names_what_it_signs(tmp_path: Path) -> None:
     assert checkpoint.message() == b'["courtroom-journal-checkpoint/1","b2-cr104",5,"' + b"ab" * 32 + b'",1]'
     with pytest.raises(JournalError, match="checkpoint row 7: malformed"):
         Checkpoint.from_data("b2-cr104", {"seq": 5}, 7)
+
+
+# -- checkpoints signed without being asked -----------------------------------------------------------------
+def _checkpoint_rows(rows: list[Entry]) -> list[Entry]:
+    return [e for e in rows if e.kind == Kind.CHECKPOINT]
+
+
+async def _next_checkpoint(checkpoints: Checkpointer, timeout_s: float = 10.0) -> Checkpoint:
+    """Wait for the next checkpoint written (a generous bound: this waits for the timer, it does not time it)."""
+    written: asyncio.Future[Checkpoint] = asyncio.get_running_loop().create_future()
+
+    def heard(checkpoint: Checkpoint) -> None:
+        if not written.done():
+            written.set_result(checkpoint)
+
+    checkpoints.listeners.append(heard)
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await written
+    finally:
+        checkpoints.listeners.remove(heard)
+
+
+async def test_the_timer_signs_new_rows_on_its_own_and_nothing_when_nothing_is_new(tmp_path: Path) -> None:
+    key = RoomKey.load_or_create(tmp_path / "keys" / "signing-key.pem")
+    j = Journal(tmp_path / "journal.sqlite", "b2-cr104")
+    await j.open()
+    checkpoints = Checkpointer(j, key, interval_s=0.2)  # the daemon's journal.checkpoint_interval_s (60 s)
+    try:
+        await checkpoints.start()
+        coming = asyncio.ensure_future(_next_checkpoint(checkpoints))
+        for n in range(3):  # no transition among them: only the timer can sign them
+            last = await j.append(Kind.MARK, {"text": f"mark {n}"}, actor="clerk", hearing_id="H1")
+        first = await coming
+        assert (first.seq, first.hash) == (last.seq, last.hash)  # the head when the timer fired
+        assert first.checkpoint_seq == last.seq + 1 and key.verify(first.message(), first.signature)
+
+        await asyncio.sleep(1.0)  # five ticks with nothing new journaled
+        await j.flush()
+        rows = await j.entries()
+        assert [e.seq for e in _checkpoint_rows(rows)] == [first.checkpoint_seq]  # no checkpoint of a checkpoint
+        assert rows[-1].seq == first.checkpoint_seq
+
+        coming = asyncio.ensure_future(_next_checkpoint(checkpoints))
+        later = await j.append(Kind.DEVICE_COMMAND, {"device": "cam-judge", "action": "home"}, actor="clerk")
+        second = await coming  # the timer still runs and signs what is new
+        assert (second.seq, second.hash) == (later.seq, later.hash)
+        assert len(_checkpoint_rows(await j.entries())) == 2
+    finally:
+        await checkpoints.stop()
+        await j.close()
+
+
+async def test_a_transition_written_behind_an_older_checkpoint_is_still_signed(tmp_path: Path) -> None:
+    # the timer's checkpoint of an older head can land in the same batch as a transition, after it; the
+    # transition must still get a checkpoint of its own (the head is then that older checkpoint's row)
+    key = RoomKey.load_or_create(tmp_path / "keys" / "signing-key.pem")
+    j = Journal(tmp_path / "journal.sqlite", "b2-cr104")
+    await j.open()
+    checkpoints = Checkpointer(j, key, interval_s=3600)  # the timer stays out of it
+    try:
+        await checkpoints.start()
+        before = await j.append(Kind.MARK, {"text": "before"}, actor="clerk", hearing_id="H1")
+        j.record(Kind.HEARING_INTERRUPTED, {"reason": "recess"}, actor="clerk", hearing_id="H1")
+        checkpoints.sign_soon()  # as the timer would, now: it signs ``before``, its row after the transition's
+        await j.flush()
+        await j.flush()  # the transition's own checkpoint, asked for once that batch was on disk
+        rows = await j.entries()
+        transition = next(e for e in rows if e.kind == Kind.HEARING_INTERRUPTED)
+        signed = [Checkpoint.from_entry(e) for e in _checkpoint_rows(rows)]
+        assert [(c.checkpoint_seq, c.seq) for c in signed] == [
+            (transition.seq + 1, before.seq),  # the older head's, in the transition's batch
+            (transition.seq + 2, transition.seq + 1),  # the transition's, covering it
+        ]
+    finally:
+        await checkpoints.stop()
+        await j.close()

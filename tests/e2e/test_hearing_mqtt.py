@@ -101,7 +101,9 @@ async def test_killed_mid_hearing_the_daemon_restores_it_and_journals_the_gap(
     assert record["hearing_id"] == hearing_id
     assert [i["reason"] for i in record["interruptions"]] == ["fault"]
     interruption = record["interruptions"][0]
-    assert interruption["by"] == "控制系统" and "rec-backup reports stopped" in interruption["note"]
+    assert interruption["by"] == "控制系统" and "rec-backup" not in interruption["note"]
+    assert interruption["note"] == "控制系统未运行期间录像受到影响：备份录像机报告状态为已停止", interruption["note"]
+    assert "rec-backup reports stopped" in record["appendix"][interruption["raw"] - 1]["raw"]  # the raw line
     gaps = [f for f in record["faults"] if f["kind"] == "controller_gap"]
     assert len(gaps) == 1 and "意外终止" in gaps[0]["text"] and gaps[0]["affects_recording"], gaps
     assert "恢复后备份录像机报告已停止录像" in gaps[0]["effect"], gaps[0]["effect"]

@@ -10,11 +10,13 @@ import re
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from controller.hearing.record import build_record
 from controller.hearing.record_render import render_markdown, render_pdf
+from controller.hearing.restore import verify_recording
 from controller.journal import Actor, JournalFile, Kind
 from controller.mqtt.contract import RecorderState
 from tests.hearing.conftest import Court
@@ -38,6 +40,35 @@ def _record(court: Court, hearing_id: str, lang: str = "zh") -> dict[str, object
         return build_record(file, hearing_id, "en" if lang == "en" else "zh")
     finally:
         file.close()
+
+
+def _human_facing(record: dict[str, Any]) -> list[str]:
+    """Every text of the JSON record a person reads (not the ids, clip names, raw words or machine fields)."""
+    out = [str(record[k]) for k in ("room_name", "timezone_text", "opened_by", "closed_by", "case_source")]
+    out.append(str(record["publicity"]))
+    for s in record["segments"]:
+        out += [s["device_name"], s["ended_text"], *s["continued_through"]]
+    for i in record["interruptions"]:
+        out += [i["label"], i["note"], i["by"]]
+    for m in record["marks"]:
+        out += [m["seat_name"] or "", m["by"]]
+    for f in record["faults"]:
+        out += [f["device_name"], f["text"], f["effect"]]
+    for r in record["rules"]:
+        out += [r["device_name"], r["by"]]
+    statement = record["failure_statement"]
+    if statement is not None:
+        out += [statement["basis"], statement["intro"], *statement["items"], statement["closing"]]
+        out += statement["signatures"]
+    return out
+
+
+def _assert_plain_chinese(record: dict[str, Any], court: Court) -> None:
+    """No device id and no English sentence (a driver's or the controller's words) where the zh record speaks."""
+    ids = [d.id for d in court.room.config.devices]
+    for text in _human_facing(record):
+        assert not [i for i in ids if i in text], text
+        assert not re.search(r"[A-Za-z]{4,}", text.replace("Asia/Shanghai", "")), text
 
 
 async def test_the_record_states_what_the_scripted_hearing_did(court: Court, tmp_path: Path) -> None:
@@ -104,6 +135,7 @@ async def test_the_record_states_what_the_scripted_hearing_did(court: Court, tmp
     statement = record["failure_statement"]
     assert statement is not None and len(statement["items"]) == 1  # type: ignore[index]
     assert "庭审录像主机报告未在录像" in statement["items"][0]  # type: ignore[index]
+    _assert_plain_chinese(record, court)
 
     duration, recorded = record["duration_ms"], record["recorded_ms"]
     recess = interruptions[0]["duration_ms"]  # type: ignore[index]
@@ -132,6 +164,44 @@ async def test_the_record_states_what_the_scripted_hearing_did(court: Court, tmp
         assert words in text, words
     size = picture.stat().st_size
     assert size > 20_000, f"the first page rendered to a {size}-byte picture: blank?"
+
+
+async def test_the_controllers_own_fault_interruption_reads_in_the_records_language(court: Court) -> None:
+    # what the daemon does after a restart: the recorders are judged once they answer, and a recorder that is not
+    # recording makes the controller declare a fault interruption itself (here the backup deck was stopped)
+    hearing = court.hearing
+    await hearing.execute("open", {"case_no": "(2026)京0105民初89号"}, CLERK)
+    await court.until(lambda: _recording(court, "rec-main") and _recording(court, "rec-backup"), 5, "recording")
+    hearing.hold_recovery()  # as restore() does: nothing is restarted before the judgement
+    court.handle("rec-backup").press_stop()
+    await court.until(lambda: not _recording(court, "rec-backup"), 5, "backup stopped")
+    await verify_recording(hearing, timeout_s=5)
+    assert hearing.phase == "interrupted" and hearing.interruption is not None
+    await hearing.execute("resume", {}, CLERK)
+    closed = await hearing.execute("close", {}, CLERK)
+    await court.journal.flush()
+    rows = await court.journal.entries()
+    row = next(e for e in rows if e.kind == Kind.HEARING_INTERRUPTED)
+    assert row.data["note_key"] == "recording_affected"
+    assert row.data["note_fields"] == {"recorders": {"rec-backup": "stopped"}}
+    assert "rec-backup reports stopped" in row.data["note"]  # the raw line, as the journal keeps it
+
+    record = _record(court, closed["hearing_id"])
+    interruption = record["interruptions"][0]  # type: ignore[index]
+    assert interruption["by"] == "控制系统"
+    assert interruption["note"] == "控制系统未运行期间录像受到影响：备份录像机报告状态为已停止"
+    raw = record["appendix"][interruption["raw"] - 1]  # type: ignore[index]
+    assert raw["device_name"] == "控制系统" and "rec-backup reports stopped" in raw["raw"]
+    statement = record["failure_statement"]
+    assert any("备份录像机报告状态为已停止" in item for item in statement["items"])  # type: ignore[index]
+    _assert_plain_chinese(record, court)
+    md = render_markdown(record)
+    assert "rec-backup" not in md.split("## 附录")[0] and "reports stopped" not in md.split("## 附录")[0]
+    assert "备份录像机报告状态为已停止（原始信息见附录" in md
+
+    english = _record(court, closed["hearing_id"], "en")
+    note = english["interruptions"][0]["note"]  # type: ignore[index]
+    assert note == "recording affected while the controller was not running: Backup recorder reports stopped", note
 
 
 def _print(record: dict[str, object], folder: Path) -> tuple[str, Path]:
