@@ -9,7 +9,8 @@ cable or hang a device on site, while the daemon runs against it in its own proc
 The vocabulary is one for every device: the faults of its handle's base (sim/faults.py), called directly:
 
 - ``unplug`` / ``replug``: the device's port vanishes and comes back under the same name (every device of a
-  shared line goes with it, but a camera of a VISCA chain or a Pelco dome, which leaves the line alone);
+  shared line goes with it, but a camera of a VISCA chain or a Pelco dome, which leaves the line alone: for
+  such a device ``unplug_line`` / ``replug_line`` pull and put back its whole line's adapter);
 - ``silent`` / ``resume``: the device stops answering (hung firmware) and answers again;
 - ``garble [N]``: its next N replies (default 1) have corrupted bytes;
 - ``slow SECONDS``: every reply on its port comes that late (0: on time again);
@@ -103,6 +104,8 @@ OWN: dict[str, tuple[str, Range, Callable[[Any, list[str]], None]]] = {
     "release": ("release", (1, 1), lambda h, a: h.release(_int(a[0]))),
     "request": ("request", (1, 1), lambda h, a: h.request(_int(a[0]))),
     "turn_knob": ("turn_knob", (3, 3), _turn_knob),
+    "unplug_line": ("unplug_line", (0, 0), lambda h, a: h.unplug_line()),
+    "replug_line": ("replug_line", (0, 0), lambda h, a: h.replug_line()),
 }
 FAULTS = [*COMMON, *OWN]
 

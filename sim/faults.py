@@ -11,7 +11,8 @@ Every handle ``SimulatedRoom.device(id)`` gives is a FaultHandle, and every one 
 - ``slow(delay_s)``: every reply on its port comes ``delay_s`` late (0: on time again), as over a congested
   link; on a shared line every device on it.
 
-and what its family adds (``press_power``, ``set_disk``, ``drop_next_reply``, ``refuse_next``...). A handle
+and what its family adds (``press_power``, ``set_disk``, ``drop_next_reply``, ``refuse_next``...; a device of a
+shared line that can leave it alone adds ``unplug_line``/``replug_line``, its whole line's adapter). A handle
 that cannot honor a word (a USB device cannot be slowed, a video input cannot garble) leaves it out of
 ``honors``; asking for it raises a SimError naming the device and the word. The family's protocol code reads
 the handle's ``faults`` (a ``Faults``): whether it is silent, and what its next reply becomes.
@@ -152,13 +153,20 @@ class _HasEndpoint(Protocol):
     def endpoint(self) -> Pluggable: ...
 
 
+class _Line(_HasEndpoint, Protocol):
+    def unplug(self) -> None: ...
+
+    def replug(self) -> None: ...
+
+
 class ChainMember(FaultHandle):
     """A device among several on one shared line that can leave it alone (a camera of a VISCA daisy chain, a
     Pelco dome): ``unplug``/``replug`` take this device off the line and put it back while the line and its
-    other devices stay; ``drop_next_reply`` loses its own next replies. ``slow`` still delays the whole line
+    other devices stay; ``unplug_line``/``replug_line`` pull the whole line's adapter and put it back (every
+    device on it goes); ``drop_next_reply`` loses its own next replies. ``slow`` still delays the whole line
     (``bus.endpoint``). The family's code sends a reply only when ``_passes()``."""
 
-    bus: _HasEndpoint
+    bus: _Line
     plugged = True
     _drops = 0
 
@@ -173,6 +181,14 @@ class ChainMember(FaultHandle):
     def replug(self) -> None:
         """Put it back on the line."""
         self.plugged = True
+
+    def unplug_line(self) -> None:
+        """The whole line's port vanishes (its adapter pulled): every device on it goes, keeping its state."""
+        self.bus.unplug()
+
+    def replug_line(self) -> None:
+        """The line's port comes back under the same name."""
+        self.bus.replug()
 
     def drop_next_reply(self, count: int = 1) -> None:
         """The next ``count`` frames this device sends are lost."""

@@ -1,6 +1,7 @@
 """The house's layers, read from the imports of the tree: drivers never import the controller, the simulator
-imports neither, and the simulator's modules import each other without a circle (an import inside a function
-counts: it is how a circle used to be dodged; only imports for the type checker are left out)."""
+imports neither, and the simulator's modules import each other without a circle; the room's model never imports
+the adapters above it, and the MQTT contract never the bridge (an import inside a function counts: it is how a
+circle used to be dodged; only imports for the type checker are left out)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,47 @@ def test_the_room_model_and_its_services_never_import_the_adapters_above_them() 
         if name.startswith(DOMAIN):
             offenders |= {f"{name}: {t}" for t in _runtime_imports(path, "controller") if t.startswith(ADAPTERS)}
     assert offenders == set()
+
+
+CONTRACT, BRIDGE = "controller.mqtt.contract", "controller.mqtt.bridge"
+
+
+def _path(graph: dict[str, set[str]], start: str, target: str) -> list[str] | None:
+    """The shortest import path from ``start`` to ``target`` (through any module), or None."""
+    came_from: dict[str, str | None] = {start: None}
+    queue = [start]
+    for node in queue:
+        if node == target:
+            path = [node]
+            while (before := came_from[path[-1]]) is not None:
+                path.append(before)
+            return path[::-1]
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in came_from:
+                came_from[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def test_the_mqtt_contract_never_imports_the_bridge() -> None:
+    """contract <- bridge: the contract is what the platform's programmers read (docs/mqtt.md is checked against
+    it); the bridge implements it and imports it, never the reverse, not even through another module."""
+    graph = _graph("controller")
+    assert _path(graph, BRIDGE, CONTRACT) == [BRIDGE, CONTRACT]  # the arrow it guards, between the real modules
+    assert _path(graph, CONTRACT, BRIDGE) is None, _path(graph, CONTRACT, BRIDGE)
+
+
+def test_the_contract_check_finds_a_planted_import_of_the_bridge(tmp_path: Path) -> None:
+    graph = _graph("controller")
+    direct = tmp_path / "contract.py"
+    direct.write_text("def topics():\n    from controller.mqtt import bridge\n")
+    planted = {**graph, CONTRACT: {t for t in _runtime_imports(direct, "controller") if t in graph}}
+    assert _path(planted, CONTRACT, BRIDGE) == [CONTRACT, BRIDGE]
+    # through a module the contract may import (the model), which itself imports the bridge
+    model = tmp_path / "model.py"
+    model.write_text("import controller.mqtt.bridge\n")
+    planted = {**graph, "controller.model": {t for t in _runtime_imports(model, "controller") if t in graph}}
+    assert _path(planted, CONTRACT, BRIDGE) == [CONTRACT, "controller.model", BRIDGE]
 
 
 def test_the_device_kinds_are_one_list() -> None:

@@ -390,6 +390,7 @@ class MqttBridge:
     async def stop(self, run_task: asyncio.Task[None]) -> None:
         """Clean shutdown: every device offline, then ``$ctl/state`` offline, then disconnect."""
         self._stopping = True
+        self.room.bus.unsubscribe("mqtt")  # a change from now on is not published after the offline set below
         self._trimmer.close()
         if self._summary_timer is not None:  # the final $ctl/state below says it all
             self._summary_timer.cancel()

@@ -1,4 +1,10 @@
-"""End-to-end fixtures: a private mosquitto, the simulated room, the daemon as a real process, a watcher."""
+"""End-to-end fixtures: a private mosquitto, the simulated room, the daemon as a real process, a watcher.
+
+The simulated room comes two ways: ``sim_room`` in the test's own process, for a test that reads a device's
+inner state (the frames on a line, a camera's head), and ``sim_process``, `courtroom sim --control` in a
+process of its own, for a test that breaks a device: through the fault control, as a technician would pull a
+cable while the daemon runs in a third process (``daemon`` runs against the first, ``sim_process_daemon``
+against the second)."""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import yaml
 
 from controller.localbroker import LocalBroker
 from controller.mqtt import NO_DELAY
+from sim.control import send
 from sim.room import SimulatedRoom
 from tests.conftest import REPO
 
@@ -45,12 +52,10 @@ async def sim_room(tmp_path: Path) -> AsyncIterator[SimulatedRoom]:
     await room.stop()
 
 
-@pytest.fixture
-def room_config(tmp_path: Path, sim_room: SimulatedRoom, broker: LocalBroker) -> Path:
-    """The example room, its transports at the simulator, its broker the private one, fast timeouts."""
-    out = tmp_path / "room.yaml"
-    sim_room.write_config(out)
-    data = yaml.safe_load(out.read_text())
+def for_the_daemon(config: Path, tmp_path: Path, broker: LocalBroker) -> Path:
+    """A simulator's room config (its transports at the simulated endpoints), rewritten in place for the daemon
+    under test: its broker the private one, its own state folder, a free console port."""
+    data = yaml.safe_load(config.read_text())
     secret = tmp_path / "room-password"
     secret.write_text(ROOM_PASSWORD)
     data["broker"] = {
@@ -61,8 +66,59 @@ def room_config(tmp_path: Path, sim_room: SimulatedRoom, broker: LocalBroker) ->
     }
     data["state_dir"] = str(tmp_path / "state")
     data["console"] = {"port": 0}  # a free port: the machine's 8080 may be taken
-    out.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return out
+    config.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return config
+
+
+@pytest.fixture
+def room_config(tmp_path: Path, sim_room: SimulatedRoom, broker: LocalBroker) -> Path:
+    """The example room, its transports at the in-process simulator, its broker the private one."""
+    out = tmp_path / "room.yaml"
+    sim_room.write_config(out)
+    return for_the_daemon(out, tmp_path, broker)
+
+
+@dataclass
+class SimProcess:
+    """`courtroom sim` of the example room in its own process: the config it emitted and its fault control."""
+
+    config: Path
+    control: int
+
+    async def fault(self, device: str, fault: str, *args: str | int | float) -> None:
+        """Break or mend a device through the fault control (the request `courtroom sim-fault` sends)."""
+        reply = await send(self.control, {"device": device, "fault": fault, "args": list(args)})
+        assert reply["ok"], reply
+
+
+@pytest.fixture
+async def sim_process(tmp_path: Path) -> AsyncIterator[SimProcess]:
+    """`courtroom sim EXAMPLE --control 0 --files` in a process of its own, stopped with SIGTERM at the end."""
+    emitted = tmp_path / "room.yaml"
+    log = tmp_path / "sim.log"
+    with log.open("ab") as err:  # a file, not a pipe nobody reads: a chatty simulator must never block on it
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "controller.cli", "sim", str(EXAMPLE), "--emit-config", str(emitted),
+            "--run-dir", str(tmp_path / "sim"), "--control", "0", "--files",
+            stdout=asyncio.subprocess.PIPE, stderr=err,
+        )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        port = None
+        while port is None:  # a line per device, then the control's (the last it prints)
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert line, f"the simulator ended before its fault control listened: {log.read_text(errors='replace')}"
+            port = json.loads(line).get("control")
+        yield SimProcess(emitted, int(port))
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), 15)
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, f"the simulator stops cleanly on SIGTERM: {log.read_text(errors='replace')}"
 
 
 @dataclass
@@ -183,13 +239,12 @@ def room_devices(room_config: Path) -> list[str]:
     return [d["id"] for d in yaml.safe_load(room_config.read_text())["devices"]]
 
 
-@pytest.fixture
-async def daemon(room_config: Path, room_devices: list[str], tmp_path: Path, watcher: Watcher) -> AsyncIterator[Daemon]:
-    """A running daemon whose five cameras are online (the watcher has seen it)."""
-    d = Daemon(room_config, log_path=tmp_path / "daemon.log")
+@contextlib.asynccontextmanager
+async def _running_daemon(config: Path, devices: list[str], tmp_path: Path, watcher: Watcher) -> AsyncIterator[Daemon]:
+    d = Daemon(config, log_path=tmp_path / "daemon.log")
     await d.start()
     try:
-        for dev in room_devices:
+        for dev in devices:
             await watcher.wait_for(f"{dev}/availability", lambda p: p["state"] == "online", timeout=20)
         yield d
     finally:
@@ -197,3 +252,21 @@ async def daemon(room_config: Path, room_devices: list[str], tmp_path: Path, wat
             await d.stop()
         if d.proc is not None and d.proc.returncode not in (0, -9):
             print(d.log())
+
+
+@pytest.fixture
+async def daemon(room_config: Path, room_devices: list[str], tmp_path: Path, watcher: Watcher) -> AsyncIterator[Daemon]:
+    """A running daemon against ``sim_room`` with every device online (the watcher has seen it)."""
+    async with _running_daemon(room_config, room_devices, tmp_path, watcher) as d:
+        yield d
+
+
+@pytest.fixture
+async def sim_process_daemon(
+    sim_process: SimProcess, broker: LocalBroker, tmp_path: Path, watcher: Watcher
+) -> AsyncIterator[Daemon]:
+    """A running daemon against ``sim_process`` with every device online (the watcher has seen it)."""
+    config = for_the_daemon(sim_process.config, tmp_path, broker)
+    devices = [d["id"] for d in yaml.safe_load(config.read_text())["devices"]]
+    async with _running_daemon(config, devices, tmp_path, watcher) as d:
+        yield d

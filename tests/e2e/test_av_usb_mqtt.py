@@ -131,6 +131,7 @@ async def test_usb_camera_microphones_and_pictures_over_mqtt(av_daemon: Simulate
 
     # a pulled USB camera goes offline on MQTT and comes back at the same name
     mark = len(watcher.messages)  # each change waited for comes after what causes it: "online" is there already
+    # in-process handle, not the fault control: the fake libusb bus lives in the daemon's process by design
     cam.unplug()
     await watcher.wait_for("cam-usb/availability", lambda p: p["state"] == "offline", timeout=10, start=mark)
     mark = len(watcher.messages)

@@ -35,6 +35,7 @@ async def test_full_queue_busy_waiting_command_expires_newest_move_wins(
     dev = "cam-plaintiff"
     await watcher.wait_for(f"{dev}/state", lambda p: p["pan"] is not None)
     cam = sim_room.camera(dev)
+    # in-process handle, not the fault control: the asserts below read the frames on this camera's simulated line
     cam.fall_silent()  # it still hears and obeys, but sends nothing: every command waits for its ACK timeout
     start = len(watcher.messages)
     # two commands fill the device's two slots in the driver ...

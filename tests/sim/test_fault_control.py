@@ -3,6 +3,7 @@ directly), over a loopback socket; bad requests answered with what was wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -51,6 +52,21 @@ async def test_one_vocabulary_breaks_and_mends_a_camera_and_a_recorder(control: 
     assert not camera.plugged
     assert (await send(port, {"device": "cam-judge", "fault": "replug"}))["ok"]
     assert camera.plugged
+
+
+async def test_a_chained_camera_pulls_its_whole_line_and_puts_it_back(control: tuple[SimulatedRoom, int]) -> None:
+    room, port = control
+    bus = room.bus_for("cam-judge")
+    link = Path(bus.url)  # the line's stable name, like /dev/courtroom/rs485-cameras
+    assert await asyncio.to_thread(link.exists)
+    assert (await send(port, {"device": "cam-witness", "fault": "unplug_line"}))["ok"]
+    assert not await asyncio.to_thread(link.is_symlink) and not bus.endpoint.plugged  # the adapter is gone
+    assert room.camera("cam-witness").plugged  # the camera itself is still on its line
+    assert (await send(port, {"device": "cam-witness", "fault": "replug_line"}))["ok"]
+    assert await asyncio.to_thread(link.exists) and bus.endpoint.plugged  # back at the same name
+    listing = (await send(port, {"list": True}))["devices"]
+    assert {"unplug_line", "replug_line"} <= set(listing["cam-judge"]) & set(listing["cam-gallery"])  # VISCA, Pelco
+    assert "unplug_line" not in listing["proj-evidence"]  # its own unplug already takes its port
 
 
 async def test_the_class_actions_reach_the_device(control: tuple[SimulatedRoom, int]) -> None:
