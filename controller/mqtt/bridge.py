@@ -411,9 +411,16 @@ class MqttBridge:
                 await client.publish(
                     self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
                 )
-        run_task.cancel()
-        # bounded: a stop must end even if the connection loop is stuck inside the MQTT client (SIGTERM exits)
-        done, _ = await asyncio.wait({run_task}, timeout=5)
+        # bounded: a stop must end even if the connection loop is stuck inside the MQTT client (SIGTERM exits).
+        # The cancel is sent again while the loop lives: one that arrives as the client's own wait (its
+        # asyncio.wait_for, while subscribing) gets its answer is swallowed on Python 3.11, and the loop would go
+        # on serving, then reconnect, after the stop.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        done: set[asyncio.Task[None]] = set()
+        while not done and loop.time() < deadline:
+            run_task.cancel()
+            done, _ = await asyncio.wait({run_task}, timeout=0.05)
         if not done:
             log.warning("MQTT: the connection loop did not end within 5 s of the stop; leaving it")
         elif not run_task.cancelled() and run_task.exception() is not None:

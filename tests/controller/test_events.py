@@ -111,3 +111,31 @@ async def test_a_stopped_mqtt_bridge_hears_nothing_more_from_the_room_bus(tmp_pa
             assert list(bridge._missed) == []  # a handler that ran would keep them to replay on a reconnect
     finally:
         broker.stop()
+
+
+async def test_a_bridge_stopped_just_after_it_connects_ends(tmp_path: Path) -> None:
+    """A stop in the first milliseconds of a connection (while it subscribes) ends the connection loop: a
+    cancel that the MQTT client's own wait swallowed is sent again, so the loop never lives on to reconnect."""
+    broker = LocalBroker(tmp_path / "broker")
+    broker.start()
+    try:
+        config_path = tmp_path / "room.yaml"
+        config_path.write_text(yaml.safe_dump({"room": {"id": "quick-stop"}, "broker": {"port": broker.port},
+                                               "state_dir": str(tmp_path / "state")}))  # fmt: skip
+        config = load_config(config_path)
+        lingered = []
+        for n in range(30):
+            room = Room(config, load_profiles(config))
+            bridge = MqttBridge(room, config.broker, SessionCounter(config.state_dir))
+            task = asyncio.create_task(bridge.run())
+            await asyncio.wait_for(bridge.connected.wait(), 10)
+            for _ in range(n % 6):  # stop at a different step of the subscribing each time
+                await asyncio.sleep(0)
+            await bridge.stop(task)
+            if not task.done():
+                lingered.append(n)
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        assert lingered == []
+    finally:
+        broker.stop()
