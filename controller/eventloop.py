@@ -36,3 +36,21 @@ def run(main: Coroutine[Any, Any, T], choice: LoopChoice = "auto") -> T:
         else:
             return uvloop.run(main)
     return asyncio.run(main)
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task[Any]], timeout: float = 5.0) -> set[asyncio.Task[Any]]:
+    """Cancel ``tasks`` and wait for them to end, sending the cancel again every 50 ms while one lives: a cancel
+    that arrives as an ``asyncio.wait_for`` inside a library gets its answer is swallowed on Python 3.11 (aiomqtt's
+    subscribe and publish wait that way), and the task would go on. Returns the tasks still running after
+    ``timeout`` (the caller says so and leaves them)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pending = {t for t in tasks if not t.done()}
+    while pending and loop.time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.05)
+    for task in tasks:  # an exception a task ended with is the caller's to look at, not an unretrieved warning
+        if task.done() and not task.cancelled():
+            task.exception()
+    return pending

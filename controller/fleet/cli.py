@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from controller.eventloop import cancel_and_wait
 from drivers.errors import ConfigError
 
 DEFAULT_USERS = Path("/etc/courtroom/fleet-users.yaml")
@@ -95,8 +96,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         except TimeoutError:
             raise ConfigError(f"fleet status: no central node answered ({args.broker})") from None
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await cancel_and_wait([task])
 
     asyncio.run(collect())
     print(format_status(model.snapshot(), time.time()))

@@ -14,6 +14,7 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from controller.eventloop import cancel_and_wait
 from controller.fleet.loadgen import LoadRoom, room_client, serve_rooms
 from controller.fleet.model import FleetModel
 from controller.fleet.service import CentralBroker, FleetService
@@ -61,8 +62,6 @@ async def fleet_for_demo(
             try:
                 yield web.url
             finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await cancel_and_wait(tasks)
     finally:
         await web.stop()

@@ -19,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from controller.config import ROOM_ID_PATTERN
+from controller.eventloop import cancel_and_wait
 from controller.fleet.model import FleetModel, now_ms
 from controller.fleet.service import CentralBroker, FleetService
 from controller.fleet.users import FleetAuth, read_fleet_users
@@ -148,6 +149,5 @@ async def serve(central: CentralBroker, users: Path, host: str, port: int, stale
         await stop.wait()
     finally:
         await page.stop()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait([task])
     return 0

@@ -30,6 +30,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from controller import __version__
 from controller.config import BrokerConfig
+from controller.eventloop import cancel_and_wait
 from controller.events import (
     AvailabilityChanged,
     DeviceEventRaised,
@@ -411,17 +412,9 @@ class MqttBridge:
                 await client.publish(
                     self.topics.ctl_state, self._controller_state("offline").encode(), qos=1, retain=True
                 )
-        # bounded: a stop must end even if the connection loop is stuck inside the MQTT client (SIGTERM exits).
-        # The cancel is sent again while the loop lives: one that arrives as the client's own wait (its
-        # asyncio.wait_for, while subscribing) gets its answer is swallowed on Python 3.11, and the loop would go
-        # on serving, then reconnect, after the stop.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        done: set[asyncio.Task[None]] = set()
-        while not done and loop.time() < deadline:
-            run_task.cancel()
-            done, _ = await asyncio.wait({run_task}, timeout=0.05)
-        if not done:
+        # bounded: a stop must end even if the connection loop is stuck inside the MQTT client (SIGTERM exits);
+        # the cancel is sent again while it lives (a cancel swallowed by the client's subscribe: eventloop.py)
+        if await cancel_and_wait([run_task]):
             log.warning("MQTT: the connection loop did not end within 5 s of the stop; leaving it")
         elif not run_task.cancelled() and run_task.exception() is not None:
             log.warning("MQTT: the connection loop ended with %r", run_task.exception())
