@@ -111,14 +111,19 @@ async def sim_process(tmp_path: Path) -> AsyncIterator[SimProcess]:
             port = json.loads(line).get("control")
         yield SimProcess(emitted, int(port))
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), 15)
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await end_process(proc)
     assert proc.returncode == 0, f"the simulator stops cleanly on SIGTERM: {log.read_text(errors='replace')}"
+
+
+async def end_process(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM, up to 15 s for a clean exit, then SIGKILL: a process a test started never outlives it."""
+    if proc.returncode is None:
+        proc.terminate()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), 15)
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
 
 
 @dataclass

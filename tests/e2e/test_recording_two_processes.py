@@ -4,7 +4,6 @@ simulator's live MJPEG cameras and its microphones fed through a pipe, from open
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from controller.localbroker import LocalBroker
 from controller.recording.manifest import load_manifest, manifest_path
 from sim.audio import alsa_env
 from tests.conftest import REPO
-from tests.e2e.conftest import ROOM_ID, ROOM_PASSWORD, Daemon, Watcher
+from tests.e2e.conftest import ROOM_ID, ROOM_PASSWORD, Daemon, Watcher, end_process
 
 RECORDING_ROOM = REPO / "tests" / "recording" / "room.yaml"
 
@@ -42,13 +41,7 @@ async def live_sim(tmp_path: Path) -> AsyncIterator[tuple[Path, Path]]:
         assert {line["device"] for line in lines} == {d["id"] for d in data["devices"]}
         yield emitted, run_dir
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), 15)
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await end_process(proc)
     assert proc.returncode == 0, "the simulator stops cleanly on SIGTERM"
 
 
