@@ -3,7 +3,10 @@
 For each ``segment_closed`` event: the segment goes into the hearing's manifest, which is re-signed with the
 room's key and written (store, then backup); a ``recording_segment`` row chains its hash into the journal; then
 the file is copied to the backup store and the copy verified by hash (``recording_backup`` row). A copy that
-failed is retried every ``RETRY_S``. The watchdog asks ``alarms()``: a failed or late backup copy, the disk
+failed is retried every ``RETRY_S``. Copies (and the manifest's copy) run one at a time in a thread of their own,
+never under the manifest's lock: a backup store that hangs (a NAS that stopped answering) holds only its copies,
+which are then late, while segments are still sealed, journaled and the daemon's other work in threads goes on.
+The watchdog asks ``alarms()``: a failed or late backup copy, the disk
 forecast ("2 h 10 min left at this rate"), a stalled input or dropped frames are warnings; they never stop a
 recording (a stopped recorder is the watchdog's own critical ``not_recording``).
 """
@@ -16,6 +19,8 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +107,7 @@ class RecordingService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._retry: asyncio.Task[None] | None = None
+        self._copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-backup")
         if self.recorders:
             room.bus.subscribe("recording", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
             hearing.watchdog.sources.append(self.alarms)
@@ -119,6 +125,7 @@ class RecordingService:
             await asyncio.gather(self._retry, return_exceptions=True)
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._copier.shutdown(wait=False)
 
     async def settle(self) -> None:
         """Wait for the segments being sealed and copied (tests)."""
@@ -174,7 +181,7 @@ class RecordingService:
             return
         src, dst = device.store / pending.file, device.backup / pending.file
         try:
-            await asyncio.to_thread(copy_verified, src, dst, pending.sha256)
+            await self._in_backup(copy_verified, src, dst, pending.sha256)
         except (OSError, RecordingError) as exc:
             pending.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
             self._record(Kind.RECORDING_BACKUP, {"file": pending.file, "ok": False, "error": pending.error}, pending)
@@ -187,10 +194,13 @@ class RecordingService:
                 if segment["file"] == pending.file and segment["recorder"] == pending.recorder:
                     segment["backup"] = {"verified": True, "ts": int(time.time() * 1000)}
             await self._write(device, pending.hearing_id, manifest)
-            with contextlib.suppress(OSError):  # the manifest's copy; the next segment tries again
-                await asyncio.to_thread(
-                    write_manifest, manifest_path(device.backup, pending.hearing_id), dict(manifest)
-                )
+            snapshot = {**manifest, "segments": [dict(s) for s in manifest["segments"]]}
+        with contextlib.suppress(OSError):  # the manifest's copy (outside the lock); the next segment tries again
+            await self._in_backup(write_manifest, manifest_path(device.backup, pending.hearing_id), snapshot)
+
+    async def _in_backup(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` on the backup store in the copier's thread (one at a time, in the order asked)."""
+        await asyncio.get_running_loop().run_in_executor(self._copier, fn, *args)
 
     def _record(self, kind: Kind, data: dict[str, Any], pending: Pending) -> None:
         if self.journal is not None:
