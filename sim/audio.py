@@ -66,6 +66,7 @@ class AlsaEndpoint(Endpoint):
         self.run_dir = run_dir
         self.raw = run_dir / "audio" / f"{self.name}.raw"
         self._pcm = run_dir / "audio" / f"{self.name}.pcm"
+        self.faults: Faults | None = None  # a live microphone's (what makes it fall silent)
 
     @property
     def url(self) -> str:
@@ -100,16 +101,17 @@ class AlsaEndpoint(Endpoint):
 
 
 class SimAudioInput(FaultHandle):
-    """The test handle (and simulated line) of one input device: its script and its endpoint; of the faults it
-    shows unplug and replug (the pcm vanishes and comes back)."""
-
-    honors = FaultHandle.SIGNALS
+    """The test handle (and simulated line) of one input device: its script and its endpoint. Of the faults it
+    shows unplug and replug (the pcm vanishes and comes back), and a live microphone also falls silent (the
+    device stays open and delivers no samples, as a hung audio interface does) and resumes."""
 
     def __init__(self, endpoint: AlsaEndpoint, script: AudioScript, seats: Mapping[int, str]) -> None:
         self.endpoint = endpoint
         self.script = script
         self.seats = dict(seats)
-        self.faults = Faults()
+        live = endpoint.faults is not None
+        self.faults = endpoint.faults or Faults()
+        self.honors = self.SIGNALS | {"silent", "resume"} if live else self.SIGNALS
 
     @property
     def device_name(self) -> str:

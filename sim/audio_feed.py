@@ -8,7 +8,9 @@ like any capture card, while the samples come from the simulator's process.
 The pipe holds about a tenth of a second ahead of the reader, so the microphone plays at the pace it is read (a
 reader paces itself, as for a file). Each write is a whole number of frames and at most ``PIPE_BUF`` bytes, which
 the kernel writes in one piece, so a reader never gets half a frame. A reader that goes away leaves the pipe full;
-the next reader starts with that tenth of a second. Known limit: ALSA opens the pipe for reading with a blocking
+the next reader starts with that tenth of a second. Fallen silent (``faults``, which the handle sets), the thread
+writes nothing until it resumes: the reader's read blocks on the empty pipe, as on a hung interface, and the
+script goes on from where it stopped. Known limit: ALSA opens the pipe for reading with a blocking
 open, which waits for a writer; the simulator keeps one open from start to stop and removes the pcm and the pipe
 when it stops, but after a ``kill -9`` of the simulator, remove its run folder before opening the device again.
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from sim.audio import AlsaEndpoint
 from sim.audio_script import AudioScript
+from sim.faults import Faults
 from sim.registry import EndpointContext, register_endpoint
 
 PIPE_BUF = 4096
@@ -36,6 +39,8 @@ class LiveAlsaEndpoint(AlsaEndpoint):
         super().__init__(port, run_dir)
         self.raw = run_dir / "audio" / f"{self.name}.fifo"
         self.frames_fed = 0
+        self.silence = Faults()  # silent: nothing is fed until it resumes (the handle's faults)
+        self.faults = self.silence
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fd: int | None = None
@@ -74,6 +79,9 @@ class LiveAlsaEndpoint(AlsaEndpoint):
             for chunk in script.chunks():
                 data = memoryview(chunk.astype("<i2").tobytes())
                 while data and not self._stop.is_set():
+                    if self.silence.silent:
+                        self._stop.wait(WAIT_S / 4)
+                        continue
                     _, ready, _ = select.select([], [fd], [], WAIT_S)
                     if not ready:
                         continue

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.audio import alsa_env
+from sim.audio import AlsaEndpoint, SimAudioInput, alsa_env
 from sim.audio_feed import LiveAlsaEndpoint
 from sim.audio_script import AudioScript, Turn
 from sim.mjpeg import LiveVideoEndpoint
@@ -131,6 +131,43 @@ async def test_a_live_microphone_plays_its_script_to_a_reader_in_another_process
     expected = np.concatenate(list(script.chunks()))[: len(heard)]
     assert np.array_equal(heard, expected), "the reader gets the script's samples in order, none lost or repeated"
     assert np.abs(heard[:, 0]).max() > 8 * np.abs(heard[:, 1]).max(), "seat 1 speaks, seat 2 is room noise"
+
+
+def _drain(fd: int) -> int:
+    """Read what the pipe holds now; how many bytes."""
+    total = 0
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return total
+        if not chunk:
+            return total
+        total += len(chunk)
+
+
+async def test_a_live_microphone_falls_silent_and_resumes_where_it_stopped(tmp_path: Path) -> None:
+    script = AudioScript(channels=1, rate=16000, duration_s=2.0)
+    endpoint = LiveAlsaEndpoint("alsa:hung", tmp_path)
+    endpoint.open()
+    endpoint.publish(script)
+    handle = SimAudioInput(endpoint, script, {1: "judge"})
+    fd = os.open(endpoint.raw, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert {"silent", "resume"} <= set(handle.offers())
+        handle.fall_silent()
+        await asyncio.sleep(0.5)  # the feeder sees it within its 0.2 s wait for room in the pipe
+        _drain(fd)
+        fed = endpoint.frames_fed
+        await asyncio.sleep(0.5)
+        assert _drain(fd) == 0 and endpoint.frames_fed == fed, "a silent microphone delivers nothing"
+        handle.resume()
+        await asyncio.sleep(0.3)
+        assert _drain(fd) > 0 and endpoint.frames_fed > fed
+    finally:
+        os.close(fd)
+        endpoint.close()
+    assert "silent" not in SimAudioInput(AlsaEndpoint("alsa:files", tmp_path), script, {}).offers()
 
 
 async def test_courtroom_sim_serves_live_media_unless_asked_for_files(tmp_path: Path) -> None:
