@@ -41,6 +41,7 @@ from controller.room import Room
 from controller.signing import RoomKey
 from drivers.devices.events import DeviceEventName
 from drivers.recording.device import SoftwareRecorder
+from drivers.recording.engine import SEATS
 from drivers.recording.sealer import READ_ONLY, sha256_file
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,10 @@ class RecordingService:
                 continue
             for stream, counters in device.snapshot().get("streams", {}).items():
                 if counters.get("stalled"):
-                    message = f"{rec}: input {stream} sends nothing: black or silence is recorded"
+                    if stream == SEATS:
+                        message = f"{rec}: audio input {device.options.audio} sends nothing: silence is recorded"
+                    else:
+                        message = f"{rec}: video input {stream} sends nothing: black is recorded"
                     wanted[f"recording_input_stalled:{rec}:{stream}"] = (
                         "recording_input_stalled",
                         "warning",

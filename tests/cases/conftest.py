@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import REPO
-from tests.recording.conftest import court, recorder_changes  # noqa: F401 - the small recorded room
+from tests.recording.conftest import court, live_media, recorder_changes  # noqa: F401 - the small recorded room
 
 TOKEN = "s3cret-token-of-the-room"
 

@@ -50,12 +50,19 @@ def recorder_changes() -> dict[str, Any]:
 
 
 @pytest.fixture
+def live_media() -> bool:
+    """Whether the cameras are live MJPEG streams and the microphones live pipes (True), not files (tests
+    override this fixture)."""
+    return False
+
+
+@pytest.fixture
 async def court(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorder_changes: dict[str, Any]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorder_changes: dict[str, Any], live_media: bool
 ) -> AsyncIterator[RecordingCourt]:
     for key, value in alsa_env(tmp_path / "sim").items():
         monkeypatch.setenv(key, value)
-    sim = SimulatedRoom(ROOM, run_dir=tmp_path / "sim")
+    sim = SimulatedRoom(ROOM, run_dir=tmp_path / "sim", live=live_media)
     await sim.start()
     path = tmp_path / "room.yaml"
     sim.write_config(path)

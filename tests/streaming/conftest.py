@@ -10,7 +10,7 @@ import pytest
 from controller.streaming.config import StreamingConfig
 from controller.streaming.local_server import LocalRtmpServer, missing
 from controller.streaming.service import StreamService
-from tests.recording.conftest import RecordingCourt, court, recorder_changes  # noqa: F401 - fixtures
+from tests.recording.conftest import RecordingCourt, court, live_media, recorder_changes  # noqa: F401 - fixtures
 
 
 @pytest.fixture
