@@ -1,15 +1,19 @@
-"""A disk that fills, for real: a small tmpfs as the store; the forecast warns, then the critical alarm."""
+"""A disk that fills, for real: a small tmpfs as the store; the forecast warns, then the critical alarm. The forecast
+is the free space over the nominal rate until ``measure_after_s``, then over the rate the recording really writes."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from controller.recording.service import left
 from tests.recording.conftest import RecordingCourt
 
 
@@ -29,9 +33,14 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def recorder_changes(small_disk: Path) -> dict[str, Any]:
+def forecast() -> dict[str, Any]:
     # a nominal 36 MB an hour until a rate is measured (30 s): 23 MB free is about 38 min; warn below an hour
-    return {"store": str(small_disk / "store"), "reserve_mb": 1, "nominal_mbph": 36, "forecast_warn_s": 3600}
+    return {"nominal_mbph": 36, "forecast_warn_s": 3600}
+
+
+@pytest.fixture
+def recorder_changes(small_disk: Path, forecast: dict[str, Any]) -> dict[str, Any]:
+    return {"store": str(small_disk / "store"), "reserve_mb": 1, **forecast}
 
 
 async def test_the_disk_forecast_warns_then_the_critical_alarm_comes(court: RecordingCourt, small_disk: Path) -> None:
@@ -47,4 +56,39 @@ async def test_the_disk_forecast_warns_then_the_critical_alarm_comes(court: Reco
     await asyncio.to_thread(subprocess.run, fill, check=True, capture_output=True)
     await court.until(lambda: "disk_low:rec-soft" in court.alarms(), 10, "the critical alarm")
     assert court.alarms()["disk_low:rec-soft"].severity == "critical"
+    await court.hearing.execute("close", {}, "clerk")
+
+
+# nominally 10 kB an hour: 23 MB would last for years, far above the hour the warning starts at; after a second the
+# rate the small test room really writes (its cameras, composite and seat tracks) leaves a few minutes. A file
+# grows a fragment (a keyframe interval) at a time: short ones, so the size on disk follows the recording closely
+MEASURED = {"nominal_mbph": 0.01, "forecast_warn_s": 3600, "measure_after_s": 1.0, "gop_s": 0.5}
+
+
+@pytest.mark.parametrize("forecast", [MEASURED], ids=["measured"])
+async def test_the_forecast_uses_the_measured_rate_once_it_is_measured(court: RecordingCourt) -> None:
+    rec = court.recorder
+    reserve = rec.options.reserve_mb << 20
+    free = shutil.disk_usage(rec.store).free
+    nominal_s = (free - reserve) / (MEASURED["nominal_mbph"] * 1e6 / 3600)
+    assert rec.state.remaining_s == pytest.approx(nominal_s, rel=0.01), "before a recording: the nominal rate"
+    await court.hearing.execute("open", {"case_no": "D-2"}, "clerk")
+    await court.until(lambda: rec.state.transport == "record", 5, "recording")
+    started = time.monotonic()
+    await court.until(lambda: "disk_forecast:rec-soft" in court.alarms(), 10, "the forecast warning")
+    first = rec.state.remaining_s  # what the warning was raised on (its text stays until it clears)
+    assert first is not None and first < MEASURED["forecast_warn_s"]
+    alarm = court.alarms()["disk_forecast:rec-soft"]
+    assert alarm.severity == "warning" and f"{left(first)} left at this rate" in alarm.message
+
+    # at the next forecast (a poll), what the recording really wrote so far over the time it took: the forecast's
+    # rate, within what the moments of the readings, the fragment being written and a file being sealed make differ
+    before = rec.state.remaining_s
+    await court.until(lambda: rec.state.remaining_s != before, 5, "the next forecast")
+    remaining = rec.state.remaining_s
+    assert remaining is not None
+    written = sum(f.stat().st_size for f in (rec.store / str(rec.state.clip)).iterdir())
+    rate = written / (time.monotonic() - started)
+    expected = (shutil.disk_usage(rec.store).free - reserve) / rate
+    assert 0.67 < remaining / expected < 1.5, f"{remaining} s left, the rate written gives {expected:.0f} s"
     await court.hearing.execute("close", {}, "clerk")
