@@ -1,10 +1,12 @@
 """Replay (Art.7) in a real chromium: the clerk picks the hearing, clicks a mark, and the video element plays the
-composite segment that holds the mark from within a second of it (served with HTTP range requests)."""
+composite segment that holds the mark from within a second of it (served with HTTP range requests); then types the
+time the overlay showed (the room's time zone, not the browser's) and the video jumps there."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -36,6 +38,12 @@ async def test_replay_jumps_to_a_mark_in_chromium(court: RecordingCourt, tmp_pat
     holder = next(s for s in segments if s["stream"] == "composite" and s["start_ts"] <= mark["ts"] < s["end_ts"])
     expected = (mark["ts"] - holder["start_ts"]) / 1000
     assert holder["index"] >= 2, "the mark is past the first segment: the jump must pick the right file"
+    # the clock time the overlay showed a second after the first segment's end: typed, it opens the next one
+    first = next(s for s in segments if s["stream"] == "composite" and s["index"] == 1)
+    typed_ms = (first["end_ts"] // 1000 + 1) * 1000
+    typed = datetime.fromtimestamp(typed_ms / 1000, court.room.config.room.zone).strftime("%H:%M:%S")
+    at_typed = next(s for s in segments if s["stream"] == "composite" and s["start_ts"] <= typed_ms < s["end_ts"])
+    typed_offset = (typed_ms - at_typed["start_ts"]) / 1000
 
     users = tmp_path / "users.yaml"
     add_user(users, "clerk1", "clerk", "clerk-password-1")
@@ -55,6 +63,13 @@ async def test_replay_jumps_to_a_mark_in_chromium(court: RecordingCourt, tmp_pat
                 assert part.status == 206 and len(await part.read()) == 100
             async with http.get(console.url.rstrip("/") + "/replay/files/rec-soft/../../state/journal.sqlite") as bad:
                 assert bad.status == 404
+            at = console.url + f"api/replay/hearings/{opened['hearing_id']}/at"
+            async with http.get(at, params={"stream": "composite", "time": typed}) as found:
+                body = await found.json()
+            assert body["ts"] == typed_ms and body["segment"]["file"] == at_typed["file"]
+            assert body["offset_s"] == pytest.approx(typed_offset, abs=0.001)
+            async with http.get(at, params={"stream": "composite", "time": "25:00"}) as refused:
+                assert refused.status == 400
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             try:
@@ -75,6 +90,15 @@ async def test_replay_jumps_to_a_mark_in_chromium(court: RecordingCourt, tmp_pat
                 src = await page.evaluate("document.getElementById('replay-video').getAttribute('src')")
                 current = await page.evaluate("document.getElementById('replay-video').currentTime")
                 width = await page.evaluate("document.getElementById('replay-video').videoWidth")
+                await page.fill("#replay-time", typed)
+                await page.get_by_test_id("replay-go").click()
+                await page.wait_for_function(
+                    "file => { const v = document.getElementById('replay-video');"
+                    " return v.getAttribute('src').endsWith(file) && v.readyState >= 2 && !v.seeking; }",
+                    arg=at_typed["file"],
+                    timeout=10_000,
+                )
+                typed_current = await page.evaluate("document.getElementById('replay-video').currentTime")
             finally:
                 await browser.close()
     finally:
@@ -82,4 +106,5 @@ async def test_replay_jumps_to_a_mark_in_chromium(court: RecordingCourt, tmp_pat
     assert src.endswith(holder["file"])
     assert width == 320
     assert abs(current - expected) < 1.0, f"currentTime {current:.2f} s, the mark is at {expected:.2f} s"
+    assert abs(typed_current - typed_offset) < 1.0, f"currentTime {typed_current:.2f} s, typed {typed_offset:.2f} s"
     assert now_ms() > mark["ts"]

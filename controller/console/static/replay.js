@@ -1,9 +1,11 @@
 // The replay view: pick a hearing and a picture, jump to a mark or a wall-clock time; the browser's video element
-// plays the segment that holds it from the right offset (the server answers range requests).
+// plays the segment that holds it from the right offset (the server answers range requests). The server finds the
+// segment and the offset (GET .../at), and reads a typed time in the room's time zone, as the overlay shows it;
+// the page shows its times in that zone too.
 import { errorText, getLanguage, markText, t, translate } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { segments: [], marks: [], target: null };
+const state = { segments: [], marks: [], target: null, hearing: null, zone: undefined };
 window.replay = state; // read by the tests
 
 async function getJson(url) {
@@ -14,7 +16,8 @@ async function getJson(url) {
 }
 
 function clock(ts) {
-  return new Date(ts).toLocaleTimeString(getLanguage() === "en" ? "en-GB" : "zh-CN", { hour12: false });
+  const lang = getLanguage() === "en" ? "en-GB" : "zh-CN";
+  return new Date(ts).toLocaleTimeString(lang, { hour12: false, timeZone: state.zone });
 }
 
 function status(text) {
@@ -22,7 +25,8 @@ function status(text) {
 }
 
 async function loadHearings() {
-  const { hearings } = await getJson("/api/replay/hearings");
+  const { hearings, timezone } = await getJson("/api/replay/hearings");
+  state.zone = timezone;
   const select = $("replay-hearing");
   select.replaceChildren(...hearings.map((h) => new Option(`${h.case_no || h.hearing_id} · ${clock(h.ts)}`, h.hearing_id)));
   if (hearings.length) await loadHearing(hearings[0].hearing_id);
@@ -31,6 +35,8 @@ async function loadHearings() {
 
 async function loadHearing(id) {
   const data = await getJson(`/api/replay/hearings/${encodeURIComponent(id)}`);
+  state.hearing = id;
+  state.zone = data.timezone;
   state.segments = data.segments;
   state.marks = data.marks;
   $("replay-stream").replaceChildren(...data.streams.map((s) => new Option(s, s)));
@@ -41,34 +47,33 @@ async function loadHearing(id) {
       button.type = "button";
       button.dataset.testid = `replay-mark-${i}`;
       button.textContent = `${clock(m.ts)} ${markText(m.text)}`;
-      button.addEventListener("click", () => jump(m.ts));
+      button.addEventListener("click", () => jump({ ts: String(m.ts) }));
       item.append(button);
       return item;
     }),
   );
-  const first = data.segments[0];
-  if (first) {
-    const day = new Date(first.start_ts);
-    $("replay-time").value = day.toTimeString().slice(0, 8);
-    state.day = day;
-  }
+  $("replay-time").value = data.start_time;
   status(t("replay.loaded", { segments: data.segments.length, marks: data.marks.length }));
 }
 
-function segmentAt(ts) {
-  const stream = $("replay-stream").value;
-  const mine = state.segments.filter((s) => s.stream === stream).sort((a, b) => a.start_ts - b.start_ts);
-  return mine.find((s) => s.start_ts <= ts && ts < s.end_ts) || mine.find((s) => s.start_ts >= ts) || null;
-}
-
-function jump(ts) {
-  const segment = segmentAt(ts);
+// query: { ts } (a mark's moment, ms) or { time } (HH:MM:SS in the room's time zone)
+async function jump(query) {
+  if (!state.hearing) return;
+  const params = new URLSearchParams({ stream: $("replay-stream").value, ...query });
+  let found;
+  try {
+    found = await getJson(`/api/replay/hearings/${encodeURIComponent(state.hearing)}/at?${params}`);
+  } catch (err) {
+    status(err.message);
+    return;
+  }
+  const segment = found.segment;
   if (!segment) {
     status(t("replay.nothing"));
     return;
   }
-  const offset = Math.max(0, (ts - segment.start_ts) / 1000);
-  state.target = { ts, url: segment.url, offset };
+  const offset = found.offset_s;
+  state.target = { ts: found.ts, url: segment.url, offset };
   const video = $("replay-video");
   const seek = () => {
     video.currentTime = offset;
@@ -83,11 +88,8 @@ function jump(ts) {
 }
 
 function jumpToTime() {
-  const [h, m, s] = $("replay-time").value.split(":").map(Number);
-  if (!state.day || Number.isNaN(h)) return;
-  const at = new Date(state.day);
-  at.setHours(h, m || 0, s || 0, 0);
-  jump(at.getTime());
+  const time = $("replay-time").value;
+  if (time) jump({ time });
 }
 
 document.documentElement.lang = getLanguage();
