@@ -77,7 +77,6 @@ class SoftwareRecorder(Recorder):
         self._started_mono = 0.0
         self._streams: dict[str, dict[str, Any]] = {}
         self._rate_bps: float | None = None
-        self._closed_bytes = 0
         self._stopping: set[asyncio.Task[None]] = set()
         self._connected = False
         self.stream: StreamSink | None = None  # the live stream, fed by the running recording
@@ -158,7 +157,8 @@ class SoftwareRecorder(Recorder):
         if engine is not None and self.state.transport == "record":
             elapsed = time.monotonic() - self._started_mono
             if elapsed >= self.options.measure_after_s:
-                written = self._closed_bytes + sum(_size(w.current_path) for w in engine.writers.values())
+                # each stream's closed files and the one it writes: a closed file counts before it is sealed
+                written = sum(w.counters.bytes + _size(w.current_path) for w in engine.writers.values())
                 if written > 0:
                     self._rate_bps = written / elapsed
         if self._rate_bps:
@@ -205,7 +205,7 @@ class SoftwareRecorder(Recorder):
             lambda message: self._from_thread(loop, self._engine_failed, engine, message),
         )
         await asyncio.to_thread(engine.start, self._sizes())
-        self.engine, self._started_mono, self._closed_bytes = engine, time.monotonic(), 0
+        self.engine, self._started_mono = engine, time.monotonic()
         self.state.transport, self.state.clip, self.state.timecode = "record", folder.name, "00:00:00:00"
         self._streams = engine.counters()
         if self.snapshot() != before:
@@ -296,7 +296,6 @@ class SoftwareRecorder(Recorder):
             log.warning("recording: a result arrived after the loop closed: %s", args)
 
     def _segment_closed(self, closed: ClosedFile) -> None:
-        self._closed_bytes += closed.bytes
         self._emit(
             DeviceEventName.SEGMENT_CLOSED,
             stream=closed.stream,

@@ -10,6 +10,7 @@ sealer (hash, read-only) before it is reported.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -90,7 +91,7 @@ class Counters:
     frames: int = 0
     dropped: int = 0
     samples: int = 0
-    bytes: int = 0
+    bytes: int = 0  # of this stream's closed files (the open one's size is on disk: ``current_path``)
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -247,8 +248,8 @@ class StreamWriter:
     def _close(self, end_ts_ms: int, complete: bool) -> None:
         container, closed = self._container, self._file
         self._container, self._file, self._vstream, self._astreams = None, None, None, []
-        self.current_path = None
         if container is None or closed is None:
+            self.current_path = None
             return
         try:
             for stream in container.streams:
@@ -262,6 +263,9 @@ class StreamWriter:
         except Exception as exc:
             complete = False
             log.error("recording stream %s: closing %s failed: %s", self.name, closed.path, exc)
+        with contextlib.suppress(OSError):  # written from now on, not once sealed: the forecast must not dip at a cut
+            self.counters.bytes += closed.path.stat().st_size
+        self.current_path = None
         closed.end_ts_ms = max(end_ts_ms, closed.start_ts_ms)
         closed.complete = complete
         self.on_closed(closed)
