@@ -6,6 +6,9 @@ the file is copied to the backup store and the copy verified by hash (``recordin
 failed is retried every ``RETRY_S``. Copies (and the manifest's copy) run one at a time in a thread of their own,
 never under the manifest's lock: a backup store that hangs (a NAS that stopped answering) holds only its copies,
 which are then late, while segments are still sealed, journaled and the daemon's other work in threads goes on.
+A restarted daemon goes on with the manifest on disk (it verifies with the room's key, or it is not rewritten)
+and copies what the backup store still lacks; a stop waits for the sealing, and for copies only
+``STOP_COPY_WAIT_S`` (the next start makes those that were cut off).
 The watchdog asks ``alarms()``: a failed or late backup copy, the disk
 forecast ("2 h 10 min left at this rate"), a stalled input or dropped frames are warnings; they never stop a
 recording (a stopped recorder is the watchdog's own critical ``not_recording``).
@@ -19,7 +22,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +34,17 @@ from controller.hearing.watchdog import Wanted
 from controller.journal import Journal, Kind
 from controller.model import DeviceEvent
 from controller.recording.manifest import (
+    MANIFESTS,
     RecordingError,
+    canonical,
+    load_manifest,
     manifest_path,
     new_manifest,
     sign,
     write_manifest,
 )
 from controller.room import Room
-from controller.signing import RoomKey
+from controller.signing import RoomKey, verify_signature
 from drivers.devices.events import DeviceEventName
 from drivers.recording.device import SoftwareRecorder
 from drivers.recording.engine import SEATS
@@ -47,6 +53,7 @@ from drivers.recording.sealer import READ_ONLY, sha256_file
 log = logging.getLogger(__name__)
 
 RETRY_S = 10.0
+STOP_COPY_WAIT_S = 10.0  # a stop waits this long for backup copies (a hung backup store must not hold it)
 
 
 def copy_verified(src: Path, dst: Path, sha256: str) -> None:
@@ -103,10 +110,11 @@ class RecordingService:
                 device.label.zone = room.config.room.zone
                 device.case_source = lambda: hearing.case_no
                 self.recorders[device_id] = device
-        self.manifests: dict[tuple[str, str], dict[str, Any]] = {}
+        self.manifests: dict[tuple[str, str], dict[str, Any] | None] = {}  # None: on disk, not ours to rewrite
         self.pending: dict[tuple[str, str], Pending] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # sealing
+        self._copies: set[asyncio.Task[None]] = set()  # backup copies (a hung backup store never holds a stop)
         self._retry: asyncio.Task[None] | None = None
         self._copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-backup")
         if self.recorders:
@@ -117,6 +125,7 @@ class RecordingService:
     def start(self) -> None:
         if self.recorders:
             self._retry = asyncio.create_task(self._retry_loop(), name="recording-backup-retry")
+            self._spawn(self._copies, self._resume_copies(), "recording-backup-resume")
 
     async def stop(self) -> None:
         """Finish the segments being sealed (a stopping recorder closes its last ones first)."""
@@ -126,22 +135,29 @@ class RecordingService:
             await asyncio.gather(self._retry, return_exceptions=True)
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._copies:
+            _, cut = await asyncio.wait(set(self._copies), timeout=STOP_COPY_WAIT_S)
+            if cut:
+                log.warning("recording: %d backup copies unfinished at the stop; the next start makes them", len(cut))
+                for task in cut:
+                    task.cancel()
         self._copier.shutdown(wait=False)
 
     async def settle(self) -> None:
         """Wait for the segments being sealed and copied (tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._tasks or self._copies:
+            await asyncio.gather(*self._tasks, *self._copies, return_exceptions=True)
+
+    def _spawn(self, tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     # -- segments --------------------------------------------------------------------------------------------
     def _device_event(self, device_id: str, event: DeviceEvent) -> None:
         if device_id in self.recorders and event.event == DeviceEventName.SEGMENT_CLOSED:
             hearing_id = self.hearing.hearing_id or f"{self.room.room_id}-no-hearing"
-            task = asyncio.get_running_loop().create_task(
-                self._seal(device_id, hearing_id, dict(event.data)), name=f"seal:{device_id}"
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._tasks, self._seal(device_id, hearing_id, dict(event.data)), f"seal:{device_id}")
 
     async def _seal(self, recorder: str, hearing_id: str, data: dict[str, Any]) -> None:
         device = self.recorders[recorder]
@@ -152,23 +168,68 @@ class RecordingService:
             "backup": None,
         }
         async with self._locks.setdefault(hearing_id, asyncio.Lock()):
-            manifest = self._manifest(device, hearing_id)
-            manifest["segments"].append(segment)
-            await self._write(device, hearing_id, manifest)
-            if self.journal is not None:
+            manifest = await self._manifest(device, hearing_id)
+            if manifest is not None:
+                manifest["segments"].append(segment)
+                await self._write(device, hearing_id, manifest)
+            if self.journal is not None:  # the journal's row chains the hash whatever became of the manifest
                 await self.journal.append(Kind.RECORDING_SEGMENT, segment, actor=recorder, hearing_id=hearing_id)
         if device.backup is not None:
             key = (recorder, str(segment["file"]))
             self.pending[key] = Pending(
                 recorder, hearing_id, str(segment["file"]), str(segment["sha256"]), time.monotonic()
             )
-            await self._back_up(key)
+            self._spawn(self._copies, self._back_up(key), f"backup:{recorder}")
 
-    def _manifest(self, device: SoftwareRecorder, hearing_id: str) -> dict[str, Any]:
+    async def _manifest(self, device: SoftwareRecorder, hearing_id: str) -> dict[str, Any] | None:
+        """The hearing's manifest: the one this run keeps, else the one on disk (a daemon restarted mid-hearing
+        goes on with it, never over it), else a new one. None when the file on disk cannot be read or does not
+        verify with the room's key: it is left as it is, said in the log, and the journal keeps the hashes."""
         key = (str(device.store), hearing_id)
         if key not in self.manifests:
-            self.manifests[key] = new_manifest(hearing_id, self.room.room_id, self.hearing.case_no, self.key)
+            try:
+                self.manifests[key] = await asyncio.to_thread(self._on_disk, device.store, hearing_id)
+            except RecordingError as exc:
+                log.error("recording: %s; its segments are in the journal only", exc)
+                self.manifests[key] = None
         return self.manifests[key]
+
+    def _on_disk(self, store: Path, hearing_id: str) -> dict[str, Any]:
+        path = manifest_path(store, hearing_id)
+        if not path.exists():
+            return new_manifest(hearing_id, self.room.room_id, self.hearing.case_no, self.key)
+        manifest = load_manifest(path)
+        signature = manifest.get("signature")
+        if not isinstance(signature, str) or not verify_signature(self.key.public, canonical(manifest), signature):
+            raise RecordingError(f"manifest {path} does not verify with the room's key: not rewritten")
+        return manifest
+
+    async def _resume_copies(self) -> None:
+        """At start: every sealed segment of the stores' manifests that the backup store lacks is copied (a stop
+        or a crash cut those copies off)."""
+        for recorder, device in self.recorders.items():
+            if device.backup is None:
+                continue
+            found = await asyncio.to_thread(self._unbacked, recorder, device.store)
+            for hearing_id, segment in found:
+                key = (recorder, str(segment["file"]))
+                self.pending[key] = Pending(
+                    recorder, hearing_id, str(segment["file"]), str(segment["sha256"]), time.monotonic()
+                )
+                await self._back_up(key)
+
+    def _unbacked(self, recorder: str, store: Path) -> list[tuple[str, dict[str, Any]]]:
+        out = []
+        for path in sorted((store / MANIFESTS).glob("*.json")):
+            try:
+                manifest = load_manifest(path)
+            except RecordingError as exc:
+                log.warning("recording: %s", exc)
+                continue
+            for segment in manifest["segments"]:
+                if segment.get("recorder") == recorder and not segment.get("backup") and segment.get("sha256"):
+                    out.append((str(manifest.get("hearing_id", path.stem)), segment))
+        return out
 
     async def _write(self, device: SoftwareRecorder, hearing_id: str, manifest: dict[str, Any]) -> None:
         sign(manifest, self.key)
@@ -187,10 +248,12 @@ class RecordingService:
             pending.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
             self._record(Kind.RECORDING_BACKUP, {"file": pending.file, "ok": False, "error": pending.error}, pending)
             return
-        del self.pending[key]
+        self.pending.pop(key, None)  # (a copy resumed at start may race the sealing's own)
         self._record(Kind.RECORDING_BACKUP, {"file": pending.file, "ok": True, "sha256": pending.sha256}, pending)
         async with self._locks.setdefault(pending.hearing_id, asyncio.Lock()):
-            manifest = self._manifest(device, pending.hearing_id)
+            manifest = await self._manifest(device, pending.hearing_id)
+            if manifest is None:
+                return
             for segment in manifest["segments"]:
                 if segment["file"] == pending.file and segment["recorder"] == pending.recorder:
                     segment["backup"] = {"verified": True, "ts": int(time.time() * 1000)}
