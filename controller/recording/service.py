@@ -23,7 +23,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from controller.hearing.service import HearingService
 from controller.hearing.watchdog import Wanted
 from controller.journal import Journal, Kind
 from controller.model import DeviceEvent
+from controller.recording.copier import Copier
 from controller.recording.manifest import (
     MANIFESTS,
     RecordingError,
@@ -116,7 +116,7 @@ class RecordingService:
         self._tasks: set[asyncio.Task[None]] = set()  # sealing
         self._copies: set[asyncio.Task[None]] = set()  # backup copies (a hung backup store never holds a stop)
         self._retry: asyncio.Task[None] | None = None
-        self._copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-backup")
+        self._copier = Copier()  # a daemon thread: a copy stuck on a hung backup store never holds the exit
         if self.recorders:
             room.bus.subscribe("recording", DeviceEventRaised, lambda e: self._device_event(e.device_id, e.event))
             hearing.watchdog.sources.append(self.alarms)
@@ -141,7 +141,7 @@ class RecordingService:
                 log.warning("recording: %d backup copies unfinished at the stop; the next start makes them", len(cut))
                 for task in cut:
                     task.cancel()
-        self._copier.shutdown(wait=False)
+        self._copier.close()
 
     async def settle(self) -> None:
         """Wait for the segments being sealed and copied (tests)."""
@@ -264,7 +264,7 @@ class RecordingService:
 
     async def _in_backup(self, fn: Callable[..., None], *args: Any) -> None:
         """Run ``fn(*args)`` on the backup store in the copier's thread (one at a time, in the order asked)."""
-        await asyncio.get_running_loop().run_in_executor(self._copier, fn, *args)
+        await self._copier.run(fn, *args)
 
     def _record(self, kind: Kind, data: dict[str, Any], pending: Pending) -> None:
         if self.journal is not None:
