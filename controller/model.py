@@ -88,6 +88,7 @@ class RecordingStream(BaseModel):
     frames: int  # pictures written (0 for the seat tracks)
     dropped: int  # pictures the encoder could not take in time
     samples: int  # audio samples written
+    audio_lost_ms: int = 0  # sound dropped because the encoder was a minute behind (never silently)
     failed: str | None = None  # why the stream stopped (a full disk)
     frames_in: int | None = None  # frames the camera delivered
     repeated: int | None = None  # written pictures that repeat the previous camera frame

@@ -312,7 +312,10 @@ class RecordingService:
                         rec,
                         message,
                     )
-                if counters.get("dropped"):
-                    message = f"{rec}: {counters['dropped']} frames of {stream} dropped (the encoder falls behind)"
+                if counters.get("dropped") or counters.get("audio_lost_ms"):
+                    lost = [f"{counters['dropped']} frames"] if counters.get("dropped") else []
+                    if counters.get("audio_lost_ms"):
+                        lost.append(f"{counters['audio_lost_ms'] / 1000:g} s of sound")
+                    message = f"{rec}: {' and '.join(lost)} of {stream} dropped (the encoder falls behind)"
                     wanted[f"frames_dropped:{rec}:{stream}"] = ("frames_dropped", "warning", rec, message)
         return wanted

@@ -206,7 +206,7 @@ class Engine:
             self.audio.remove_block_tap(self._audio_tap)
         for writer in self.writers.values():
             if writer.thread.is_alive():
-                writer.put(End(self.end_ts), timeout=60)
+                writer.put(End(self.end_ts))
         for writer in self.writers.values():
             if writer.thread.is_alive():
                 writer.thread.join()
@@ -293,7 +293,7 @@ class Engine:
                         segment = frame_index // self.frames_per_segment + 1
                         cut = Cut(segment, self._wall_ms(at - (end - cursor) / self.rate))
                         for writer in self.writers.values():
-                            writer.put(cut, timeout=self.options.queue_s)
+                            writer.put(cut)
                 position = end
                 self.stats.samples = position
                 self.end_ts = self._wall_ms(at)
@@ -310,10 +310,10 @@ class Engine:
         mix = picked.sum(axis=1) / math.sqrt(max(1, len(columns)))
         mix16 = np.clip(mix, -32768, 32767).astype(np.int16).reshape(-1, 1)
         if seats is not None:
-            seats.put(np.concatenate([picked.astype(np.int16), mix16], axis=1), timeout=self.options.queue_s)
+            seats.put(np.concatenate([picked.astype(np.int16), mix16], axis=1))
         for name, writer in self.writers.items():
             if name != SEATS:
-                writer.put(mix16, timeout=self.options.queue_s)
+                writer.put(mix16)
         for sink in self.sinks:
             sink.put_audio(mix16)
 
@@ -383,6 +383,7 @@ class Engine:
             entry: dict[str, Any] = {
                 "frames": writer.counters.frames,
                 "dropped": writer.counters.dropped,
+                "audio_lost_ms": writer.counters.audio_lost_ms,
                 "samples": writer.counters.samples,
                 "failed": writer.failed,
             }

@@ -1,8 +1,11 @@
 """One output stream written segment after segment in a thread of its own: PyAV (libx264, AAC, FLAC) encodes.
 
-A stream is a camera, the composite, or the seat tracks. Items come in master-clock order through a bounded
-queue: pictures, audio, ``Cut`` (close this segment, the next one starts here) and ``End``. Pictures that find
-the queue full are dropped and counted (the encoder cannot keep up); audio and cuts wait. Pictures are H.264 in
+A stream is a camera, the composite, or the seat tracks. Items come in master-clock order through one queue:
+pictures, audio, ``Cut`` (close this segment, the next one starts here) and ``End``. The master clock never
+waits for an encoder: pictures beyond ``queue_items`` waiting are dropped and counted (the encoder cannot keep
+up); audio beyond ``AUDIO_WAITING_S`` of sound waiting is dropped and counted (``audio_lost_ms``: an encoder
+stuck that long, e.g. on a disk that hangs); cuts and the end are never dropped, so every stream's segments
+stay cut on the same sample. Pictures are H.264 in
 fragmented MP4 (a fragment per keyframe: a kill -9 leaves a playable file missing at most ``gop_s``), with the
 mix as AAC; the seat tracks are one FLAC track per seat plus the mix in Matroska. A closed file goes to the
 sealer (hash, read-only) before it is reported.
@@ -26,6 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
+
+AUDIO_WAITING_S = 60.0  # sound an encoder may fall behind by before it is dropped (and counted): bounded memory
 
 Frame = NDArray[np.uint8]
 Samples = NDArray[np.int16]  # (frames, channels)
@@ -92,6 +97,7 @@ class Counters:
     dropped: int = 0
     samples: int = 0
     bytes: int = 0  # of this stream's closed files (the open one's size is on disk: ``current_path``)
+    audio_lost_ms: int = 0  # sound dropped because the encoder was AUDIO_WAITING_S behind
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -124,7 +130,12 @@ class StreamWriter:
         self.on_error = on_error
         self.counters = Counters()
         self.failed: str | None = None
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_items)
+        self._queue: queue.Queue[Any] = queue.Queue()  # bounded per kind below, never blocking the clock
+        self._picture_limit = queue_items
+        self._audio_limit = round(AUDIO_WAITING_S * audio.rate) if audio is not None else 0
+        self._waiting = threading.Lock()
+        self._pictures_waiting = 0
+        self._samples_waiting = 0
         self._container: Any = None
         self._vstream: Any = None
         self._astreams: list[Any] = []
@@ -137,20 +148,32 @@ class StreamWriter:
     # -- from the master thread --------------------------------------------------------------------------------
     def put_picture(self, picture: Picture) -> bool:
         """Queue one frame; False (and counted as dropped) when the encoder is a whole queue behind."""
-        try:
-            self._queue.put_nowait(picture)
-        except queue.Full:
-            self.counters.dropped += 1
-            return False
+        with self._waiting:
+            if self._pictures_waiting >= self._picture_limit:
+                self.counters.dropped += 1
+                return False
+            self._pictures_waiting += 1
+        self._queue.put_nowait(picture)
         return True
 
-    def put(self, item: Samples | Cut | End, timeout: float) -> bool:
-        """Queue audio or a cut, waiting up to ``timeout``; False when it could not be queued."""
-        try:
-            self._queue.put(item, timeout=timeout)
-        except queue.Full:
-            return False
+    def put(self, item: Samples | Cut | End) -> bool:
+        """Queue audio, a cut or the end without waiting; False (audio only, counted in ``audio_lost_ms``) when
+        the encoder is ``AUDIO_WAITING_S`` of sound behind."""
+        if not isinstance(item, (Cut, End)) and self.audio is not None:
+            with self._waiting:
+                if self._samples_waiting + len(item) > self._audio_limit:
+                    self.counters.audio_lost_ms += round(len(item) * 1000 / self.audio.rate)
+                    return False
+                self._samples_waiting += len(item)
+        self._queue.put_nowait(item)
         return True
+
+    def _taken(self, item: object) -> None:
+        with self._waiting:
+            if isinstance(item, Picture):
+                self._pictures_waiting -= 1
+            elif not isinstance(item, (Cut, End)):
+                self._samples_waiting -= len(item)  # type: ignore[arg-type]
 
     def start(self, index: int, ts_ms: int) -> None:
         self._index, self._start_ts = index, ts_ms
@@ -160,6 +183,7 @@ class StreamWriter:
     def _run(self) -> None:
         while True:
             item = self._queue.get()
+            self._taken(item)
             if self.failed is not None and not isinstance(item, End):
                 continue  # drained: a failed stream keeps nobody waiting
             try:

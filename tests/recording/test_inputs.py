@@ -5,12 +5,14 @@ send again; an encoder that cannot keep up drops pictures, counted, and that is 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import av
 import numpy as np
 import pytest
 
+from controller.recording.manifest import load_manifest, manifest_path
 from drivers.recording.overlay import overlay_box
 from tests.recording.conftest import RecordingCourt
 
@@ -89,8 +91,10 @@ async def test_a_camera_and_the_audio_interface_that_fall_silent_are_warned_abou
 
 
 # a composite no PC encodes in time on one thread: 4K at 60 fps with libx264's slowest allowed preset (about a
-# tenth of real time here); a small queue, so the pictures left in it are soon encoded at the close
-HEAVY = {"fps": 60, "preset": "medium", "queue_s": 0.05, "composite": {"width": 3840, "height": 2160, "layout": "2x2"}}
+# tenth of real time here); a small queue, so the pictures left in it are soon encoded at the close; a segment a
+# second, so cuts reach the composite while its encoder is behind
+HEAVY = {"fps": 60, "preset": "medium", "queue_s": 0.05, "segment_s": 1.0,
+         "composite": {"width": 3840, "height": 2160, "layout": "2x2"}}  # fmt: skip
 
 
 @pytest.mark.parametrize("recorder_changes", [HEAVY], ids=["4k-composite"])
@@ -104,6 +108,7 @@ async def test_pictures_an_encoder_cannot_keep_up_with_are_dropped_counted_and_w
     alarm = court.alarms()["frames_dropped:rec-soft:composite"]
     assert alarm.severity == "warning" and "frames of composite dropped (the encoder falls behind)" in alarm.message
     assert rec.state.transport == "record" and court.hearing.state().recording == "recording"
+    await asyncio.sleep(4)  # a few more one-second segments, cut while the composite's encoder is behind
     await court.hearing.execute("close", {}, "clerk")
     await court.until(lambda: rec.state.transport == "stopped", 30, "stopped")
     streams = rec.snapshot()["streams"]
@@ -111,3 +116,11 @@ async def test_pictures_an_encoder_cannot_keep_up_with_are_dropped_counted_and_w
     assert composite["dropped"] > 0 and judge["dropped"] == 0, "the small camera streams keep up"
     # every picture the clock made for the composite was either encoded or counted as dropped
     assert composite["frames"] + composite["dropped"] == judge["frames"]
+    # the cuts were not dropped with the pictures: every stream's segments start on the same sample
+    await court.recording.settle()
+    segments = load_manifest(manifest_path(rec.store, court.hearing.state().hearing_id))["segments"]
+    cuts: dict[str, list[tuple[int, int]]] = {}
+    for s in segments:
+        cuts.setdefault(s["stream"], []).append((s["index"], s["start_ts"]))
+    cuts = {name: sorted(found) for name, found in cuts.items()}
+    assert len(cuts["composite"]) >= 4 and all(found == cuts["composite"] for found in cuts.values()), cuts
