@@ -221,7 +221,9 @@ class Interruption(BaseModel):
     reason: Literal["recess", "non_public_evidence", "mediation", "fault"]
     label: str  # the reason in Chinese, as the record names it
     since_ts: int
-    note: str = ""
+    note: str = ""  # as typed; for an interruption the controller declared itself, its raw English
+    note_key: str | None = None  # that declared note's words: the catalogue's note.<key> (console) ...
+    note_fields: dict[str, Any] = Field(default_factory=dict)  # ... and their fields (device ids, not names)
 
 
 AlarmKind = Literal[

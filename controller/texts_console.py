@@ -65,6 +65,12 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "kind.audio_input": ("音频输入", "Audio input"),
     "kind.video_input": ("视频输入", "Video input"),
     # device states
+    "note.recording_affected": (
+        "控制系统未运行期间录像受到影响：{recorders}",
+        "recording affected while the controller was not running: {recorders}",
+    ),
+    "note.reports": ("{device}报告状态为{transport}", "{device} reports {transport}"),
+    "note.and": ("、", ", "),
     "transport.stopped": ("已停止", "stopped"),
     "transport.record": ("录像中", "recording"),
     "transport.play": ("回放中", "playing"),

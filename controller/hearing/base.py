@@ -102,7 +102,14 @@ class HearingBase(ABC):
         if span is None:
             return None
         return Interruption.model_validate(
-            {"reason": span.reason, "label": span.label, "since_ts": span.from_ts, "note": span.note}
+            {
+                "reason": span.reason,
+                "label": span.label,
+                "since_ts": span.from_ts,
+                "note": span.note,
+                "note_key": span.note_key,
+                "note_fields": span.note_fields,
+            }
         )
 
     @property

@@ -14,6 +14,7 @@ from playwright.async_api import Browser, Page, expect
 
 from controller import texts
 from controller.cases.config import CaseSystemConfig
+from controller.hearing.restore import verify_recording
 from tests.cases.conftest import CaseSystemProcess, case_system  # noqa: F401 - fixture
 from tests.console.conftest import NAMES, USERS, ConsoleRig, console_room
 from tests.console.looks import (
@@ -307,3 +308,28 @@ async def test_state_colours_are_readable(browser: Browser, rig: ConsoleRig) -> 
             low.append(f"{s['what']}: {ratio:.2f} < {need}")
     assert len(samples) > 20
     assert low == [], low
+
+
+async def test_an_interruption_the_controller_declared_reads_in_the_pages_language(
+    browser: Browser, rig: ConsoleRig
+) -> None:
+    """After a restart the controller declares a fault interruption itself when a recorder was found stopped; its
+    note (raw English with device ids in the journal) is shown in the page's words with the device's name."""
+    await rig.hearing.execute("open", {"case_no": "(2025)京0105民初5678号"}, actor="test")
+    await rig.until(lambda: rig.hearing.state().recorders.get("rec-backup") == "record", 10, "rec-backup recording")
+    rig.hearing.hold_recovery()  # as restore() does: nothing is restarted before the judgement
+    rig.sim.device("rec-backup").press_stop()  # type: ignore[attr-defined]
+    await rig.until(lambda: rig.hearing.state().recorders.get("rec-backup") != "record", 10, "rec-backup stopped")
+    await verify_recording(rig.hearing, timeout_s=5)
+    interruption = rig.hearing.state().interruption
+    assert interruption is not None and interruption.note_key == "recording_affected", interruption
+    said = (("zh-CN", "控制系统未运行期间录像受到影响", "已停止"), ("en", "recording affected", "stopped"))
+    for lang, words, raw in said:
+        page = await login_at(browser, rig, "clerk", "desktop", lang)
+        shown = page.get_by_test_id("interruption")
+        await expect(shown).to_contain_text(words)
+        await expect(shown).to_contain_text(raw)
+        text = await shown.inner_text()
+        assert "rec-backup" not in text and (lang == "en" or "reports" not in text), text
+        assert ("备份录像机" if lang == "zh-CN" else "Backup recorder") in text, text  # the device by its name
+        await page.context.close()

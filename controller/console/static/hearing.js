@@ -7,6 +7,17 @@ import {
 } from "/static/core.js";
 import { setRinging } from "/static/sound.js";
 
+// An interruption's note: as the person typed it, or, for one the controller declared itself (recorders found
+// stopped at its restart), its words in the page's language with device names; the raw English stays in the journal.
+function interruptionNote(i) {
+  if (i.note_key && tOr("note." + i.note_key, "")) {
+    const recorders = Object.entries(i.note_fields?.recorders || {}).map(([id, transport]) =>
+      t("note.reports", { device: deviceName(id), transport: tOr("transport." + transport, transport) }));
+    return ` (${t("note." + i.note_key, { recorders: recorders.join(t("note.and")) })})`;
+  }
+  return i.note ? ` (${i.note})` : "";
+}
+
 // Alarms that ring until a clerk acknowledges them.
 const SOUNDING = ["not_recording", "journal_unavailable"];
 
@@ -140,7 +151,7 @@ function renderPanel() {
     h("div", { class: "case-no" }, hs.case_no ? t("hearing.case", { case_no: hs.case_no }) : t("hearing.no_case")),
     hs.title ? h("div", { class: "case-title" }, hs.title) : null,
     hs.parties.length ? h("div", { class: "case-parties" }, hs.parties.join(" · ")) : null,
-    hs.interruption ? h("div", { class: "interruption", "data-testid": "interruption" }, t("hearing.interrupted_for", { label: reasonLabel(hs.interruption.reason) }), hs.interruption.note ? ` (${hs.interruption.note})` : "") : null,
+    hs.interruption ? h("div", { class: "interruption", "data-testid": "interruption" }, t("hearing.interrupted_for", { label: reasonLabel(hs.interruption.reason) }), interruptionNote(hs.interruption)) : null,
   );
   replace(
     panel.alarms,
