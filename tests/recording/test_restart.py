@@ -23,6 +23,15 @@ async def _segment(court: RecordingCourt) -> None:
     await court.until(lambda: rec.state.transport == "record", 5, "recording again")
 
 
+async def _recorded(court: RecordingCourt, case_no: str) -> str:
+    """A hearing opened and a segment per stream sealed and backed up: its id."""
+    opened = await court.hearing.execute("open", {"case_no": case_no}, "clerk")
+    await court.until(lambda: court.recorder.state.transport == "record", 5, "recording")
+    await _segment(court)
+    await court.recording.settle()
+    return str(opened["hearing_id"])
+
+
 def _alter(path: Path) -> str:
     """Change the manifest on disk without signing it again: what a tamperer without the room's key can do."""
     path.chmod(0o644)
@@ -46,13 +55,8 @@ def _restart(court: RecordingCourt, key: RoomKey) -> RecordingService:
 async def test_a_restarted_service_keeps_the_manifest_and_copies_what_the_backup_lacks(
     court: RecordingCourt,
 ) -> None:
-    rec = court.recorder
-    key = RoomKey.load(court.room.config.signing_key_path)
-    opened = await court.hearing.execute("open", {"case_no": "(2026)京0105民初7001号"}, "clerk")
-    hearing_id = str(opened["hearing_id"])
-    await court.until(lambda: rec.state.transport == "record", 5, "recording")
-    await _segment(court)
-    await court.recording.settle()
+    rec, key = court.recorder, RoomKey.load(court.room.config.signing_key_path)
+    hearing_id = await _recorded(court, "(2026)京0105民初7001号")
     path = manifest_path(rec.store, hearing_id)
     before = [s["file"] for s in load_manifest(path)["segments"]]
     assert before and all(s["backup"] for s in load_manifest(path)["segments"])
@@ -83,13 +87,8 @@ async def test_a_restarted_service_keeps_the_manifest_and_copies_what_the_backup
 
 
 async def test_a_manifest_that_does_not_verify_is_not_rewritten(court: RecordingCourt) -> None:
-    rec = court.recorder
-    key = RoomKey.load(court.room.config.signing_key_path)
-    opened = await court.hearing.execute("open", {"case_no": "(2026)京0105民初7002号"}, "clerk")
-    hearing_id = str(opened["hearing_id"])
-    await court.until(lambda: rec.state.transport == "record", 5, "recording")
-    await _segment(court)
-    await court.recording.settle()
+    rec, key = court.recorder, RoomKey.load(court.room.config.signing_key_path)
+    hearing_id = await _recorded(court, "(2026)京0105民初7002号")
     await court.recording.stop()
     path = manifest_path(rec.store, hearing_id)
     edited = _alter(path)
