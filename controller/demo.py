@@ -99,6 +99,26 @@ def _recording(status: str) -> str:
     return status if LANG[0] == "en" or key not in texts.CATALOGUE else _t(key)
 
 
+def _zh(key: str, value: object) -> str:
+    """A state value as the MQTT contract has it in English; in Chinese its words from the catalogue, when it has
+    them (``transport.record`` -> 录像中, ``demo.value.red`` -> 红色, ``seat.judge`` -> 审判长)."""
+    if LANG[0] == "en" or f"{key}.{value}" not in texts.CATALOGUE:
+        return str(value)
+    return _t(f"{key}.{value}")
+
+
+def _dev(device_id: str, names: dict[str, str]) -> str:
+    """A device as the tour names it: its id in English (as on MQTT), its Chinese name in Chinese."""
+    return device_id if LANG[0] == "en" else texts.local_name(names.get(device_id, device_id), LANG[0])
+
+
+def _recorders(recorders: dict[str, Any], names: dict[str, str]) -> str:
+    """``{'rec-main': 'record'}`` in English (the topic's own words); in Chinese 庭审录像主机 录像中、..."""
+    if LANG[0] == "en":
+        return str(recorders)
+    return "、".join(f"{_dev(r, names)} {_zh('transport', t)}" for r, t in recorders.items())
+
+
 async def _wait_online(target: ctl.Target, timeout_s: float = 30.0) -> dict[str, Any]:
     async with asyncio.timeout(timeout_s):
         while True:
@@ -231,8 +251,9 @@ async def _tour_steps(
             target, "hearing", "open", case_no="(2026)京0105民初1234号", title="合同纠纷", parties=["甲公司", "乙公司"]
         )
     state = await tap.until("recording", lambda s: s.get("recording") == "recording")
+    names = {d["id"]: str(d.get("name") or d["id"]) for d in devices}
     _say(_t("demo.hearing_state", state=state["state"], phase=_t(f"phase.{state['state']}"),
-            recording=_recording(state["recording"]), recorders=state["recorders"]))
+            recording=_recording(state["recording"]), recorders=_recorders(state["recorders"], names)))
 
     _say(_t("demo.step4"))
     mics = sim.device("mics")
@@ -247,7 +268,8 @@ async def _tour_steps(
     devices_by_id = {d["id"]: d for d in devices}
     if "rec-light" in devices_by_id and "foot-switch" in devices_by_id:
         _say(_t("demo.foot"))
-        _say(_t("demo.light", on=sim.device("rec-light").on, color=sim.device("rec-light").color))
+        light = sim.device("rec-light")
+        _say(_t("demo.light", on=_zh("demo.value", light.on), color=_zh("demo.value", light.color)))
         marks_before = len([e for e in tap.events if e.get("event") == "mark"])
         sim.device("foot-switch").tap()
         await tap._until(lambda: len([e for e in tap.events if e.get("event") == "mark"]) > marks_before, "mark", 5)
@@ -265,14 +287,15 @@ async def _tour_steps(
             state = retained.get(f"{device_id}/state", {})
             if "seats" in state:
                 shown = ", ".join(
-                    _t("demo.seat_level", seat=seat, level=f"{lvl['rms_dbfs']:.0f}",
+                    _t("demo.seat_level", seat=_zh("seat", seat), level=f"{lvl['rms_dbfs']:.0f}",
                        speaking=_t("demo.speaking") if lvl["speaking"] else "")
                     for seat, lvl in state["seats"].items()
                     if lvl.get("rms_dbfs") is not None
                 )
-                _say(f"   {device_id}: {shown}")
+                _say(f"   {_dev(device_id, names)}: {shown}")
             elif "signal" in state:
-                _say(_t("demo.picture", device=device_id, signal=state["signal"], fps=state["fps"],
+                _say(_t("demo.picture", device=_dev(device_id, names),
+                        signal=_zh("demo.value", state["signal"]), fps=state["fps"],
                         width=state["width"], height=state["height"]))
 
     _say(_t("demo.step5"))
@@ -287,7 +310,6 @@ async def _tour_steps(
     tap.events.clear()
     sim.device("rec-main").press_stop()
     raised = await tap.wait("alarm_raised")
-    names = {d["id"]: d.get("name") or d["id"] for d in devices}
     alarm = raised["data"]
     text = alarm.get("message", "") if LANG[0] == "en" else ctl.alarm_text(alarm, names, LANG[0])
     _say(_t("demo.alarm_raised", severity=_t(f"demo.severity.{raised['severity']}"), text=text))

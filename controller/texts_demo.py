@@ -39,7 +39,17 @@ DEMO: dict[str, tuple[str, str]] = {
         "\n   不用鼠标：录像指示灯亮着；书记员踩一下脚踏开关，添加一个标记：",
         "\n   Without the mouse: the recording light is on; the clerk taps the foot switch to add a mark:",
     ),
-    "demo.light": ("   录像指示灯 亮={on} 颜色={color}", "   rec-light on={on} color={color}"),
+    # state values the tour prints, in Chinese (in English the MQTT contract's own words are printed)
+    "demo.value.True": ("是", "yes"),
+    "demo.value.False": ("否", "no"),
+    "demo.value.red": ("红色", "red"),
+    "demo.value.green": ("绿色", "green"),
+    "demo.value.amber": ("琥珀色", "amber"),
+    "demo.value.ok": ("正常", "ok"),
+    "demo.value.no_signal": ("无信号", "no signal"),
+    "demo.value.black": ("黑屏", "black"),
+    "demo.value.frozen": ("冻结", "frozen"),
+    "demo.light": ("   录像指示灯：亮 {on}，颜色 {color}", "   rec-light on={on} color={color}"),
     "demo.mark": (
         "   标记（{actor}）：{text}，录像第 {offset} 秒",
         "   hearing/event mark by {actor}: {text} at {offset} s",
@@ -51,7 +61,7 @@ DEMO: dict[str, tuple[str, str]] = {
     "demo.seat_level": ("{seat} {level} dBFS{speaking}", "{seat} {level} dBFS{speaking}"),
     "demo.speaking": (" 发言中", " speaking"),
     "demo.picture": (
-        "   {device}：画面 {signal}，{fps} 帧/秒，{width}x{height}",
+        "   {device}：画面{signal}，{fps} 帧/秒，{width}x{height}",
         "   {device}: signal={signal} fps={fps} {width}x{height}",
     ),
     "demo.step5": (
